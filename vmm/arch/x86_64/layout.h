@@ -4,11 +4,11 @@
 //   0x0000_0000  real-mode IVT and BIOS data area (left zero)
 //   0x0000_0500  boot GDT            (kGdtAddress)
 //   0x0000_0520  boot IDT            (kIdtAddress, empty: no interrupts before the kernel's own)
-//   0x0000_6000  multiboot info      (kMultibootInfoAddress .. +16 KiB, with its strings)
 //   0x0000_7000  Linux zero page     (kZeroPageAddress, struct boot_params)
 //   0x0000_7c00  flat real-mode load (kFlatRealModeLoadAddress, like a boot sector)
 //   0x0000_8ff0  boot stack top      (kBootStackPointer)
 //   0x0000_9000  PML4, PDPT, 4 PDs   (identity map of the first 4 GiB with 2 MiB pages)
+//   0x0001_0000  multiboot info      (kMultibootInfoAddress .. +64 KiB, with its strings)
 //   0x0002_0000  kernel command line (kCommandLineAddress, up to kCommandLineMax bytes)
 //   0x0009_fc00  MP table in the EBDA (kMpTableAddress), up to 0xa0000
 //   0x000a_0000  legacy VGA/ROM hole: not RAM in the E820 map
@@ -38,8 +38,8 @@ inline constexpr uint64_t kGiB = 1024 * kMiB;
 // Boot-time structures in low memory.
 inline constexpr uint64_t kGdtAddress = 0x500;
 inline constexpr uint64_t kIdtAddress = 0x520;
-inline constexpr uint64_t kMultibootInfoAddress = 0x6000;
-inline constexpr uint64_t kMultibootInfoMax = 0x1000 * 4;
+inline constexpr uint64_t kMultibootInfoAddress = 0x10000;
+inline constexpr uint64_t kMultibootInfoMax = 0x10000;
 inline constexpr uint64_t kZeroPageAddress = 0x7000;
 inline constexpr uint64_t kFlatRealModeLoadAddress = 0x7c00;
 inline constexpr uint64_t kBootStackPointer = 0x8ff0;
@@ -48,7 +48,6 @@ inline constexpr uint64_t kPdptAddress = 0xa000;
 inline constexpr uint64_t kPdAddress = 0xb000;  // four page directories, 0xb000-0xefff
 inline constexpr uint64_t kCommandLineAddress = 0x20000;
 inline constexpr uint64_t kCommandLineMax = 0x10000;
-// Multiboot modules and their strings are placed from here up, below the kernel.
 inline constexpr uint64_t kMpTableAddress = 0x9fc00;
 inline constexpr uint64_t kEbdaEnd = 0xa0000;  // first byte that is not RAM
 inline constexpr uint64_t kAcpiAddress = 0xe0000;
@@ -77,6 +76,16 @@ inline constexpr uint32_t kRtcIrq = 8;
 // The first GSI handed to virtio-mmio devices; one each, counting up.
 inline constexpr uint32_t kVirtioFirstIrq = 5;
 inline constexpr uint32_t kIoapicPins = 24;
+// ISA IRQ 0 (the PIT) arrives at IOAPIC pin 2, as on PCs: the MADT says so with an Interrupt
+// Source Override (ACPI 6.5 section 5.2.12.5) and the MP table with an I/O interrupt entry (MP
+// spec 1.4 section 4.3.4). The KVM GSI routing must deliver the PIT to this pin too.
+inline constexpr uint32_t kPitGsi = 2;
+
+// I/O ports of the ACPI sleep registers of the hardware-reduced FADT (SLEEP_CONTROL_REG and
+// SLEEP_STATUS_REG, ACPI 6.5 sections 4.8.3.7-4.8.3.8), served by devices/acpi_sleep.h. No PC
+// legacy device decodes 0x600-0x601; QEMU's ICH9 machine puts its ACPI PM block at 0x600 too.
+inline constexpr uint16_t kAcpiSleepControlPort = 0x600;
+inline constexpr uint16_t kAcpiSleepStatusPort = 0x601;
 
 // Guest RAM limits twinbox accepts.
 inline constexpr uint64_t kMinimumMemory = 2 * kMiB;
