@@ -1,1 +1,35 @@
-int main() { return 0; }
+// twinbox: run a guest in a KVM virtual machine or a container, side by side.
+// This file only builds the command tree; each subcommand is one file.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "common/log.h"
+#include "vmm/machine/vm_config.h"
+
+int main(int argc, char** argv) {
+    using namespace twinbox;
+    CLI::App app{"twinbox: virtual machines and containers side by side", "twinbox"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "twinbox 0.1.0");
+    app.footer(
+        "Exit status: the guest's own status where it has one; 125 when twinbox itself fails.\n"
+        "Run 'twinbox vm run --help' for the virtual machine monitor.");
+    int exit_code = exit_status::kTwinboxError;
+
+    CLI::App* vm = app.add_subcommand("vm", "Run and inspect KVM virtual machines");
+    vm->require_subcommand(1);
+    cli::register_vm_run(*vm, exit_code);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForVersion& version) {
+        return app.exit(version);
+    } catch (const CLI::ParseError& error) {
+        // CLI11 reports bad flags by throwing; turn that into twinbox's one-line error.
+        log::error("{} - see 'twinbox --help'", error.what());
+        return exit_status::kTwinboxError;
+    }
+    return exit_code;
+}

@@ -18,7 +18,8 @@ public:
     Mapping() = default;
     ~Mapping() { reset(); }
     Mapping(Mapping&& other) noexcept
-        : m_address(std::exchange(other.m_address, nullptr)), m_size(std::exchange(other.m_size, 0)) {}
+        : m_address(std::exchange(other.m_address, nullptr)),
+          m_size(std::exchange(other.m_size, 0)) {}
     Mapping& operator=(Mapping&& other) noexcept {
         if (this != &other) {
             reset();
@@ -31,16 +32,20 @@ public:
     Mapping& operator=(const Mapping&) = delete;
 
     // Private anonymous memory, zero-filled, as guest RAM uses. `what` names it in errors.
-    static Result<Mapping> anonymous(size_t size, std::string_view what, int extra_flags = MAP_NORESERVE) {
+    static Result<Mapping> anonymous(size_t size, std::string_view what,
+                                     int extra_flags = MAP_NORESERVE) {
         void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
-        if (address == MAP_FAILED) return Error::from_errno("mmap", what);
+        if (address == MAP_FAILED)
+            return Error::from_errno("mmap", what);
         return Mapping(address, size);
     }
     // A shared mapping of a file descriptor (the vCPU's kvm_run page, for example).
-    static Result<Mapping> of_fd(int fd, size_t size, std::string_view what, int prot = PROT_READ | PROT_WRITE) {
+    static Result<Mapping> of_fd(int fd, size_t size, std::string_view what,
+                                 int prot = PROT_READ | PROT_WRITE) {
         void* address = ::mmap(nullptr, size, prot, MAP_SHARED, fd, 0);
-        if (address == MAP_FAILED) return Error::from_errno("mmap", what);
+        if (address == MAP_FAILED)
+            return Error::from_errno("mmap", what);
         return Mapping(address, size);
     }
 
@@ -48,10 +53,13 @@ public:
     size_t size() const { return m_size; }
     std::span<uint8_t> bytes() const { return {data(), m_size}; }
     template <typename T>
-    T* as() const { return static_cast<T*>(m_address); }
+    T* as() const {
+        return static_cast<T*>(m_address);
+    }
 
     void reset() {
-        if (m_address != nullptr) ::munmap(m_address, m_size);
+        if (m_address != nullptr)
+            ::munmap(m_address, m_size);
         m_address = nullptr;
         m_size = 0;
     }

@@ -49,9 +49,12 @@ public:
 
     std::string to_string() const {
         std::string text = m_context;
-        if (!m_call.empty()) text += (text.empty() ? "" : ": ") + m_call;
-        if (m_errno != 0) text += std::string(text.empty() ? "" : ": ") + std::strerror(m_errno);
-        if (!m_hint.empty()) text += " - " + m_hint;
+        if (!m_call.empty())
+            text += (text.empty() ? "" : ": ") + m_call;
+        if (m_errno != 0)
+            text += std::string(text.empty() ? "" : ": ") + std::strerror(m_errno);
+        if (!m_hint.empty())
+            text += " - " + m_hint;
         return text;
     }
 
@@ -85,6 +88,13 @@ public:
     const Error& error() const& { return std::get<1>(m_storage); }
     Error&& error() && { return std::get<1>(std::move(m_storage)); }
 
+    // On error, prefixes the error's context with `outer` (a file name, say).
+    Result with_context(std::string_view outer) && {
+        if (has_value())
+            return std::move(*this);
+        return std::move(std::get<1>(m_storage)).with_context(outer);
+    }
+
     // Unwrapping helper for TRY(): moves the value out.
     T release_value() { return std::get<0>(std::move(m_storage)); }
     Error release_error() { return std::get<1>(std::move(m_storage)); }
@@ -103,6 +113,11 @@ public:
     explicit operator bool() const { return has_value(); }
     const Error& error() const& { return m_error; }
     Error&& error() && { return std::move(m_error); }
+    Result with_context(std::string_view outer) && {
+        if (has_value())
+            return {};
+        return std::move(m_error).with_context(outer);
+    }
     void release_value() {}
     Error release_error() { return std::move(m_error); }
 
@@ -112,16 +127,18 @@ private:
 };
 
 // Returns an empty success, for readability: `return ok();`.
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+    return {};
+}
 
 }  // namespace twinbox
 
 // Evaluates a Result-returning expression; on error, returns the error from
 // the enclosing function, otherwise yields the value.
-#define TRY(expression)                                   \
-    ({                                                    \
-        auto try_result_ = (expression);                  \
-        if (!try_result_.has_value()) [[unlikely]]        \
-            return try_result_.release_error();           \
-        try_result_.release_value();                      \
+#define TRY(expression)                            \
+    ({                                             \
+        auto try_result_ = (expression);           \
+        if (!try_result_.has_value()) [[unlikely]] \
+            return try_result_.release_error();    \
+        try_result_.release_value();               \
     })

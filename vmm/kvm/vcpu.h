@@ -22,6 +22,7 @@ public:
     uint32_t index() const { return m_index; }
     int fd() const { return m_fd.get(); }
     kvm_run* run_state() const { return m_run.as<kvm_run>(); }
+    size_t run_state_size() const { return m_run.size(); }
 
     // KVM_RUN: enters the guest until the next exit to user space. Returns the
     // errno on failure; EINTR and EAGAIN mean "look at your stop flag and retry".

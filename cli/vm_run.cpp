@@ -1,0 +1,142 @@
+// twinbox vm run: boot a guest in a KVM virtual machine.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/commands.h"
+#include "common/log.h"
+#include "common/size.h"
+#include "vmm/kvm/backend.h"
+#include "vmm/machine/default_guest.h"
+#include "vmm/machine/machine.h"
+
+namespace twinbox::cli {
+
+namespace {
+
+struct VmRunOptions {
+    VmConfig config;
+    std::string memory = "256M";
+    std::string mode = "real";
+    std::string load_address;
+    std::string serial = "stdio";
+    bool cmdline_given = false;
+    int verbose = 0;
+};
+
+constexpr const char* kExamples = R"(Examples:
+  twinbox vm run                                   boot the default guest (Linux + busybox) to a shell
+  twinbox vm run --kernel /boot/vmlinuz-6.1.0-56-amd64 --initrd build/guest/initramfs.cpio.gz \
+                 --cpus 2 --memory 512M --cmdline 'console=ttyS0 quiet TWINBOX_RUN="uname -a"'
+  twinbox vm run --multiboot build/guest/examples/hello-multiboot.elf --cmdline exit=21
+  twinbox vm run --flat build/guest/examples/hello-real.bin --mode real
+  twinbox vm run --flat build/guest/examples/hello-long.bin --mode long
+
+Console: guest serial output on stdout, keystrokes to the guest; Ctrl-A x quits.
+Exit status: 0 guest poweroff or reboot (or Ctrl-A x); (v << 1) | 1 when the guest writes v
+to the isa-debug-exit port 0xf4; 128+N when signal N stopped twinbox (SIGTERM: 143);
+125 when twinbox failed (bad flag, bad image, KVM error), with one line on stderr.)";
+
+Result<void> finish_config(VmRunOptions& options) {
+    VmConfig& config = options.config;
+    config.memory = TRY(parse_size(options.memory).with_context("--memory"));
+    if (options.mode == "real")
+        config.flat_mode = CpuMode::real;
+    else if (options.mode == "long")
+        config.flat_mode = CpuMode::long64;
+    else if (options.mode == "protected")
+        config.flat_mode = CpuMode::protected32;
+    else
+        return Error::message(
+            fmt::format("--mode {} is not one of real, protected, long", options.mode));
+    if (!options.load_address.empty()) {
+        char* end = nullptr;
+        uint64_t address = std::strtoull(options.load_address.c_str(), &end, 0);
+        if (end == options.load_address.c_str() || *end != '\0')
+            return Error::message(
+                fmt::format("--load-address {} is not a number", options.load_address));
+        config.flat_address = address;
+    }
+    if (options.serial == "stdio")
+        config.serial = SerialOutput::stdio;
+    else if (options.serial == "none")
+        config.serial = SerialOutput::none;
+    else if (options.serial.starts_with("file:") && options.serial.size() > 5) {
+        config.serial = SerialOutput::file;
+        config.serial_file = options.serial.substr(5);
+    } else
+        return Error::message(
+            fmt::format("--serial {} is not one of stdio, file:PATH, none", options.serial));
+
+    bool nothing_to_boot = config.kernel.empty() && config.multiboot.empty() && config.flat.empty();
+    if (nothing_to_boot) {
+        auto guest = TRY(find_default_guest({TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR}));
+        config.kernel = guest.kernel;
+        if (config.initrd.empty())
+            config.initrd = guest.initrd;
+        if (!options.cmdline_given)
+            config.command_line = guest.command_line;
+    } else if (!config.kernel.empty() && !options.cmdline_given) {
+        config.command_line = kDefaultLinuxCommandLine;
+    }
+    return ok();
+}
+
+int run(VmRunOptions& options) {
+    log::set_level(options.verbose >= 2   ? log::Level::debug
+                   : options.verbose == 1 ? log::Level::info
+                                          : log::Level::warn);
+    if (auto finished = finish_config(options); !finished) {
+        log::error("{}", finished.error().to_string());
+        return exit_status::kTwinboxError;
+    }
+    auto machine = Machine::create(options.config);
+    if (!machine) {
+        log::error("{}", machine.error().to_string());
+        return exit_status::kTwinboxError;
+    }
+    log::info("booting {} with {} vCPU(s) and {} MiB on {}",
+              !options.config.kernel.empty()      ? options.config.kernel
+              : !options.config.multiboot.empty() ? options.config.multiboot
+                                                  : options.config.flat,
+              options.config.cpus, options.config.memory >> 20,
+              backend_name((*machine)->backend()));
+    return (*machine)->run();
+}
+
+}  // namespace
+
+void register_vm_run(CLI::App& vm, int& exit_code) {
+    auto options = std::make_shared<VmRunOptions>();
+    CLI::App* command = vm.add_subcommand(
+        "run", "Boot a guest: a Linux kernel, a multiboot kernel or a flat binary");
+    command->footer(kExamples);
+    VmConfig& config = options->config;
+    command->add_option("--kernel", config.kernel,
+                        "Linux bzImage to boot (default: the default guest)");
+    command->add_option("--initrd", config.initrd, "initramfs for --kernel");
+    command
+        ->add_option("--cmdline", config.command_line,
+                     "kernel command line (multiboot: its arguments)")
+        ->each([options](const std::string&) { options->cmdline_given = true; });
+    command->add_option("--multiboot", config.multiboot, "Multiboot v1 ELF kernel to boot");
+    command->add_option("--module", config.modules, "multiboot module: 'FILE[ ARGS]' (repeatable)");
+    command->add_option("--flat", config.flat, "flat binary to load and enter directly");
+    command->add_option("--mode", options->mode,
+                        "CPU mode for --flat: real (at 0x7c00) or long (at 1 MiB)");
+    command->add_option("--load-address", options->load_address, "guest address for --flat");
+    command->add_option("--cpus", config.cpus, "number of vCPUs")->default_val(1);
+    command
+        ->add_option("--memory,-m", options->memory,
+                     "guest RAM, e.g. 512M or 2G (bare number: MiB)")
+        ->default_val("256M");
+    command->add_option("--serial", options->serial, "console: stdio, file:PATH or none")
+        ->default_val("stdio");
+    command->add_option("--dump-acpi", config.dump_acpi_directory,
+                        "write the ACPI tables to DIR (for iasl -d)");
+    command->add_flag("-v,--verbose", options->verbose,
+                      "say more (-v: backend and progress, -vv: every exit)");
+    command->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace twinbox::cli

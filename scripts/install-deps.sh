@@ -1,0 +1,34 @@
+#!/bin/bash
+# Installs everything twinbox needs to build, test and benchmark on Debian 12.
+# Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+
+packages=(
+    # toolchain and build
+    g++ cmake make pkg-config nasm binutils
+    # libraries (see docs/design.md, "Libraries")
+    libfmt-dev libcli11-dev nlohmann-json3-dev libcapstone-dev
+    libgtest-dev libgmock-dev libbenchmark-dev
+    # guest images: busybox for the initramfs, Debian's kernel as the default guest
+    busybox-static linux-image-amd64 cpio gzip xz-utils zstd kmod
+    # the test host VM and the QEMU baseline
+    qemu-system-x86 qemu-utils
+    # ACPI table checks (iasl -d)
+    acpica-tools
+    # scripts
+    python3 procps
+)
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps.sh: run as root (sudo $0)" >&2
+    exit 1
+fi
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps.sh: installing ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,28 @@
+// The guest `twinbox vm run` boots when it is given nothing to boot: a Linux
+// kernel (twinbox's minimal kernel when it has been built, else Debian's
+// newest /boot/vmlinuz-*) with the default initramfs from guest/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace twinbox {
+
+struct DefaultGuest {
+    std::string kernel;
+    std::string initrd;
+    std::string command_line;
+};
+
+// Looks in `guest_directories` (build tree first, then the installed share dir).
+Result<DefaultGuest> find_default_guest(const std::vector<std::string>& guest_directories);
+
+// The kernel command line twinbox gives Linux guests unless told otherwise:
+// the serial console, a triple-fault reboot that ends the VM, no PCI bus to probe,
+// and a quiet boot, since every console byte costs a VM exit.
+inline constexpr const char* kDefaultLinuxCommandLine =
+    "console=ttyS0 reboot=t panic=-1 pci=off i8042.noaux quiet";
+
+}  // namespace twinbox

@@ -1,0 +1,84 @@
+// Machine: one running VM, from KVM_CREATE_VM to the guest's power-off.
+//
+// Machine::create() builds everything in the order a PC comes up: guest RAM,
+// the kernel and firmware tables loaded into it, then KVM (VM, in-kernel
+// interrupt controllers, memory slots), the devices on the port-I/O and MMIO
+// buses, and the vCPUs in their boot state. run() starts one thread per vCPU
+// and lets the calling thread serve the console and signals until the guest
+// powers off or the host stops it. See docs/vmm.md for the whole flow.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "vmm/devices/bus.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/kvm/vcpu.h"
+#include "vmm/kvm/vm.h"
+#include "vmm/machine/vm_config.h"
+#include "vmm/memory/guest_memory.h"
+
+namespace twinbox {
+
+class Serial;
+
+class Machine : public PowerControl {
+public:
+    // Checks the configuration, loads the guest and builds the VM. Errors are
+    // one line naming what failed and what to do.
+    static Result<std::unique_ptr<Machine>> create(const VmConfig& config);
+    ~Machine() override;
+
+    // Runs the guest to the end; returns the exit status for the process.
+    int run();
+
+    const GuestMemory& memory() const { return m_memory; }
+    KvmBackend backend() const { return m_kvm->backend(); }
+
+    // PowerControl: called by devices (ACPI sleep, debug-exit, i8042) on vCPU threads.
+    void power_off(int status) override;
+    void reset() override;
+
+private:
+    explicit Machine(const VmConfig& config, GuestMemory memory);
+
+    Result<void> load_guest();
+    Result<void> create_vm();
+    Result<void> create_devices();
+    Result<void> create_vcpus();
+
+    // Asks every thread to stop; the first caller's status wins.
+    void request_stop(int status);
+    void kick_vcpus();
+    void vcpu_thread(size_t index);
+    // Handles one exit; false when the vCPU must stop.
+    bool handle_exit(Vcpu& vcpu);
+    bool handle_io(Vcpu& vcpu);
+    bool handle_mmio(Vcpu& vcpu);
+    void fail_vcpu(Vcpu& vcpu, const std::string& what);
+    int serve_console();
+
+    VmConfig m_config;
+    GuestMemory m_memory;
+    BootEntry m_boot_entry;
+    std::optional<Kvm> m_kvm;
+    std::optional<Vm> m_vm;
+    std::vector<Vcpu> m_vcpus;
+    std::vector<std::thread> m_threads;
+    std::vector<pthread_t> m_thread_handles;
+    Bus m_io_bus;
+    Bus m_mmio_bus;
+    std::shared_ptr<Serial> m_serial;
+    UniqueFd m_stop_event;         // eventfd written by request_stop()
+    UniqueFd m_input_space_event;  // eventfd written when the UART has room for input
+    std::atomic<bool> m_stopping{false};
+    std::atomic<int> m_exit_status{0};
+};
+
+}  // namespace twinbox

@@ -1,0 +1,90 @@
+// The devices of a twinbox PC and where they sit. Port numbers and IRQs are
+// the PC's (and QEMU's) so that unmodified guests find them where they look.
+//
+//   port 0x060, 0x064  i8042 keyboard controller (reset line only)
+//   port 0x070-0x071   MC146818 CMOS RTC
+//   port 0x0f4-0x0f7   isa-debug-exit (QEMU test device)
+//   port 0x3f8-0x3ff   16550A UART, COM1, IRQ 4
+//   port 0x510-0x511   fw_cfg (QEMU firmware configuration)
+//   port 0x600-0x601   ACPI sleep control and status (hardware-reduced ACPI)
+//   MMIO 0xc0000000    boot-timer marker
+// The PIC, PIT, IOAPIC and local APICs are emulated inside KVM.
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "vmm/arch/x86_64/layout.h"
+#include "vmm/devices/acpi_sleep.h"
+#include "vmm/devices/boot_timer.h"
+#include "vmm/devices/debug_exit.h"
+#include "vmm/devices/fw_cfg.h"
+#include "vmm/devices/i8042.h"
+#include "vmm/devices/rtc.h"
+#include "vmm/devices/serial.h"
+#include "vmm/machine/console.h"
+#include "vmm/machine/machine.h"
+
+namespace twinbox {
+
+namespace {
+
+// PowerControl that forwards to the Machine without owning it.
+class MachinePower : public PowerControl {
+public:
+    explicit MachinePower(PowerControl& machine) : m_machine(machine) {}
+    void power_off(int status) override { m_machine.power_off(status); }
+    void reset() override { m_machine.reset(); }
+
+private:
+    PowerControl& m_machine;
+};
+
+Result<std::shared_ptr<ByteSink>> serial_sink(const VmConfig& config) {
+    switch (config.serial) {
+        case SerialOutput::stdio:
+            return std::shared_ptr<ByteSink>(std::make_shared<FdSink>(STDOUT_FILENO));
+        case SerialOutput::none:
+            return std::shared_ptr<ByteSink>(std::make_shared<NullSink>());
+        case SerialOutput::file: {
+            UniqueFd fd(
+                ::open(config.serial_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+            if (!fd)
+                return Error::from_errno("open",
+                                         fmt::format("--serial file:{}", config.serial_file));
+            int raw = fd.get();
+            return std::shared_ptr<ByteSink>(std::make_shared<FdSink>(raw, std::move(fd)));
+        }
+    }
+    return Error::message("unknown serial output");
+}
+
+}  // namespace
+
+Result<void> Machine::create_devices() {
+    auto power = std::make_shared<MachinePower>(*this);
+    auto serial_interrupt = std::make_shared<KvmInterruptLine>(*m_vm, layout::kSerialIrq);
+    m_serial = std::make_shared<Serial>(serial_interrupt, TRY(serial_sink(m_config)));
+    int space_event = m_input_space_event.get();
+    m_serial->set_input_space_callback([space_event] {
+        uint64_t one = 1;
+        [[maybe_unused]] ssize_t ignored = ::write(space_event, &one, sizeof(one));
+    });
+    TRY(m_io_bus.insert(m_serial, Serial::kCom1Port, Serial::kPortCount));
+    TRY(m_io_bus.insert(std::make_shared<I8042>(power), I8042::kBasePort, I8042::kPortCount));
+    TRY(m_io_bus.insert(std::make_shared<Rtc>(), Rtc::kBasePort, Rtc::kPortCount));
+    TRY(m_io_bus.insert(std::make_shared<DebugExit>(power), DebugExit::kBasePort,
+                        DebugExit::kPortCount));
+    TRY(m_io_bus.insert(
+        std::make_shared<FwCfg>(m_config.memory, static_cast<uint16_t>(m_config.cpus)),
+        FwCfg::kBasePort, FwCfg::kPortCount));
+    TRY(m_io_bus.insert(std::make_shared<AcpiSleep>(power), layout::kAcpiSleepControlPort, 2));
+    auto start = m_config.start_time;
+    TRY(m_mmio_bus.insert(
+        std::make_shared<BootTimer>(
+            start, [](const std::string& line) { log::write_line(log::Level::info, line); }),
+        layout::kBootTimerAddress, layout::kBootTimerSize));
+    return ok();
+}
+
+}  // namespace twinbox

@@ -1,0 +1,255 @@
+// Machine::run(): the vCPU threads and their exit loop, and the main thread's
+// console and signal handling. The exit loop is one switch on the exit reason
+// (model: kvmtool kvm-cpu.c, kvm_cpu__start).
+#include <fmt/core.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/log.h"
+#include "vmm/devices/serial.h"
+#include "vmm/machine/console.h"
+#include "vmm/machine/machine.h"
+#include "vmm/machine/register_dump.h"
+
+namespace twinbox {
+
+namespace {
+
+// The signal that kicks a vCPU thread out of KVM_RUN. Its handler does
+// nothing: the point is that the ioctl returns EINTR (api.rst 4.10, and
+// "immediate_exit" in section 5 for the race where the signal comes first).
+constexpr int kKickSignal = SIGUSR1;
+
+void ignore_signal(int) {}
+
+void install_kick_handler() {
+    struct sigaction action {};
+    action.sa_handler = ignore_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: KVM_RUN must return EINTR
+    ::sigaction(kKickSignal, &action, nullptr);
+}
+
+}  // namespace
+
+void Machine::request_stop(int status) {
+    bool expected = false;
+    if (!m_stopping.compare_exchange_strong(expected, true))
+        return;
+    m_exit_status.store(status);
+    if (m_stop_event) {
+        uint64_t one = 1;
+        [[maybe_unused]] ssize_t ignored = ::write(m_stop_event.get(), &one, sizeof(one));
+    }
+}
+
+void Machine::kick_vcpus() {
+    for (size_t index = 0; index < m_thread_handles.size(); ++index) {
+        // Set before the signal, so a vCPU about to enter KVM_RUN returns at once.
+        __atomic_store_n(&m_vcpus[index].run_state()->immediate_exit, 1, __ATOMIC_SEQ_CST);
+        ::pthread_kill(m_thread_handles[index], kKickSignal);
+    }
+}
+
+void Machine::fail_vcpu(Vcpu& vcpu, const std::string& what) {
+    log::error("vCPU {}: {}", vcpu.index(), what);
+    dump_registers(vcpu);
+    request_stop(exit_status::kTwinboxError);
+}
+
+bool Machine::handle_io(Vcpu& vcpu) {
+    kvm_run* run = vcpu.run_state();
+    auto& io = run->io;
+    // KVM describes `count` accesses of `size` bytes at data_offset inside the kvm_run
+    // mapping (a `rep outsb` gives count > 1). Check the numbers before trusting them.
+    size_t total = static_cast<size_t>(io.size) * io.count;
+    if (io.size == 0 || io.size > 4 || io.data_offset + total > vcpu.run_state_size()) {
+        fail_vcpu(vcpu, fmt::format("malformed port I/O exit (port {:#x}, size {}, count {})",
+                                    io.port, io.size, io.count));
+        return false;
+    }
+    uint8_t* data = reinterpret_cast<uint8_t*>(run) + io.data_offset;
+    for (uint32_t i = 0; i < io.count; ++i, data += io.size) {
+        std::span<uint8_t> bytes(data, io.size);
+        if (io.direction == KVM_EXIT_IO_OUT) {
+            if (!m_io_bus.write(io.port, bytes))
+                log::debug("unclaimed port write {:#x} size {}", io.port, io.size);
+        } else if (!m_io_bus.read(io.port, bytes)) {
+            // No device: an ISA bus floats high, so reads of nothing return all ones.
+            std::memset(data, 0xff, io.size);
+        }
+    }
+    return true;
+}
+
+bool Machine::handle_mmio(Vcpu& vcpu) {
+    auto& mmio = vcpu.run_state()->mmio;
+    if (mmio.len == 0 || mmio.len > sizeof(mmio.data)) {
+        fail_vcpu(vcpu, fmt::format("malformed MMIO exit at {:#x} (length {})", mmio.phys_addr,
+                                    mmio.len));
+        return false;
+    }
+    std::span<uint8_t> bytes(mmio.data, mmio.len);
+    if (mmio.is_write) {
+        if (!m_mmio_bus.write(mmio.phys_addr, bytes))
+            log::debug("unclaimed MMIO write {:#x} size {}", mmio.phys_addr, mmio.len);
+    } else if (!m_mmio_bus.read(mmio.phys_addr, bytes)) {
+        std::memset(mmio.data, 0xff, mmio.len);
+    }
+    return true;
+}
+
+bool Machine::handle_exit(Vcpu& vcpu) {
+    kvm_run* run = vcpu.run_state();
+    switch (run->exit_reason) {
+        case KVM_EXIT_IO:
+            return handle_io(vcpu);
+        case KVM_EXIT_MMIO:
+            return handle_mmio(vcpu);
+        case KVM_EXIT_INTR:
+            return true;  // a signal arrived; the loop checks m_stopping
+        case KVM_EXIT_HLT:
+            // Only without an in-kernel LAPIC does HLT reach user space; twinbox always has one.
+            log::info("vCPU {} halted", vcpu.index());
+            request_stop(exit_status::kGuestPoweredOff);
+            return false;
+        case KVM_EXIT_SHUTDOWN:
+            // A triple fault: on a PC this resets the machine (Linux's `reboot=t` uses it).
+            log::info("vCPU {}: triple fault (shutdown), treated as a guest reset", vcpu.index());
+            reset();
+            return false;
+        case KVM_EXIT_SYSTEM_EVENT:
+            if (run->system_event.type == KVM_SYSTEM_EVENT_RESET)
+                reset();
+            else
+                power_off(exit_status::kGuestPoweredOff);
+            return false;
+        case KVM_EXIT_FAIL_ENTRY:
+            fail_vcpu(
+                vcpu,
+                fmt::format("KVM could not enter the guest (hardware entry failure reason {:#x})",
+                            static_cast<uint64_t>(run->fail_entry.hardware_entry_failure_reason)));
+            return false;
+        case KVM_EXIT_INTERNAL_ERROR:
+            fail_vcpu(vcpu,
+                      fmt::format("KVM internal error (suberror {}){}", run->internal.suberror,
+                                  run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+                                      ? ": KVM could not emulate an instruction of the guest"
+                                      : ""));
+            return false;
+        default:
+            fail_vcpu(vcpu, fmt::format("unhandled KVM exit reason {}", run->exit_reason));
+            return false;
+    }
+}
+
+void Machine::vcpu_thread(size_t index) {
+    Vcpu& vcpu = m_vcpus[index];
+    sigset_t kick;
+    sigemptyset(&kick);
+    sigaddset(&kick, kKickSignal);
+    ::pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
+    while (!m_stopping.load()) {
+        auto result = vcpu.run();
+        if (!result) {
+            int err = result.error().code();
+            if (err == EINTR || err == EAGAIN) {
+                vcpu.run_state()->immediate_exit = 0;
+                continue;
+            }
+            fail_vcpu(vcpu, result.error().to_string());
+            break;
+        }
+        if (!handle_exit(vcpu))
+            break;
+    }
+}
+
+int Machine::run() {
+    // Block the signals the main thread serves through a signalfd, and the kick
+    // signal, before starting threads: they inherit the mask, and each vCPU
+    // thread unblocks only the kick.
+    install_kick_handler();
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP, kKickSignal}) sigaddset(&blocked, signal);
+    sigset_t previous;
+    ::pthread_sigmask(SIG_BLOCK, &blocked, &previous);
+
+    for (size_t index = 0; index < m_vcpus.size(); ++index) {
+        m_threads.emplace_back([this, index] { vcpu_thread(index); });
+        m_thread_handles.push_back(m_threads.back().native_handle());
+    }
+    int status = serve_console();
+    kick_vcpus();
+    for (auto& thread : m_threads) thread.join();
+    m_threads.clear();
+    m_thread_handles.clear();
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return status;
+}
+
+int Machine::serve_console() {
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, signal);
+    UniqueFd signals(::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
+
+    bool reading_stdin = m_config.serial == SerialOutput::stdio;
+    std::unique_ptr<RawTerminal> raw_terminal;
+    if (reading_stdin && ::isatty(STDIN_FILENO)) {
+        auto entered = RawTerminal::enter(STDIN_FILENO);
+        if (entered)
+            raw_terminal = std::move(entered).value();
+    }
+    EscapeDecoder decoder;
+    std::vector<uint8_t> pending;  // keystrokes the UART had no room for yet
+
+    while (!m_stopping.load()) {
+        pollfd fds[4] = {{m_stop_event.get(), POLLIN, 0},
+                         {signals.get(), POLLIN, 0},
+                         {m_input_space_event.get(), POLLIN, 0},
+                         {reading_stdin && pending.empty() ? STDIN_FILENO : -1, POLLIN, 0}};
+        if (::poll(fds, 4, pending.empty() ? -1 : 50) < 0 && errno != EINTR)
+            break;
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo info{};
+            if (::read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
+                log::info("stopping the VM on signal {}",
+                          strsignal(static_cast<int>(info.ssi_signo)));
+                request_stop(exit_status::kSignalBase + static_cast<int>(info.ssi_signo));
+            }
+        }
+        if (fds[2].revents & POLLIN) {
+            uint64_t count;
+            [[maybe_unused]] ssize_t ignored =
+                ::read(m_input_space_event.get(), &count, sizeof(count));
+        }
+        if (fds[3].revents & (POLLIN | POLLHUP)) {
+            uint8_t buffer[256];
+            ssize_t got = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+            if (got <= 0) {
+                reading_stdin = false;  // end of input: the guest keeps running without it
+            } else {
+                auto decoded = decoder.feed({buffer, static_cast<size_t>(got)});
+                pending.insert(pending.end(), decoded.to_guest.begin(), decoded.to_guest.end());
+                if (decoded.quit) {
+                    log::info("Ctrl-A x: stopping the VM");
+                    request_stop(exit_status::kGuestPoweredOff);
+                }
+            }
+        }
+        if (!pending.empty() && m_serial) {
+            size_t accepted = m_serial->enqueue_input(pending);
+            pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(accepted));
+        }
+    }
+    return m_exit_status.load();
+}
+
+}  // namespace twinbox

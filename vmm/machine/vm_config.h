@@ -1,0 +1,47 @@
+// VmConfig: everything `twinbox vm run` was asked for, in one plain struct
+// that the command line fills and Machine::create() checks and builds from.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vmm/boot/boot_entry.h"
+
+namespace twinbox {
+
+enum class SerialOutput { stdio, file, none };
+
+struct VmConfig {
+    // What to boot: exactly one of kernel, multiboot, flat.
+    std::string kernel;                    // Linux bzImage (--kernel)
+    std::string initrd;                    // initramfs for the kernel (--initrd)
+    std::string multiboot;                 // Multiboot v1 ELF kernel (--multiboot)
+    std::vector<std::string> modules;      // multiboot modules: "FILE[ ARGS]" (--module)
+    std::string flat;                      // flat binary (--flat)
+    CpuMode flat_mode = CpuMode::real;     // --mode real|long
+    std::optional<uint64_t> flat_address;  // --load-address
+    std::string command_line;              // --cmdline
+
+    uint32_t cpus = 1;
+    uint64_t memory = 256ull << 20;
+
+    SerialOutput serial = SerialOutput::stdio;
+    std::string serial_file;          // with SerialOutput::file
+    std::string dump_acpi_directory;  // --dump-acpi DIR
+
+    // When `twinbox vm run` started, for the boot-time marker.
+    std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
+};
+
+// Exit statuses of `twinbox vm run` (also in --help and docs/vmm.md).
+namespace exit_status {
+inline constexpr int kGuestPoweredOff = 0;  // guest poweroff, reboot, or Ctrl-A x
+inline constexpr int kTwinboxError = 125;   // twinbox failed before or while running the guest
+// A signal that stopped twinbox gives 128 + its number (SIGTERM: 143), as shells report it.
+inline constexpr int kSignalBase = 128;
+}  // namespace exit_status
+
+}  // namespace twinbox
