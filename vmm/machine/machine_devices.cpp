@@ -72,7 +72,10 @@ Result<void> Machine::create_devices() {
     });
     TRY(m_io_bus.insert(m_serial, Serial::kCom1Port, Serial::kPortCount));
     TRY(m_io_bus.insert(std::make_shared<I8042>(power), I8042::kBasePort, I8042::kPortCount));
-    TRY(m_io_bus.insert(std::make_shared<Rtc>(), Rtc::kBasePort, Rtc::kPortCount));
+    auto rtc = std::make_shared<Rtc>();
+    // Firmware-style memory sizes in CMOS, for guests that read them there.
+    rtc->set_memory_sizes(m_memory.low_ram_end(), m_memory.size() - m_memory.low_ram_end());
+    TRY(m_io_bus.insert(rtc, Rtc::kBasePort, Rtc::kPortCount));
     TRY(m_io_bus.insert(std::make_shared<DebugExit>(power), DebugExit::kBasePort,
                         DebugExit::kPortCount));
     TRY(m_io_bus.insert(
