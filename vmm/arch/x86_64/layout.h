@@ -76,10 +76,11 @@ inline constexpr uint32_t kRtcIrq = 8;
 // The first GSI handed to virtio-mmio devices; one each, counting up.
 inline constexpr uint32_t kVirtioFirstIrq = 5;
 inline constexpr uint32_t kIoapicPins = 24;
-// ISA IRQ 0 (the PIT) arrives at IOAPIC pin 2, as on PCs: the MADT says so with an Interrupt
-// Source Override (ACPI 6.5 section 5.2.12.5) and the MP table with an I/O interrupt entry (MP
-// spec 1.4 section 4.3.4). The KVM GSI routing must deliver the PIT to this pin too.
-inline constexpr uint32_t kPitGsi = 2;
+// The IOAPIC pin of ISA IRQ 0 (the PIT). On PC chipsets it is pin 2 and firmware says so
+// with an Interrupt Source Override (ACPI 6.5 section 5.2.12.5); KVM's default GSI routing,
+// which twinbox keeps, wires the in-kernel PIT to pin 0 instead. The MADT and the MP table
+// (MP spec 1.4 section 4.3.4) both read this constant, so they tell the guest the truth.
+inline constexpr uint32_t kPitGsi = 0;
 
 // I/O ports of the ACPI sleep registers of the hardware-reduced FADT (SLEEP_CONTROL_REG and
 // SLEEP_STATUS_REG, ACPI 6.5 sections 4.8.3.7-4.8.3.8), served by devices/acpi_sleep.h. No PC
