@@ -64,7 +64,8 @@ TEST(E820, DescribesRamAndHoles) {
     auto map = build_e820_map(*memory);
     uint64_t ram = 0;
     for (const auto& entry : map)
-        if (entry.type == E820Type::ram) ram += entry.size;
+        if (entry.type == E820Type::ram)
+            ram += entry.size;
     // Everything but the EBDA..1 MiB window is RAM.
     EXPECT_EQ(ram, 5 * layout::kGiB - (layout::kHighMemoryStart - layout::kMpTableAddress));
     EXPECT_EQ(map.back().address, layout::kHighRamStart);

@@ -75,8 +75,8 @@ void append_processors(Bytes& out, uint32_t cpus) {
 }
 
 void append_interrupts(Bytes& out, uint8_t io_apic_id) {
-    // ISA IRQ n goes to I/O APIC pin n, except the PIT's IRQ 0, which PCs wire
-    // to pin 2; IRQ 2 (the cascade) has no entry, so pin 2 is not claimed twice.
+    // ISA IRQ n goes to I/O APIC pin n, except the PIT's IRQ 0, which goes to
+    // layout::kPitGsi; IRQ 2 (the cascade) has no entry, so no pin is claimed twice.
     for (uint8_t irq = 0; irq < kIsaIrqs; ++irq) {
         if (irq == kCascadeIrq)
             continue;

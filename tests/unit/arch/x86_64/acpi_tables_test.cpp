@@ -173,7 +173,7 @@ TEST_F(AcpiTables, MadtHasOneLocalApicPerCpu) {
                 ASSERT_EQ(length, sizeof(entry));
                 std::memcpy(&entry, madt.data() + offset, sizeof(entry));
                 EXPECT_EQ(entry.source, 0);
-                EXPECT_EQ(entry.gsi, 2u);
+                EXPECT_EQ(entry.gsi, layout::kPitGsi);
                 ++overrides;
             } else if (type == MadtType::local_apic_nmi) {
                 ASSERT_EQ(length, sizeof(MadtLocalApicNmi));
