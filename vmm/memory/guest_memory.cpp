@@ -51,13 +51,13 @@ Result<std::span<uint8_t>> GuestMemory::slice(uint64_t gpa, uint64_t length) con
 
 Result<void> GuestMemory::read(uint64_t gpa, std::span<uint8_t> out) const {
     auto source = TRY(slice(gpa, out.size()));
-    std::memcpy(out.data(), source.data(), out.size());
+    if (!out.empty()) std::memcpy(out.data(), source.data(), out.size());
     return ok();
 }
 
 Result<void> GuestMemory::write(uint64_t gpa, std::span<const uint8_t> data) const {
     auto target = TRY(slice(gpa, data.size()));
-    std::memcpy(target.data(), data.data(), data.size());
+    if (!data.empty()) std::memcpy(target.data(), data.data(), data.size());
     return ok();
 }
 
