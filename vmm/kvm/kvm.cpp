@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "vmm/kvm/capabilities.h"
+#include "vmm/kvm/kvm_abi.h"
 #include "vmm/kvm/vm.h"
 
 namespace twinbox {
@@ -74,14 +75,14 @@ Result<size_t> Kvm::vcpu_mmap_size() const {
 Result<std::vector<kvm_cpuid_entry2>> Kvm::supported_cpuid() const {
     // The kernel says E2BIG until the buffer is big enough; grow and retry (api.rst 4.46).
     for (uint32_t capacity = 128; capacity <= 4096; capacity *= 2) {
-        size_t bytes = sizeof(kvm_cpuid2) + capacity * sizeof(kvm_cpuid_entry2);
+        size_t bytes = sizeof(kvm_abi::CpuidHeader) + capacity * sizeof(kvm_cpuid_entry2);
         std::unique_ptr<uint8_t[]> buffer(new uint8_t[bytes]());
-        auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.get());
-        cpuid->nent = capacity;
-        if (::ioctl(m_fd.get(), KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-            return std::vector<kvm_cpuid_entry2>(cpuid->entries, cpuid->entries + cpuid->nent);
-        if (errno != E2BIG)
-            return Error::from_errno("ioctl(KVM_GET_SUPPORTED_CPUID)", "/dev/kvm");
+        auto* header = reinterpret_cast<kvm_abi::CpuidHeader*>(buffer.get());
+        auto* entries = reinterpret_cast<kvm_cpuid_entry2*>(header + 1);
+        header->entry_count = capacity;
+        if (::ioctl(m_fd.get(), kvm_abi::kGetSupportedCpuid, buffer.get()) == 0)
+            return std::vector<kvm_cpuid_entry2>(entries, entries + header->entry_count);
+        if (errno != E2BIG) return Error::from_errno("ioctl(KVM_GET_SUPPORTED_CPUID)", "/dev/kvm");
     }
     return Error::message("KVM_GET_SUPPORTED_CPUID returned more than 4096 leaves");
 }

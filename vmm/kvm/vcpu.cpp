@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "vmm/kvm/kvm_abi.h"
+
 namespace twinbox {
 
 namespace {
@@ -60,30 +62,29 @@ Result<void> Vcpu::set_fpu(const kvm_fpu& fpu) {
 }
 
 Result<void> Vcpu::set_cpuid(std::span<const kvm_cpuid_entry2> entries) {
-    size_t bytes = sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2);
+    size_t bytes = sizeof(kvm_abi::CpuidHeader) + entries.size() * sizeof(kvm_cpuid_entry2);
     std::unique_ptr<uint8_t[]> buffer(new uint8_t[bytes]());
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.get());
-    cpuid->nent = static_cast<uint32_t>(entries.size());
-    std::copy(entries.begin(), entries.end(), cpuid->entries);
-    return vcpu_ioctl(m_fd.get(), KVM_SET_CPUID2, cpuid, "KVM_SET_CPUID2", m_index);
+    auto* header = reinterpret_cast<kvm_abi::CpuidHeader*>(buffer.get());
+    header->entry_count = static_cast<uint32_t>(entries.size());
+    std::copy(entries.begin(), entries.end(), reinterpret_cast<kvm_cpuid_entry2*>(header + 1));
+    return vcpu_ioctl(m_fd.get(), kvm_abi::kSetCpuid2, buffer.get(), "KVM_SET_CPUID2", m_index);
 }
 
 Result<void> Vcpu::set_msrs(std::span<const std::pair<uint32_t, uint64_t>> msrs) {
-    size_t bytes = sizeof(kvm_msrs) + msrs.size() * sizeof(kvm_msr_entry);
+    size_t bytes = sizeof(kvm_abi::MsrsHeader) + msrs.size() * sizeof(kvm_msr_entry);
     std::unique_ptr<uint8_t[]> buffer(new uint8_t[bytes]());
-    auto* list = reinterpret_cast<kvm_msrs*>(buffer.get());
-    list->nmsrs = static_cast<uint32_t>(msrs.size());
+    auto* header = reinterpret_cast<kvm_abi::MsrsHeader*>(buffer.get());
+    auto* entries = reinterpret_cast<kvm_msr_entry*>(header + 1);
+    header->msr_count = static_cast<uint32_t>(msrs.size());
     for (size_t i = 0; i < msrs.size(); ++i) {
-        list->entries[i].index = msrs[i].first;
-        list->entries[i].data = msrs[i].second;
+        entries[i].index = msrs[i].first;
+        entries[i].data = msrs[i].second;
     }
     // KVM_SET_MSRS returns how many it set; fewer than asked names the first it refused.
-    int set = ::ioctl(m_fd.get(), KVM_SET_MSRS, list);
-    if (set < 0)
-        return Error::from_errno("ioctl(KVM_SET_MSRS)", fmt::format("vCPU {}", m_index));
+    int set = ::ioctl(m_fd.get(), kvm_abi::kSetMsrs, buffer.get());
+    if (set < 0) return Error::from_errno("ioctl(KVM_SET_MSRS)", fmt::format("vCPU {}", m_index));
     if (static_cast<size_t>(set) != msrs.size())
-        return Error::message(
-            fmt::format("KVM refused to set MSR {:#x} on vCPU {}", msrs[set].first, m_index));
+        return Error::message(fmt::format("KVM refused to set MSR {:#x} on vCPU {}", msrs[set].first, m_index));
     return ok();
 }
 
