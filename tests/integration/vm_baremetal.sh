@@ -34,6 +34,7 @@ expect_contains "$work/out" "exit=21" "multiboot command line reaches the guest"
 echo "module one" >"$work/module.txt"
 run_guest "multiboot guest with modules" 1 "Hello from multiboot!" --multiboot "$examples/hello-multiboot.elf" \
     --module "$work/module.txt first" --module "$work/module.txt second" --cpus 2
+expect_contains "$work/out" "modules: 2" "multiboot modules reach the guest"
 
 # A guest that spins forever (jmp $: EB FE) must stop on SIGTERM within a second.
 printf '\xeb\xfe' >"$work/spin.bin"
