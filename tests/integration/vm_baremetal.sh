@@ -51,6 +51,13 @@ expect_status 143 "$status" "SIGTERM"
 [ "$elapsed" -lt 1000 ] || fail "SIGTERM took $elapsed ms to stop the VM"
 pass "SIGTERM stopped a spinning guest in $elapsed ms with status 143"
 
+# Ctrl-A x on the console quits, as in QEMU, with status 0.
+start=$(date +%s%N)
+printf 'abc\001x' | timeout 60 "$twinbox" vm run --flat "$work/spin.bin" --mode real >"$work/out" 2>"$work/err"
+status=$?
+expect_status 0 "$status" "Ctrl-A x"
+pass "Ctrl-A x stopped the VM in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
 # ACPI tables dumped for iasl.
 mkdir "$work/acpi"
 run_guest "ACPI dump" 1 "Hello from real mode!" --flat "$examples/hello-real.bin" --cpus 2 --dump-acpi "$work/acpi"

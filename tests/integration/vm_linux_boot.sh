@@ -32,3 +32,26 @@ timeout 600 "$twinbox" vm run --kernel "$kernel" --initrd "$guest/initramfs.cpio
 status=$?
 expect_status 0 "$status" "Linux guest reboot"
 pass "guest reboot ends the VM with 0"
+
+# Keystrokes reach the guest's shell through the UART: wait for the banner,
+# type a command, and leave the shell, which powers the VM off.
+fifo="$work/console-in"
+mkfifo "$fifo"
+timeout 600 "$twinbox" vm run --kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --cmdline "$base" \
+    <"$fifo" >"$work/out" 2>"$work/err" &
+pid=$!
+exec 3>"$fifo"
+for _ in $(seq 1200); do
+    grep -q "twinbox guest ready" "$work/out" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+done
+expect_contains "$work/out" "twinbox guest ready" "banner before typing"
+sleep 2  # let the shell start and open the console
+printf 'echo typed-$((6 * 7))\nexit\n' >&3
+wait "$pid"
+status=$?
+exec 3>&-
+expect_status 0 "$status" "interactive shell exit"
+expect_contains "$work/out" "typed-42" "console input reaches the guest shell"
+pass "keystrokes reached the guest shell and exit powered off"

@@ -15,9 +15,10 @@
 #   3. mount the host's root file system (9p, read-only) on /newroot and build
 #      the chroot: /proc, /sys, /dev, /dev/pts, /dev/shm, /tmp, /run, then the
 #      read-write shares on top;
-#   4. run the command that testhost.sh put in /job/job.sh (a second cpio
+#   4. wait for the KVM group; without /dev/kvm, stop and say why;
+#   5. run the command that testhost.sh put in /job/job.sh (a second cpio
 #      archive appended to the initramfs for this run only);
-#   5. report its exit status on the status port and power off.
+#   6. report its exit status on the status port and power off.
 #
 # Channels to the host (testhost.sh connects the QEMU side):
 #   ttyS0  kernel console and our own diagnostics (a log file, or stderr
@@ -55,7 +56,12 @@ log() {
 # the note= lines of the status port on its stderr.
 note() {
     log "$*"
-    echo "note=$*" >"$status_port" 2>/dev/null || true
+    echo "note=$(one_line "$*")" >"$status_port" 2>/dev/null || true
+}
+
+# The status port is read line by line.
+one_line() {
+    echo "$1" | tr '\n' ' '
 }
 
 power_off() {
@@ -68,7 +74,7 @@ power_off() {
 
 fail() {
     log "error: $*"
-    echo "error=$*" >"$status_port" 2>/dev/null || true
+    echo "error=$(one_line "$*")" >"$status_port" 2>/dev/null || true
     power_off
 }
 
@@ -95,13 +101,16 @@ mount_early_filesystems() {
 # Loads the modules of one group from /etc/testhost/modules, whose lines
 # are "group path parameters" in dependency order (testhost.sh wrote them
 # from modules.dep); the path is relative to /lib/modules/<version>.
+# Returns 1, naming the module in /failed-module, if one fails to load.
 load_modules() {
     version=$(uname -r)
     while read -r group module parameters; do
         [ "$group" = "$1" ] || continue
         # shellcheck disable=SC2086 # the parameters are separate words
-        insmod "/lib/modules/$version/$module" $parameters ||
-            fail "insmod $module $parameters failed; see the console log"
+        if ! insmod "/lib/modules/$version/$module" $parameters; then
+            echo "$module $parameters" >/failed-module
+            return 1
+        fi
         progress "loaded $module"
     done </etc/testhost/modules
 }
@@ -109,35 +118,30 @@ load_modules() {
 # Loading kvm.ko takes a second or two under TCG: do it on the other vCPU
 # while this one mounts the file systems.
 start_loading_kvm() {
-    load_modules common
+    load_modules common || fail "insmod $(cat /failed-module) failed"
     (
         trap - EXIT
         load_modules kvm
     ) &
     kvm_loader=$!
-    load_modules fs
+    load_modules fs || fail "insmod $(cat /failed-module) failed"
 }
 
+# The test host exists to provide /dev/kvm: without it, stop and say why.
 finish_loading_kvm() {
-    wait "$kvm_loader" || fail "loading the KVM modules failed"
+    if ! wait "$kvm_loader"; then
+        fail "insmod $(cat /failed-module) failed: $(kvm_diagnosis)"
+    fi
+    [ -c /dev/kvm ] || fail "/dev/kvm did not appear: $(kvm_diagnosis)"
     progress "KVM modules loaded"
 }
 
-# The test host exists to provide /dev/kvm; if it is missing, say why, but
-# still run the command (it may not need KVM, or may test the failure).
-check_kvm() {
-    if [ -c /dev/kvm ]; then
-        return 0
-    fi
+kvm_diagnosis() {
+    hint=""
     if ! grep -qw svm /proc/cpuinfo; then
-        note "warning: /dev/kvm is missing: the L1 vCPU has no svm flag" \
-            "(QEMU must run with -cpu max)"
-    elif [ ! -d /sys/module/kvm_amd ]; then
-        note "warning: /dev/kvm is missing: kvm_amd is not loaded"
-    else
-        note "warning: /dev/kvm is missing; kernel says:" \
-            "$(dmesg | grep -iE 'kvm|svm' | tail -n 3 | tr '\n' ' ')"
+        hint="the L1 vCPU has no svm flag (QEMU must run with -cpu max); "
     fi
+    echo "${hint}kernel log: $(dmesg | grep -iE 'kvm|svm' | tail -n 2)"
 }
 
 # The virtio console driver learns about ports from the host after it
@@ -263,7 +267,6 @@ main() {
     find_output_port
     progress "chroot ready"
     finish_loading_kvm
-    check_kvm
     run_command "$@"
     echo "status=$status" >"$status_port"
     trap - EXIT

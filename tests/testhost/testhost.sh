@@ -66,7 +66,11 @@ environment. Prints COMMAND's output on stdout and exits with its status.
 
 Environment: TWINBOX_TESTHOST_CACHE (cache directory, default
 /var/tmp/twinbox-testhost), TWINBOX_TESTHOST_KERNEL (a vmlinuz),
-TWINBOX_TESTHOST_FORCE=1 (same as --force).
+TWINBOX_TESTHOST_FORCE=1 (same as --force), TWINBOX_TESTHOST_QEMU (the
+QEMU binary).
+
+Exit status: COMMAND's; 124 timeout; 77 cannot run here (skip); 125 the
+test host failed; 2 usage error. See tests/testhost/README.md.
 EOF
 }
 

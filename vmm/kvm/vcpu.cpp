@@ -88,6 +88,14 @@ Result<void> Vcpu::set_msrs(std::span<const std::pair<uint32_t, uint64_t>> msrs)
     return ok();
 }
 
+Result<void> Vcpu::set_xcr0(uint64_t value) {
+    kvm_xcrs xcrs{};
+    xcrs.nr_xcrs = 1;
+    xcrs.xcrs[0].xcr = 0;
+    xcrs.xcrs[0].value = value;
+    return vcpu_ioctl(m_fd.get(), KVM_SET_XCRS, &xcrs, "KVM_SET_XCRS", m_index);
+}
+
 Result<kvm_lapic_state> Vcpu::get_lapic() const {
     kvm_lapic_state lapic{};
     TRY(vcpu_ioctl(m_fd.get(), KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC", m_index));

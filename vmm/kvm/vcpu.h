@@ -37,6 +37,8 @@ public:
     Result<void> set_cpuid(std::span<const kvm_cpuid_entry2> entries);
     // Sets model-specific registers: pairs of (index, value).
     Result<void> set_msrs(std::span<const std::pair<uint32_t, uint64_t>> msrs);
+    // Sets XCR0, the extended-state enable register (KVM_SET_XCRS).
+    Result<void> set_xcr0(uint64_t value);
     Result<kvm_lapic_state> get_lapic() const;
     Result<void> set_lapic(const kvm_lapic_state& lapic);
     Result<kvm_mp_state> get_mp_state() const;

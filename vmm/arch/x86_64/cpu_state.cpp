@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "common/log.h"
 #include "vmm/arch/x86_64/gdt.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/arch/x86_64/page_tables.h"
@@ -86,11 +87,33 @@ Result<void> configure_fpu(Vcpu& vcpu) {
     return vcpu.set_fpu(fpu);
 }
 
+// XCR0 resets to 1 (x87 only) and the guest's OS raises it with XSETBV; KVM
+// then updates the XSAVE size it reports in CPUID leaf 0xD (EBX). When KVM
+// itself runs nested under an emulator that does not intercept XSETBV (QEMU
+// TCG's SVM, which the test host uses), KVM never sees that write and Linux
+// finds CPUID's size for 576 bytes while its own sum is larger ("XSAVE
+// consistency problem", and XSAVE turned off). Starting with XCR0 already
+// holding every feature the CPUID table offers, which is the value Linux
+// writes, keeps both views the same. The register has no effect until the
+// guest sets CR4.OSXSAVE, so firmware-level code is unaffected.
+Result<void> preset_xcr0(Vcpu& vcpu, std::vector<kvm_cpuid_entry2>& cpuid) {
+    const kvm_cpuid_entry2* xsave = find_cpuid(cpuid, 0xd, 0);
+    if (xsave == nullptr) return ok();
+    uint64_t features = (static_cast<uint64_t>(xsave->edx) << 32) | xsave->eax;
+    if ((features & 1) == 0) return ok();
+    auto result = vcpu.set_xcr0(features);
+    // Not fatal: the guest still boots, with the warning above at worst.
+    if (!result) log::info("leaving XCR0 at its reset value: {}", result.error().to_string());
+    return ok();
+}
+
 }  // namespace
 
 Result<void> configure_vcpu(Vcpu& vcpu, const std::vector<kvm_cpuid_entry2>& supported_cpuid,
                             const CpuidOptions& options) {
-    TRY(vcpu.set_cpuid(build_vcpu_cpuid(supported_cpuid, options)));
+    auto cpuid = build_vcpu_cpuid(supported_cpuid, options);
+    TRY(vcpu.set_cpuid(cpuid));
+    TRY(preset_xcr0(vcpu, cpuid));
     TRY(configure_msrs(vcpu));
     TRY(configure_fpu(vcpu));
     return configure_lapic_pins(vcpu);

@@ -10,6 +10,11 @@
 //           Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 0x00, 0x08)
 //                                             IRQNoFlags () {4} })
 //       }
+//       Device (RTC) {
+//           Name (_HID, EisaId ("PNP0B00"))       // AT-compatible CMOS real-time clock
+//           Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 0x00, 0x02)
+//                                             IRQNoFlags () {8} })
+//       }
 //       Device (VR00) {                           // one per virtio-mmio device
 //           Name (_HID, "LNRO0005")
 //           Name (_UID, Zero)
@@ -46,6 +51,24 @@ Bytes serial_device() {
                                        resource::irq_no_flags(layout::kSerialIrq),
                                    })),
                   });
+}
+
+// The MC146818 CMOS clock at ports 0x70-0x71 (devices/rtc.h). A guest with
+// hardware-reduced ACPI probes no legacy devices on its own, so Linux's
+// rtc_cmos driver binds only to this PNP0B00 node, and without it the guest
+// has no /dev/rtc0 and no hwclock.
+constexpr uint16_t kRtcPort = 0x70;
+constexpr uint8_t kRtcPortCount = 2;
+
+Bytes rtc_device() {
+    using namespace aml;
+    return device("RTC_", {
+                              name("_HID", integer(eisa_id("PNP0B00"))),
+                              name("_CRS", resource_template({
+                                               resource::io_port(kRtcPort, kRtcPort, 0, kRtcPortCount),
+                                               resource::irq_no_flags(layout::kRtcIrq),
+                                           })),
+                          });
 }
 
 // A virtio-mmio transport (virtio 1.2 section 4.2). Linux's virtio_mmio
@@ -96,7 +119,7 @@ Result<Bytes> build_dsdt(const AcpiConfig& config) {
         return Error::message(
             fmt::format("{} virtio-mmio devices are more than the {} the DSDT can name",
                         config.virtio_devices.size(), kMaxVirtioDevices));
-    std::vector<Bytes> devices{serial_device()};
+    std::vector<Bytes> devices{serial_device(), rtc_device()};
     for (size_t index = 0; index < config.virtio_devices.size(); ++index)
         devices.push_back(TRY(virtio_device(index, config.virtio_devices[index])));
 
