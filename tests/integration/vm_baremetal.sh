@@ -51,6 +51,16 @@ expect_status 143 "$status" "SIGTERM"
 [ "$elapsed" -lt 1000 ] || fail "SIGTERM took $elapsed ms to stop the VM"
 pass "SIGTERM stopped a spinning guest in $elapsed ms with status 143"
 
+# A guest that jumps into the MMIO hole makes KVM fail to fetch an instruction
+# (KVM_EXIT_INTERNAL_ERROR): twinbox dumps the registers and exits 125.
+# mov rax, 0xd0000000 (48 b8 imm64); jmp rax (ff e0)
+printf '\x48\xb8\x00\x00\x00\xd0\x00\x00\x00\x00\xff\xe0' >"$work/bad-jump.bin"
+timeout 60 "$twinbox" vm run --flat "$work/bad-jump.bin" --mode long </dev/null >"$work/out" 2>"$work/err"
+status=$?
+expect_status 125 "$status" "guest fetching code from MMIO"
+expect_contains "$work/err" "rip=" "register dump"
+pass "an unrunnable guest ends with its registers dumped and status 125: $(head -1 "$work/err")"
+
 # Ctrl-A x on the console quits, as in QEMU, with status 0.
 start=$(date +%s%N)
 printf 'abc\001x' | timeout 60 "$twinbox" vm run --flat "$work/spin.bin" --mode real >"$work/out" 2>"$work/err"

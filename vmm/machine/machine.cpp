@@ -126,6 +126,9 @@ Result<void> Machine::create_vm() {
                 "run Linux guests inside the test host VM (tests/testhost/testhost.sh -- twinbox "
                 "vm run ...)"
                 "; bare-metal guests (--flat, --multiboot) run here");
+    if (m_kvm->backend() == KvmBackend::pvm)
+        log::warn("this host's KVM is PVM: guest kernel-mode code is emulated (about 1.5 us per instruction), "
+                  "so bare-metal guests run slowly and unmodified Linux kernels cannot run at all");
     int max_vcpus = m_kvm->max_vcpus();
     if (m_config.cpus > static_cast<uint32_t>(max_vcpus))
         return Error::message(
