@@ -1,6 +1,7 @@
 // twinbox: run a guest in a KVM virtual machine or a container, side by side.
 // This file only builds the command tree; each subcommand is one file.
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include "cli/commands.h"
 #include "common/log.h"
@@ -8,6 +9,9 @@
 
 int main(int argc, char** argv) {
     using namespace twinbox;
+    // A closed stdout (say, `twinbox vm run | head`) must end in a write error that
+    // twinbox handles, not in SIGPIPE killing it with the guest and terminal half-torn-down.
+    ::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"twinbox: virtual machines and containers side by side", "twinbox"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "twinbox 0.1.0");
