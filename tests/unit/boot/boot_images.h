@@ -6,6 +6,7 @@
 #pragma once
 
 #include <elf.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -14,10 +15,26 @@
 #include <random>
 #include <vector>
 
+#include "vmm/arch/x86_64/layout.h"
 #include "vmm/boot/linux_boot_params.h"
 #include "vmm/boot/multiboot_info.h"
+#include "vmm/memory/guest_memory.h"
 
 namespace twinbox::testing {
+
+// A test fixture with 64 MiB of fresh guest RAM, which every loader test loads into.
+class GuestMemoryTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto memory = GuestMemory::create(64 * layout::kMiB);
+        ASSERT_TRUE(memory.has_value()) << memory.error().to_string();
+        m_memory.emplace(std::move(*memory));
+    }
+    const GuestMemory& memory() const { return *m_memory; }
+
+private:
+    std::optional<GuestMemory> m_memory;
+};
 
 template <typename T>
 void put(std::vector<uint8_t>& bytes, size_t offset, const T& value) {

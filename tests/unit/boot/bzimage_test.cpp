@@ -20,14 +20,8 @@ using testing::BzImageOptions;
 using testing::make_bzimage;
 using testing::unpacked;
 
-class BzImageTest : public ::testing::Test {
+class BzImageTest : public testing::GuestMemoryTest {
 protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(64 * layout::kMiB);
-        ASSERT_TRUE(memory.has_value()) << memory.error().to_string();
-        m_memory.emplace(std::move(*memory));
-    }
-    const GuestMemory& memory() const { return *m_memory; }
     BootParams zero_page() const {
         auto params = memory().read_object<BootParams>(layout::kZeroPageAddress);
         EXPECT_TRUE(params.has_value());
@@ -42,8 +36,6 @@ protected:
         EXPECT_NE(entry.error().to_string().find(expected), std::string::npos)
             << entry.error().to_string();
     }
-
-    std::optional<GuestMemory> m_memory;
 };
 
 TEST_F(BzImageTest, LoadsAtThePreferredAddressAndFillsTheZeroPage) {

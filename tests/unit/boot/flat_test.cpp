@@ -12,14 +12,8 @@ namespace {
 
 using testing::pattern;
 
-class FlatTest : public ::testing::Test {
+class FlatTest : public testing::GuestMemoryTest {
 protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(64 * layout::kMiB);
-        ASSERT_TRUE(memory.has_value()) << memory.error().to_string();
-        m_memory.emplace(std::move(*memory));
-    }
-    const GuestMemory& memory() const { return *m_memory; }
     std::vector<uint8_t> bytes_at(uint64_t address, size_t size) const {
         std::vector<uint8_t> bytes(size);
         EXPECT_TRUE(memory().read(address, bytes).has_value());
@@ -32,8 +26,6 @@ protected:
         EXPECT_NE(entry.error().to_string().find(expected), std::string::npos)
             << entry.error().to_string();
     }
-
-    std::optional<GuestMemory> m_memory;
 };
 
 TEST_F(FlatTest, RealModeLoadsLikeABootSector) {

@@ -19,15 +19,8 @@ using testing::pattern;
 using testing::put;
 using testing::unpacked;
 
-class MultibootTest : public ::testing::Test {
+class MultibootTest : public testing::GuestMemoryTest {
 protected:
-    void SetUp() override {
-        auto memory = GuestMemory::create(64 * layout::kMiB);
-        ASSERT_TRUE(memory.has_value()) << memory.error().to_string();
-        m_memory.emplace(std::move(*memory));
-    }
-    const GuestMemory& memory() const { return *m_memory; }
-
     multiboot::Info info() const {
         auto info = memory().read_object<multiboot::Info>(layout::kMultibootInfoAddress);
         EXPECT_TRUE(info.has_value());
@@ -56,8 +49,6 @@ protected:
         EXPECT_NE(entry.error().to_string().find(expected), std::string::npos)
             << entry.error().to_string();
     }
-
-    std::optional<GuestMemory> m_memory;
 };
 
 TEST_F(MultibootTest, LoadsAnElf32KernelWithModules) {
