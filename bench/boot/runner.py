@@ -125,15 +125,16 @@ def measure_peak_rss(argv, huge_pages, timeout_seconds=120):
 
 
 def guest_ram_resident_kib(argv, guest_kib, marker, timeout_seconds=120):
-    """Returns (KiB of guest RAM resident, VmHWM KiB) once the guest is done.
+    """Returns (KiB of guest RAM resident, VmHWM KiB) of a halting guest.
 
-    Reads /proc/PID/smaps once, right after the marker line arrives on the
-    console: the trivial guest has then done all it does, and the VMM is
-    still holding its guest RAM (tearing the VM down takes tens of
-    milliseconds before the RAM is unmapped). Guest RAM is every mapping at
-    least as large as the guest's memory: the one mapping each VMM keeps for
-    it. Runs without transparent huge pages, like the peak RSS it is
-    subtracted from. Returns (None, None) if the VMM was faster.
+    argv boots the trivial guest's HALT_AT_END variant, which halts for good
+    after its marker line instead of ending the VM: when the line arrives,
+    the guest has done everything the exiting variant does, and the VMM
+    still holds its guest RAM. /proc/PID/smaps is read once, then the VMM is
+    killed. Guest RAM is every mapping at least as large as the guest's
+    memory: the one mapping each VMM keeps for it. Without transparent huge
+    pages, like the peak RSS it is subtracted from. (None, None) when the
+    marker never came.
     """
     read_end, write_end = os.pipe()
     pid = spawn(argv, write_end, write_end, huge_pages=False)
@@ -150,6 +151,10 @@ def guest_ram_resident_kib(argv, guest_kib, marker, timeout_seconds=120):
         if at >= 0 and b"\n" in seen[at:]:
             resident, high_water = read_guest_resident(pid, guest_kib)
             break
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     while os.read(read_end, 4096):
         pass
     os.close(read_end)

@@ -16,6 +16,12 @@
 ; needs nothing from either loader: no stack, no memory, no boot information.
 ;
 ; Build (bench/CMakeLists.txt): nasm -f elf32, then link with boot-marker.ld.
+; Variants, chosen with nasm -D:
+;   PVH_ONLY     no Multiboot header (for QEMU, which prefers Multiboot when
+;                it finds both and would then boot through an option ROM);
+;   HALT_AT_END  halt for good after the marker instead of ending the VM, so
+;                that the benchmark can look at the VMM's memory while the VM
+;                still exists (boot_bench.py, guest RAM resident).
 
 bits 32
 
@@ -75,8 +81,10 @@ _start:
     mov ecx, marker_length
     mov dx, COM1_DATA_PORT
     rep outsb
+%ifndef HALT_AT_END
     mov al, EXIT_VALUE
     out DEBUG_EXIT_PORT, al
-.hang:                          ; not reached: the VMM ends the VM on the OUT
+%endif
+.hang:                          ; interrupts are off: HLT waits for good
     hlt
     jmp .hang
