@@ -103,6 +103,8 @@ def parse_arguments():
     parser.add_argument("--linux-runs", type=int, default=10, help="runs of each VMM for (c)")
     parser.add_argument("--linux-timeout", type=float, default=180,
                         help="seconds one Linux boot may take to print its marker")
+    parser.add_argument("--no-idle-vm", action="store_true",
+                        help="do not hold an idle VM open during the runs (runner.open_idle_vm)")
     parser.add_argument("--out", default="", help="directory for boot_bench.json and .txt")
     arguments = parser.parse_args()
     if arguments.runs < 1 or arguments.linux_runs < 0:
@@ -378,13 +380,17 @@ def main():
     def log(message):
         print(f"[{time.monotonic() - started:6.1f} s] {message}", flush=True)
 
+    idle_vm = None if arguments.no_idle_vm else runner.open_idle_vm()
     machine = describe_machine(arguments)
     log(f"machine: {machine['os']}, kernel {machine['kernel']}, {machine['cpus']} CPUs, "
         f"{machine['cpu_model']}; twinbox backend: {machine['twinbox_backend']}; "
         f"{machine['qemu_version']}; THP {machine['transparent_hugepage']}")
+    log("an idle VM is held open for the whole benchmark" if idle_vm
+        else "no idle VM is held open (--no-idle-vm)")
     cpu = choose_qemu_cpu(arguments)
     log(f"QEMU runs with -cpu {cpu}")
     results = {"machine": machine, "command": sys.argv, "qemu_cpu": cpu,
+               "idle_vm_held_open": idle_vm is not None,
                "runs": arguments.runs, "linux_runs": arguments.linux_runs, "failures": {}}
 
     trivial = {TWINBOX_128: twinbox_trivial(arguments, "128M"),

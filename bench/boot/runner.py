@@ -1,14 +1,12 @@
 """Running one VMM once and measuring it (used by boot_bench.py).
 
 Every run starts the VMM with posix_spawn (stdin /dev/null, in a process
-group of its own) and waits for it with a blocking wait, never a polling
-loop. That matters on the nested test host: a process that wakes up every
-millisecond while a VMM runs its guest there has frozen the whole test host
-VM (QEMU/TCG emulating AMD SVM) within a few dozen runs, with twinbox and
-with QEMU as the VMM alike (docs/benchmarks.md, "Pitfalls").
+group of its own) and waits for it with a blocking wait, not a polling loop,
+so that the harness takes no CPU time from the VMM while the clock runs.
 """
 
 import ctypes
+import fcntl
 import os
 import re
 import select
@@ -23,6 +21,31 @@ import time
 # setting it around a spawn applies it to the VMM and not to later spawns.
 PR_SET_THP_DISABLE = 41
 libc = ctypes.CDLL(None, use_errno=True)
+
+# KVM ioctls from <linux/kvm.h>: _IO(KVMIO = 0xAE, number).
+KVM_CREATE_VM = 0xAE01
+KVM_CREATE_IRQCHIP = 0xAE60
+KVM_CREATE_VCPU = 0xAE41
+
+
+def open_idle_vm():
+    """Creates a VM with an in-kernel irqchip and one vCPU that never runs.
+
+    Holding it open for the whole benchmark keeps KVM's start-up state (its
+    static keys, which are switched by patching kernel code when the first
+    VM or LAPIC appears and the last goes) switched on, so no run pays for
+    that patching. On the nested test host, starting and stopping many
+    short-lived VMs has frozen the whole test host VM (both vCPUs in soft
+    lockup), most likely through that code patching; with one idle VM held
+    open it did not (docs/benchmarks.md, "Pitfalls"). The descriptors are
+    close-on-exec, so VMMs do not inherit them; they stay open until this
+    process ends.
+    """
+    kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    vm = fcntl.ioctl(kvm, KVM_CREATE_VM, 0)
+    fcntl.ioctl(vm, KVM_CREATE_IRQCHIP, 0)
+    vcpu = fcntl.ioctl(vm, KVM_CREATE_VCPU, 0)
+    return kvm, vm, vcpu
 
 
 def set_transparent_huge_pages(enabled):
