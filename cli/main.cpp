@@ -1,7 +1,8 @@
 // twinbox: run a guest in a KVM virtual machine or a container, side by side.
 // This file only builds the command tree; each subcommand is one file.
-#include <CLI/CLI.hpp>
 #include <signal.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "common/log.h"

@@ -134,8 +134,9 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
         ->default_val("stdio");
     command->add_option("--dump-acpi", config.dump_acpi_directory,
                         "write the ACPI tables to DIR (for iasl -d)");
-    command->add_flag("-v,--verbose", options->verbose,
-                      "say more (-v: backend and progress, -vv: also unclaimed port and MMIO accesses)");
+    command->add_flag(
+        "-v,--verbose", options->verbose,
+        "say more (-v: backend and progress, -vv: also unclaimed port and MMIO accesses)");
     command->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

@@ -10,8 +10,9 @@ namespace twinbox {
 
 enum class CpuMode {
     real,         // 16-bit real mode; all segments share one base chosen so IP and SP fit 16 bits
-    protected32,  // 32-bit protected mode, flat 4 GiB segments, paging off (multiboot, boot.rst 32-bit)
-    long64,       // 64-bit long mode, identity-mapped first 4 GiB, flat segments (Linux 64-bit boot)
+    protected32,  // 32-bit protected mode, flat 4 GiB segments, paging off (multiboot, boot.rst
+                  // 32-bit)
+    long64,  // 64-bit long mode, identity-mapped first 4 GiB, flat segments (Linux 64-bit boot)
 };
 
 struct BootEntry {

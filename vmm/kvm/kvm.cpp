@@ -82,7 +82,8 @@ Result<std::vector<kvm_cpuid_entry2>> Kvm::supported_cpuid() const {
         header->entry_count = capacity;
         if (::ioctl(m_fd.get(), kvm_abi::kGetSupportedCpuid, buffer.get()) == 0)
             return std::vector<kvm_cpuid_entry2>(entries, entries + header->entry_count);
-        if (errno != E2BIG) return Error::from_errno("ioctl(KVM_GET_SUPPORTED_CPUID)", "/dev/kvm");
+        if (errno != E2BIG)
+            return Error::from_errno("ioctl(KVM_GET_SUPPORTED_CPUID)", "/dev/kvm");
     }
     return Error::message("KVM_GET_SUPPORTED_CPUID returned more than 4096 leaves");
 }

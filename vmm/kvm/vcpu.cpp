@@ -82,9 +82,11 @@ Result<void> Vcpu::set_msrs(std::span<const std::pair<uint32_t, uint64_t>> msrs)
     }
     // KVM_SET_MSRS returns how many it set; fewer than asked names the first it refused.
     int set = ::ioctl(m_fd.get(), kvm_abi::kSetMsrs, buffer.get());
-    if (set < 0) return Error::from_errno("ioctl(KVM_SET_MSRS)", fmt::format("vCPU {}", m_index));
+    if (set < 0)
+        return Error::from_errno("ioctl(KVM_SET_MSRS)", fmt::format("vCPU {}", m_index));
     if (static_cast<size_t>(set) != msrs.size())
-        return Error::message(fmt::format("KVM refused to set MSR {:#x} on vCPU {}", msrs[set].first, m_index));
+        return Error::message(
+            fmt::format("KVM refused to set MSR {:#x} on vCPU {}", msrs[set].first, m_index));
     return ok();
 }
 

@@ -98,12 +98,15 @@ Result<void> configure_fpu(Vcpu& vcpu) {
 // guest sets CR4.OSXSAVE, so firmware-level code is unaffected.
 Result<void> preset_xcr0(Vcpu& vcpu, std::vector<kvm_cpuid_entry2>& cpuid) {
     const kvm_cpuid_entry2* xsave = find_cpuid(cpuid, 0xd, 0);
-    if (xsave == nullptr) return ok();
+    if (xsave == nullptr)
+        return ok();
     uint64_t features = (static_cast<uint64_t>(xsave->edx) << 32) | xsave->eax;
-    if ((features & 1) == 0) return ok();
+    if ((features & 1) == 0)
+        return ok();
     auto result = vcpu.set_xcr0(features);
     // Not fatal: the guest still boots, with the warning above at worst.
-    if (!result) log::info("leaving XCR0 at its reset value: {}", result.error().to_string());
+    if (!result)
+        log::info("leaving XCR0 at its reset value: {}", result.error().to_string());
     return ok();
 }
 

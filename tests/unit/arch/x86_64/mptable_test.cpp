@@ -103,7 +103,8 @@ TEST_F(MpTable, DescribesEveryCpuTheIoApicAndTheIsaInterrupts) {
         for (const auto& entry : io_interrupts) {
             EXPECT_NE(entry.source_bus_irq, 2);
             EXPECT_EQ(entry.destination_apic_id, cpus);
-            EXPECT_EQ(entry.destination_pin, entry.source_bus_irq == 0 ? layout::kPitGsi : entry.source_bus_irq);
+            EXPECT_EQ(entry.destination_pin,
+                      entry.source_bus_irq == 0 ? layout::kPitGsi : entry.source_bus_irq);
             EXPECT_EQ(entry.interrupt_type, mp::InterruptType::vectored);
         }
         ASSERT_EQ(local_interrupts.size(), 2u);

@@ -62,13 +62,14 @@ constexpr uint8_t kRtcPortCount = 2;
 
 Bytes rtc_device() {
     using namespace aml;
-    return device("RTC_", {
-                              name("_HID", integer(eisa_id("PNP0B00"))),
-                              name("_CRS", resource_template({
-                                               resource::io_port(kRtcPort, kRtcPort, 0, kRtcPortCount),
-                                               resource::irq_no_flags(layout::kRtcIrq),
-                                           })),
-                          });
+    return device("RTC_",
+                  {
+                      name("_HID", integer(eisa_id("PNP0B00"))),
+                      name("_CRS", resource_template({
+                                       resource::io_port(kRtcPort, kRtcPort, 0, kRtcPortCount),
+                                       resource::irq_no_flags(layout::kRtcIrq),
+                                   })),
+                  });
 }
 
 // A virtio-mmio transport (virtio 1.2 section 4.2). Linux's virtio_mmio
