@@ -9,6 +9,12 @@ packages=(
     # libraries (see docs/design.md, "Libraries")
     libfmt-dev libcli11-dev nlohmann-json3-dev libcapstone-dev
     libgtest-dev libgmock-dev libbenchmark-dev
+    # virtio-blk's asynchronous I/O; the container engine's capabilities and seccomp
+    liburing-dev libcap-dev libseccomp-dev
+    # clang for the libFuzzer targets; e2fsprogs for ext4 disk images (mkfs.ext4 -d)
+    clang e2fsprogs
+    # tests: ip/bridge for network namespaces; crun and runc as container baselines
+    iproute2 iputils-ping crun runc
     # guest images: busybox for the initramfs, Debian's kernel as the default guest
     busybox-static linux-image-amd64 cpio gzip xz-utils zstd kmod
     # the test host VM and the QEMU baseline
