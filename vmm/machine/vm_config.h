@@ -2,6 +2,7 @@
 // that the command line fills and Machine::create() checks and builds from.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -13,6 +14,23 @@
 namespace twinbox {
 
 enum class SerialOutput { stdio, file, none };
+
+// --disk FILE[,ro]: a raw disk image served by virtio-blk.
+struct DiskConfig {
+    std::string path;
+    bool read_only = false;
+};
+
+// --net tap[=NAME] | bridge=NAME [,mac=MAC]: a virtio-net device backed by a TAP device.
+struct NetConfig {
+    std::string tap_name;  // empty: twinbox creates one (twinboxN) and removes it on exit
+    std::string bridge;    // non-empty: attach the tap to this existing Linux bridge
+    std::optional<std::array<uint8_t, 6>>
+        mac;  // empty: a locally administered one, derived from the tap
+};
+
+// Which console the guest gets: the 16550A UART (always present) or virtio-console too.
+enum class ConsoleKind { serial, virtio };
 
 struct VmConfig {
     // What to boot: exactly one of kernel, multiboot, flat.
@@ -27,6 +45,11 @@ struct VmConfig {
 
     uint32_t cpus = 1;
     uint64_t memory = 256ull << 20;
+
+    std::vector<DiskConfig> disks;              // vda, vdb, ... in order
+    std::vector<NetConfig> nets;                // eth0, eth1, ...
+    ConsoleKind console = ConsoleKind::serial;  // --console serial|virtio
+    bool rng = true;                            // virtio-rng (--no-rng to leave it out)
 
     SerialOutput serial = SerialOutput::stdio;
     std::string serial_file;          // with SerialOutput::file
