@@ -8,6 +8,7 @@
 #include "common/size.h"
 #include "vmm/kvm/backend.h"
 #include "vmm/machine/default_guest.h"
+#include "vmm/machine/device_options.h"
 #include "vmm/machine/machine.h"
 
 namespace twinbox::cli {
@@ -20,6 +21,10 @@ struct VmRunOptions {
     std::string mode = "real";
     std::string load_address;
     std::string serial = "stdio";
+    std::vector<std::string> disks;
+    std::vector<std::string> nets;
+    std::string console = "serial";
+    bool no_rng = false;
     bool cmdline_given = false;
     int verbose = 0;
 };
@@ -29,6 +34,9 @@ constexpr const char* kExamples = R"(Examples:
   twinbox vm run --kernel /boot/vmlinuz-6.1.0-56-amd64 --initrd build/guest/initramfs.cpio.gz \
                  --cpus 2 --memory 512M --cmdline 'console=ttyS0 quiet TWINBOX_RUN="uname -a"'
   twinbox vm run --multiboot build/guest/examples/hello-multiboot.elf --cmdline exit=21
+  twinbox vm run --disk build/guest/disk.ext4 --cmdline 'console=ttyS0 root=/dev/vda'
+                                                   boot from an ext4 disk (virtio-blk)
+  twinbox vm run --net tap=tap0 --console virtio   a virtio-net card on tap0, the shell on hvc0
   twinbox vm run --flat build/guest/examples/hello-real.bin --mode real
   twinbox vm run --flat build/guest/examples/hello-long.bin --mode long
 
@@ -68,6 +76,18 @@ Result<void> finish_config(VmRunOptions& options) {
         return Error::message(
             fmt::format("--serial {} is not one of stdio, file:PATH, none", options.serial));
 
+    for (const std::string& disk : options.disks)
+        config.disks.push_back(TRY(parse_disk_option(disk)));
+    for (const std::string& net : options.nets) config.nets.push_back(TRY(parse_net_option(net)));
+    if (options.console == "serial")
+        config.console = ConsoleKind::serial;
+    else if (options.console == "virtio")
+        config.console = ConsoleKind::virtio;
+    else
+        return Error::message(
+            fmt::format("--console {} is not one of serial, virtio", options.console));
+    config.rng = !options.no_rng;
+
     bool nothing_to_boot = config.kernel.empty() && config.multiboot.empty() && config.flat.empty();
     if (nothing_to_boot) {
         auto guest = TRY(find_default_guest({TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR}));
@@ -79,6 +99,9 @@ Result<void> finish_config(VmRunOptions& options) {
     } else if (!config.kernel.empty() && !options.cmdline_given) {
         config.command_line = kDefaultLinuxCommandLine;
     }
+    // The last console= is /dev/console, where init's shell and messages go.
+    if (config.console == ConsoleKind::virtio && !options.cmdline_given && !config.kernel.empty())
+        config.command_line += " console=hvc0";
     return ok();
 }
 
@@ -132,6 +155,15 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
         ->default_val("256M");
     command->add_option("--serial", options->serial, "console: stdio, file:PATH or none")
         ->default_val("stdio");
+    command->add_option("--disk", options->disks,
+                        "raw disk image for virtio-blk: FILE[,ro] (repeatable; vda, vdb, ...)");
+    command->add_option("--net", options->nets,
+                        "virtio-net card: tap[=NAME] or bridge=NAME, with ,mac=MAC (repeatable)");
+    command
+        ->add_option("--console", options->console,
+                     "guest console: serial (ttyS0) or virtio (hvc0, faster)")
+        ->default_val("serial");
+    command->add_flag("--no-rng", options->no_rng, "leave out the virtio-rng entropy device");
     command->add_option("--dump-acpi", config.dump_acpi_directory,
                         "write the ACPI tables to DIR (for iasl -d)");
     command->add_flag(

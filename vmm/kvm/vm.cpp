@@ -55,6 +55,27 @@ Result<void> Vm::set_irq_line(uint32_t gsi, bool high) const {
     return ok();
 }
 
+Result<void> Vm::register_ioeventfd(uint64_t address, uint32_t datamatch, int event) const {
+    kvm_ioeventfd request{};
+    request.datamatch = datamatch;
+    request.addr = address;
+    request.len = 4;
+    request.fd = event;
+    request.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+    if (::ioctl(m_fd.get(), KVM_IOEVENTFD, &request) < 0)
+        return Error::from_errno("ioctl(KVM_IOEVENTFD)", fmt::format("MMIO {:#x}", address));
+    return ok();
+}
+
+Result<void> Vm::register_irqfd(int event, uint32_t gsi) const {
+    kvm_irqfd request{};
+    request.fd = static_cast<uint32_t>(event);
+    request.gsi = gsi;
+    if (::ioctl(m_fd.get(), KVM_IRQFD, &request) < 0)
+        return Error::from_errno("ioctl(KVM_IRQFD)", fmt::format("GSI {}", gsi));
+    return ok();
+}
+
 Result<Vcpu> Vm::create_vcpu(uint32_t index, size_t run_mmap_size) const {
     int fd = ::ioctl(m_fd.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(index));
     if (fd < 0)

@@ -32,6 +32,12 @@ public:
     // Sets the level of an interrupt controller input (KVM_IRQ_LINE; GSI numbering).
     Result<void> set_irq_line(uint32_t gsi, bool high) const;
 
+    // Lets KVM signal `event` itself when the guest writes `datamatch` (4 bytes) to
+    // MMIO `address`, without an exit to twinbox (KVM_IOEVENTFD, api.rst 4.59).
+    Result<void> register_ioeventfd(uint64_t address, uint32_t datamatch, int event) const;
+    // Lets a signal on `event` raise `gsi` as an edge, from any thread (KVM_IRQFD, api.rst 4.75).
+    Result<void> register_irqfd(int event, uint32_t gsi) const;
+
     Result<Vcpu> create_vcpu(uint32_t index, size_t run_mmap_size) const;
 
 private:

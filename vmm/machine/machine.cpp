@@ -13,6 +13,9 @@
 #include "vmm/boot/bzimage.h"
 #include "vmm/boot/flat.h"
 #include "vmm/boot/multiboot.h"
+#include "vmm/virtio/console.h"
+#include "vmm/virtio/event_loop.h"
+#include "vmm/virtio/mmio_transport.h"
 
 namespace twinbox {
 
@@ -66,17 +69,22 @@ Machine::~Machine() {
     for (auto& thread : m_threads)
         if (thread.joinable())
             thread.join();
+    shutdown_virtio_devices();
 }
 
 Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
     TRY(check_config(config));
     auto memory = TRY(GuestMemory::create(config.memory));
     std::unique_ptr<Machine> machine(new Machine(config, std::move(memory)));
+    // Disks and taps are opened before anything else, so that a bad --disk or --net is
+    // reported as such (and leaves nothing behind) even on a host without /dev/kvm.
+    TRY(machine->create_virtio_devices());
     // The guest is loaded before KVM is opened, so that a bad kernel or initrd is
     // reported as such even on a host without /dev/kvm.
     TRY(machine->load_guest());
     TRY(machine->create_vm());
     TRY(machine->create_devices());
+    TRY(machine->attach_virtio_devices());
     TRY(machine->create_vcpus());
     return machine;
 }
@@ -85,6 +93,9 @@ Result<void> Machine::load_guest() {
     // Firmware tables first: the Linux loader records the RSDP address in boot_params.
     AcpiConfig acpi{};
     acpi.cpus = m_config.cpus;
+    for (size_t slot = 0; slot < m_virtio_devices.size(); ++slot)
+        acpi.virtio_devices.push_back({layout::virtio_mmio_address(slot), layout::kVirtioMmioStride,
+                                       layout::kVirtioIrqs[slot]});
     uint64_t rsdp = TRY(write_acpi_tables(m_memory, acpi));
     TRY(write_mp_table(m_memory, m_config.cpus));
     if (!m_config.dump_acpi_directory.empty())
@@ -95,7 +106,8 @@ Result<void> Machine::load_guest() {
         std::vector<uint8_t> initrd;
         if (!m_config.initrd.empty())
             initrd = TRY(read_whole_file(m_config.initrd, "initrd", kMaxInitrdSize));
-        LinuxBootConfig linux_config{kernel, initrd, m_config.command_line, rsdp};
+        LinuxBootConfig linux_config{kernel, initrd, m_config.command_line + virtio_command_line(),
+                                     rsdp};
         m_boot_entry = TRY(load_bzimage(m_memory, linux_config).with_context(m_config.kernel));
     } else if (!m_config.multiboot.empty()) {
         auto kernel = TRY(read_whole_file(m_config.multiboot, "multiboot kernel", kMaxKernelSize));
@@ -127,8 +139,10 @@ Result<void> Machine::create_vm() {
                 "vm run ...)"
                 "; bare-metal guests (--flat, --multiboot) run here");
     if (m_kvm->backend() == KvmBackend::pvm)
-        log::warn("this host's KVM is PVM: guest kernel-mode code is emulated (about 1.5 us per instruction), "
-                  "so bare-metal guests run slowly and unmodified Linux kernels cannot run at all");
+        log::warn(
+            "this host's KVM is PVM: guest kernel-mode code is emulated (about 1.5 us per "
+            "instruction), "
+            "so bare-metal guests run slowly and unmodified Linux kernels cannot run at all");
     int max_vcpus = m_kvm->max_vcpus();
     if (m_config.cpus > static_cast<uint32_t>(max_vcpus))
         return Error::message(

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/event_fd.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "vmm/devices/bus.h"
@@ -27,6 +28,12 @@
 namespace twinbox {
 
 class Serial;
+namespace virtio {
+class EventLoop;
+class MmioTransport;
+class VirtioDevice;
+class ConsoleDevice;
+}  // namespace virtio
 
 class Machine : public PowerControl {
 public:
@@ -48,9 +55,13 @@ public:
 private:
     explicit Machine(const VmConfig& config, GuestMemory memory);
 
+    Result<void> create_virtio_devices();
     Result<void> load_guest();
     Result<void> create_vm();
     Result<void> create_devices();
+    Result<void> attach_virtio_devices();
+    void shutdown_virtio_devices();
+    std::string virtio_command_line() const;
     Result<void> create_vcpus();
 
     // Asks every thread to stop; the first caller's status wins.
@@ -77,6 +88,14 @@ private:
     std::shared_ptr<Serial> m_serial;
     UniqueFd m_stop_event;         // eventfd written by request_stop()
     UniqueFd m_input_space_event;  // eventfd written when the UART has room for input
+    // virtio-mmio devices in slot order (slot i: layout::virtio_mmio_address(i),
+    // GSI layout::kVirtioIrqs[i]); created before the guest is loaded, so the ACPI
+    // tables and command line can name them and a bad --disk fails before KVM opens.
+    std::vector<std::shared_ptr<virtio::VirtioDevice>> m_virtio_devices;
+    std::shared_ptr<virtio::ConsoleDevice> m_virtio_console;
+    std::vector<std::shared_ptr<virtio::MmioTransport>> m_virtio_transports;
+    std::vector<EventFd> m_virtio_irqfds;
+    std::unique_ptr<virtio::EventLoop> m_virtio_loop;
     std::atomic<bool> m_stopping{false};
     std::atomic<int> m_exit_status{0};
 };

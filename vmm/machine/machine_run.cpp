@@ -15,6 +15,7 @@
 #include "vmm/machine/console.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/register_dump.h"
+#include "vmm/virtio/console.h"
 
 namespace twinbox {
 
@@ -244,8 +245,10 @@ int Machine::serve_console() {
                 }
             }
         }
-        if (!pending.empty() && m_serial) {
-            size_t accepted = m_serial->enqueue_input(pending);
+        if (!pending.empty() && (m_virtio_console || m_serial)) {
+            // With --console virtio, keystrokes go to hvc0; otherwise to the UART.
+            size_t accepted = m_virtio_console ? m_virtio_console->push_input(pending)
+                                               : m_serial->enqueue_input(pending);
             pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(accepted));
         }
     }

@@ -82,8 +82,10 @@ struct QueueConfig {
 class Virtqueue {
 public:
     // Checks that the three areas are aligned and inside guest RAM for this size.
+    // `event_idx` and `indirect` say whether the driver acknowledged VIRTIO_F_EVENT_IDX
+    // and VIRTIO_F_INDIRECT_DESC; an indirect descriptor without the latter is a broken chain.
     static Result<Virtqueue> create(const GuestMemory& memory, const QueueConfig& config,
-                                    bool event_idx);
+                                    bool event_idx, bool indirect = true);
 
     uint16_t size() const { return m_size; }
 
@@ -104,19 +106,25 @@ public:
     bool enable_notification();
 
 private:
-    Virtqueue(const GuestMemory& memory, const QueueConfig& config, bool event_idx);
+    Virtqueue(const GuestMemory& memory, const QueueConfig& config, bool event_idx, bool indirect,
+              uint8_t* descriptors, uint8_t* available, uint8_t* used);
     Result<void> walk(uint16_t head, DescriptorChain& chain) const;
+    Result<void> walk_indirect(uint64_t table, uint32_t length, DescriptorChain& chain,
+                               size_t& budget) const;
+    Result<void> append(DescriptorChain& chain, uint64_t address, uint32_t length,
+                        bool writable) const;
 
     const GuestMemory* m_memory;
     uint16_t m_size;
-    uint64_t m_descriptor_table;
-    uint64_t m_available_ring;
-    uint64_t m_used_ring;
     bool m_event_idx;
+    bool m_indirect;
+    // Host views of the three areas, checked to lie in guest RAM when the queue was created.
+    uint8_t* m_descriptors;
+    uint8_t* m_available;
+    uint8_t* m_used;
     uint16_t m_next_available = 0;  // next avail->ring slot to read
     uint16_t m_next_used = 0;       // next used->ring slot to write
-    uint16_t m_signalled_used = 0;  // used idx at the last interrupt (EVENT_IDX)
-    bool m_signalled_valid = false;
+    uint16_t m_signalled_used = 0;  // used idx when needs_interrupt() last said yes or no
 };
 
 }  // namespace twinbox::virtio

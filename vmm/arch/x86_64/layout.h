@@ -27,6 +27,7 @@
 // Model: Firecracker src/vmm/src/arch/x86_64/layout.rs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace twinbox::layout {
@@ -73,8 +74,16 @@ inline constexpr uint64_t kHighRamStart = 0x1'0000'0000;
 // Legacy interrupt lines (ISA IRQs, routed through the PIC and IOAPIC pins 0-15).
 inline constexpr uint32_t kSerialIrq = 4;  // COM1
 inline constexpr uint32_t kRtcIrq = 8;
-// The first GSI handed to virtio-mmio devices; one each, counting up.
-inline constexpr uint32_t kVirtioFirstIrq = 5;
+// The GSIs handed to virtio-mmio devices, one each in device order: the ISA
+// lines no twinbox device uses (0 PIT, 1 keyboard, 2 cascade, 3 COM2, 4 COM1,
+// 8 RTC and 13 FPU stay out). Legacy lines keep the MP table, which only
+// describes ISA IRQs, true for kernels without ACPI (the minimal kernel).
+inline constexpr uint32_t kVirtioIrqs[] = {5, 6, 7, 9, 10, 11, 12, 14, 15};
+inline constexpr size_t kMaxVirtioDevices = sizeof(kVirtioIrqs) / sizeof(kVirtioIrqs[0]);
+inline constexpr uint32_t kVirtioFirstIrq = kVirtioIrqs[0];
+inline constexpr uint64_t virtio_mmio_address(size_t index) {
+    return kVirtioMmioStart + index * kVirtioMmioStride;
+}
 inline constexpr uint32_t kIoapicPins = 24;
 // The IOAPIC pin of ISA IRQ 0 (the PIT). On PC chipsets it is pin 2 and firmware says so
 // with an Interrupt Source Override (ACPI 6.5 section 5.2.12.5); KVM's default GSI routing,

@@ -86,7 +86,7 @@ protected:
         for (size_t i = 0; i < devices; ++i)
             config.virtio_devices.push_back(
                 {layout::kVirtioMmioStart + i * layout::kVirtioMmioStride,
-                 layout::kVirtioMmioStride, static_cast<uint32_t>(layout::kVirtioFirstIrq + i)});
+                 layout::kVirtioMmioStride, layout::kVirtioIrqs[i % layout::kMaxVirtioDevices]});
         auto rsdp = write_acpi_tables(*m_memory, config);
         ASSERT_TRUE(rsdp.has_value()) << rsdp.error().to_string();
         auto dumped = dump_acpi_tables(*m_memory, *rsdp, m_directory.path());

@@ -26,7 +26,7 @@ AcpiConfig config_with(uint32_t cpus, size_t virtio_devices) {
     for (size_t i = 0; i < virtio_devices; ++i) {
         config.virtio_devices.push_back({layout::kVirtioMmioStart + i * layout::kVirtioMmioStride,
                                          layout::kVirtioMmioStride,
-                                         static_cast<uint32_t>(layout::kVirtioFirstIrq + i)});
+                                         layout::kVirtioIrqs[i % layout::kMaxVirtioDevices]});
     }
     return config;
 }
