@@ -1,6 +1,7 @@
 // A small rtnetlink client. See netlink.h.
 #include "common/netlink.h"
 
+#include <fmt/format.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -10,8 +11,6 @@
 #include <array>
 #include <cstring>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace twinbox {
 
@@ -134,9 +133,8 @@ Result<void> NetlinkSocket::talk(void* request, uint32_t length, std::string* an
 
 Result<std::optional<LinkInfo>> NetlinkSocket::find_link(std::string_view name) {
     if (name.empty() || name.size() >= IFNAMSIZ)
-        return Error::message(
-            fmt::format("'{}' is not a valid interface name (1 to {} characters)", name,
-                        IFNAMSIZ - 1));
+        return Error::message(fmt::format("'{}' is not a valid interface name (1 to {} characters)",
+                                          name, IFNAMSIZ - 1));
     // A GET without NLM_F_ACK: the kernel answers with RTM_NEWLINK or an error.
     LinkRequest request = make_request(RTM_GETLINK, 0, 0);
     std::string text(name);

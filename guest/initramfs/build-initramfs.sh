@@ -14,11 +14,14 @@
 #   build-initramfs.sh --output FILE --busybox FILE --init FILE
 #                      [--modules-list FILE --kernel-version VERSION
 #                       [--modules-root DIR]] [--overlay DIR]...
+#   build-initramfs.sh --tree DIR ...     the same root as a directory, not
+#                      packed (guest/disk/build-disk.sh makes a disk of it)
 set -euo pipefail
 umask 022
 export LC_ALL=C
 
 output=""
+tree=""
 busybox=""
 init=""
 modules_list=""
@@ -34,6 +37,7 @@ fail() {
 while [ $# -gt 0 ]; do
     case "$1" in
     --output) output=$2 ;;
+    --tree) tree=$2 ;;
     --busybox) busybox=$2 ;;
     --init) init=$2 ;;
     --modules-list) modules_list=$2 ;;
@@ -45,15 +49,21 @@ while [ $# -gt 0 ]; do
     shift 2
 done
 
-[ -n "$output" ] || fail "--output is required"
+[ -n "$output" ] || [ -n "$tree" ] || fail "--output or --tree is required"
 [ -x "$busybox" ] || fail "busybox '$busybox' is not an executable file - install busybox-static"
 [ -r "$init" ] || fail "init script '$init' is not readable"
 command -v cpio >/dev/null || fail "cpio is not installed - apt-get install cpio"
 
-staging="$output.root"
-rm -rf "$staging"
-mkdir -p "$staging"
-trap 'rm -rf "$staging"' EXIT
+if [ -n "$tree" ]; then
+    staging="$tree"
+    rm -rf "$staging"
+    mkdir -p "$staging"
+else
+    staging="$output.root"
+    rm -rf "$staging"
+    mkdir -p "$staging"
+    trap 'rm -rf "$staging"' EXIT
+fi
 
 # The directory skeleton /init and busybox expect. /dev stays empty: the
 # kernel's built-in initramfs already provides /dev/console, and /init mounts
@@ -113,6 +123,7 @@ done
 
 epoch=${SOURCE_DATE_EPOCH:-0}
 find "$staging" -exec touch -h -d "@$epoch" {} +
+[ -z "$tree" ] || exit 0  # --tree: the directory is the result
 
 temporary="$output.tmp"
 (cd "$staging" && find . -mindepth 1 -printf '%P\n' | sort |

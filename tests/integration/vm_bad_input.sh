@@ -47,3 +47,36 @@ check "initrd without kernel" "--initrd" --flat /bin/true --initrd /bin/true
 check "two boot sources" "exactly one" --flat /bin/true --multiboot /bin/true
 check "ELF without multiboot header" "multiboot" --multiboot /bin/true
 check "flat image outside RAM" "RAM" --flat /bin/true --mode long --load-address 0x80000000 --memory 64M
+
+# Devices: disks and network cards are opened before KVM, and nothing stays behind.
+flat=(--flat /bin/true --mode long)
+check "missing disk" "/nonexistent/disk.img" "${flat[@]}" --disk /nonexistent/disk.img
+check "disk is a directory" "$work" "${flat[@]}" --disk "$work"
+check "bad disk option" "cache=none" "${flat[@]}" --disk "$work/x,cache=none"
+truncate -s 1M "$work/readonly.img"
+chmod 0444 "$work/readonly.img"
+if [ "$(id -u)" != 0 ]; then
+    check "read-write open of a read-only file" "$work/readonly.img" "${flat[@]}" --disk "$work/readonly.img"
+fi
+check "bad net backend" "--net" "${flat[@]}" --net user
+check "bad mac" "MAC" "${flat[@]}" --net tap,mac=01:02:03:04:05:06
+check "bad console" "--console" "${flat[@]}" --console telnet
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
+    check "missing bridge" "tbx-nobridge" "${flat[@]}" --net bridge=tbx-nobridge
+    ip link show tbx-nobridge >/dev/null 2>&1 && fail "a bridge was created"
+    # A tap that another process has open is in use: twinbox must refuse it.
+    busy="tbxbusy$$"
+    python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x0002 | 0x1000))  # TUNSETIFF, IFF_TAP|IFF_NO_PI
+print("held", flush=True)
+time.sleep(60)' "$busy" >"$work/held" &
+holder=$!
+for _ in $(seq 50); do grep -q held "$work/held" && break; sleep 0.1; done
+check "tap in use" "$busy" "${flat[@]}" --net "tap=$busy"
+kill "$holder"
+wait "$holder" 2>/dev/null
+ip link show | grep -o 'twinbox[0-9]*' && fail "a twinbox tap was left behind"
+fi
+pass "no tap or bridge left behind"

@@ -175,23 +175,27 @@ BlockDevice::~BlockDevice() {
 }
 
 Result<void> BlockDevice::setup_io_uring() {
-    auto ring = std::unique_ptr<io_uring, RingDeleter>(new io_uring{});
-    int result = ::io_uring_queue_init(kQueueSize, ring.get(), 0);
-    if (result < 0) {
-        // `new io_uring{}` was never initialised: free it without queue_exit.
-        delete ring.release();
+    // A kernel without io_uring (before 5.1), or a seccomp filter or sysctl
+    // (kernel.io_uring_disabled) that forbids it: fall back to synchronous
+    // I/O, and say so once (at -vv), since it is a choice of the host.
+    auto unavailable = [](const char* call, int err) {
         static std::once_flag logged;
         std::call_once(logged, [&] {
-            log::debug("virtio-blk: io_uring is not available ({}); using synchronous I/O",
-                       std::strerror(-result));
+            log::debug("virtio-blk: io_uring is not available ({}: {}); using synchronous I/O",
+                       call, std::strerror(err));
         });
         return ok();
-    }
-    EventFd completion = TRY(EventFd::create());
-    result = ::io_uring_register_eventfd(ring.get(), completion.fd());
+    };
+    auto ring = std::make_unique<io_uring>();
+    int result = ::io_uring_queue_init(kQueueSize, ring.get(), 0);
     if (result < 0)
-        return Error::from_errno("io_uring_register_eventfd", m_disk.path, -result);
-    m_ring = std::move(ring);
+        return unavailable("io_uring_queue_init", -result);  // `ring` was never set up
+    std::unique_ptr<io_uring, RingDeleter> owned(ring.release());
+    EventFd completion = TRY(EventFd::create());
+    result = ::io_uring_register_eventfd(owned.get(), completion.fd());
+    if (result < 0)
+        return unavailable("io_uring_register_eventfd", -result);
+    m_ring = std::move(owned);
     m_completion.emplace(std::move(completion));
     return ok();
 }
@@ -210,7 +214,6 @@ Result<void> BlockDevice::activate(ActivateContext context) {
             fmt::format("virtio-blk {}: the driver set up {} queues, the device has 1", m_disk.path,
                         context.queues.size()));
     reset();  // a second DRIVER_OK without a reset in between starts afresh
-    m_memory = &context.memory;
     m_queue.emplace(std::move(context.queues[0].queue));
     m_notify = context.queues[0].notify;
     m_interrupt = std::move(context.interrupt);
@@ -242,7 +245,6 @@ void BlockDevice::reset() {
     }
     drain_in_flight();
     m_queue.reset();
-    m_memory = nullptr;
     m_notify = nullptr;
     m_interrupt.reset();
     m_requests.clear();
@@ -299,6 +301,7 @@ void BlockDevice::on_queue_notify() {
 void BlockDevice::process_queue() {
     for (;;) {
         bool ring_empty = false;
+        m_waiting_for_slots = false;
         while (!m_broken && !m_free_slots.empty()) {
             auto popped = m_queue->pop();
             if (!popped) {
@@ -321,18 +324,53 @@ void BlockDevice::process_queue() {
             else
                 submit(slot);
         }
-        if (m_ring && m_unsubmitted > 0) {
-            int result = ::io_uring_submit(m_ring.get());
-            if (result < 0)
-                fail(Error::from_errno("io_uring_submit", "submitting disk I/O", -result));
-            m_unsubmitted = 0;
-        }
+        submit_pending();
+        // Reads that hit the host's page cache complete inside io_uring_submit():
+        // reap them now, so their interrupt goes out in this pass and not
+        // after another trip through the event loop.
+        reap_completions();
         signal_if_needed();
-        // A full pool resumes from on_completion(); an empty ring resumes on
-        // the next notification, unless chains arrived while we re-enabled it.
-        if (m_broken || !ring_empty || !m_queue->enable_notification())
+        if (m_broken)
+            return;
+        if (!ring_empty) {
+            if (!m_free_slots.empty())
+                continue;                // reaping freed slots: go on popping
+            m_waiting_for_slots = true;  // on_completion() resumes
+            return;
+        }
+        // The ring is empty: the next notification resumes, unless chains
+        // arrived while notifications were being re-enabled.
+        if (!m_queue->enable_notification())
             return;
     }
+}
+
+void BlockDevice::submit_pending() {
+    if (!m_ring || m_unsubmitted == 0)
+        return;
+    int result = ::io_uring_submit(m_ring.get());
+    if (result < 0)
+        fail(Error::from_errno("io_uring_submit", "submitting disk I/O", -result));
+    m_unsubmitted = 0;
+}
+
+// Handles every completion io_uring has posted, without waiting.
+void BlockDevice::reap_completions() {
+    if (!m_ring)
+        return;
+    // Collect first: handling a completion may queue new submissions.
+    std::vector<std::pair<uint64_t, int>> completed;
+    unsigned head = 0;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_for_each_cqe(m_ring.get(), head, cqe) {
+        completed.emplace_back(::io_uring_cqe_get_data64(cqe), cqe->res);
+    }
+    ::io_uring_cq_advance(m_ring.get(), static_cast<unsigned>(completed.size()));
+    for (auto [slot, result] : completed) {
+        if (slot < m_requests.size())
+            handle_completion(slot, result);
+    }
+    submit_pending();  // short transfers continue
 }
 
 BlockStatus BlockDevice::check_range(uint64_t sector, uint64_t bytes) const {
@@ -380,7 +418,9 @@ std::optional<BlockStatus> BlockDevice::start_request(const DescriptorChain& cha
                 status != BlockStatus::ok)
                 return status;
             request.iovecs = chain.writable_iovecs(0, writable_data);
-            request.used_length = static_cast<uint32_t>(chain.writable_bytes());
+            // Buffers may repeat, so the sum can pass 4 GiB; used.len saturates.
+            request.used_length =
+                static_cast<uint32_t>(std::min<uint64_t>(chain.writable_bytes(), UINT32_MAX));
             break;
         }
         case BlockRequestType::out: {
@@ -400,13 +440,14 @@ std::optional<BlockStatus> BlockDevice::start_request(const DescriptorChain& cha
                 return BlockStatus::ok;  // nothing was written, so nothing to make durable
             return std::nullopt;         // fdatasync, then the status (section 5.2.6.1)
         case BlockRequestType::get_id: {
-            // NUL-padded to the buffer (at most 20 bytes are the ID), so every
-            // byte that used.len covers was written (section 2.7.8.2).
-            std::vector<uint8_t> answer(writable_data, 0);
-            std::copy_n(m_serial.begin(), std::min<uint64_t>(kIdBytes, writable_data),
-                        answer.begin());
-            chain.write(0, answer);
-            request.used_length = static_cast<uint32_t>(chain.writable_bytes());
+            // The ID is 20 bytes, NUL-padded (section 5.2.6); Linux asks for
+            // exactly that. A bigger buffer gets the 20 bytes and no more (no
+            // allocation or copy sized by the guest), a smaller one a prefix.
+            std::array<uint8_t, kIdBytes> answer{};
+            std::copy(m_serial.begin(), m_serial.end(), answer.begin());
+            size_t length = std::min<uint64_t>(kIdBytes, writable_data);
+            chain.write(0, {answer.data(), length});
+            request.used_length = static_cast<uint32_t>(length + 1);
             return BlockStatus::ok;
         }
         case BlockRequestType::discard:
@@ -516,25 +557,10 @@ BlockStatus BlockDevice::run_synchronously(Request& request) const {
 
 void BlockDevice::on_completion() {
     m_completion->consume();
-    // Collect first: handling a completion may queue new submissions.
-    std::vector<std::pair<uint64_t, int>> completed;
-    unsigned head = 0;
-    io_uring_cqe* cqe = nullptr;
-    io_uring_for_each_cqe(m_ring.get(), head, cqe) {
-        completed.emplace_back(::io_uring_cqe_get_data64(cqe), cqe->res);
-    }
-    ::io_uring_cq_advance(m_ring.get(), static_cast<unsigned>(completed.size()));
-    for (auto [slot, result] : completed) {
-        if (slot < m_requests.size())
-            handle_completion(slot, result);
-    }
-    if (m_unsubmitted > 0) {
-        ::io_uring_submit(m_ring.get());
-        m_unsubmitted = 0;
-    }
+    reap_completions();
     signal_if_needed();
-    // Slots were freed: take chains that waited while the pool was full.
-    if (!m_broken)
+    // Slots were freed: take the chains that waited while the pool was full.
+    if (!m_broken && m_waiting_for_slots)
         process_queue();
 }
 

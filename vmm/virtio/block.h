@@ -187,6 +187,8 @@ private:
     BlockStatus discard(const DescriptorChain& chain, uint64_t bytes) const;
     void submit(size_t slot);
     void queue_sqe(size_t slot);
+    void submit_pending();
+    void reap_completions();
     BlockStatus run_synchronously(Request& request) const;
     void finish(size_t slot, BlockStatus status);
     void handle_completion(size_t slot, int result);
@@ -210,7 +212,6 @@ private:
 
     // Set by activate(), cleared by reset(). Only the event loop thread
     // touches them in between.
-    const GuestMemory* m_memory = nullptr;
     std::optional<Virtqueue> m_queue;
     const EventFd* m_notify = nullptr;
     std::shared_ptr<Interrupt> m_interrupt;
@@ -219,6 +220,7 @@ private:
     std::vector<Request> m_requests;
     std::vector<size_t> m_free_slots;
     size_t m_in_flight = 0;
+    bool m_waiting_for_slots = false;  // chains wait in the ring for a free request slot
 };
 
 }  // namespace twinbox::virtio

@@ -1,13 +1,12 @@
 // virtio-console, one port (virtio 1.2 section 5.3). See console.h.
 #include "vmm/virtio/console.h"
 
+#include <fmt/format.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
 #include <array>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "common/log.h"
 
@@ -32,7 +31,9 @@ ConsoleDevice::ConsoleDevice(std::shared_ptr<ByteSink> output, std::optional<Con
       m_size(size),
       m_offer_size(size.has_value()) {}
 
-ConsoleDevice::~ConsoleDevice() { reset(); }
+ConsoleDevice::~ConsoleDevice() {
+    reset();
+}
 
 uint64_t ConsoleDevice::device_features() const {
     return m_offer_size ? console_feature::kSize : 0;
@@ -92,8 +93,7 @@ Result<void> ConsoleDevice::activate(ActivateContext context) {
 void ConsoleDevice::stop_polling() {
     if (m_loop == nullptr)
         return;
-    for (const ActiveQueue& queue : m_queues)
-        m_loop->remove(queue.notify->fd());
+    for (const ActiveQueue& queue : m_queues) m_loop->remove(queue.notify->fd());
     m_loop->remove(m_input_ready.fd());
 }
 
@@ -207,8 +207,7 @@ void ConsoleDevice::process_transmit() {
         }
         const DescriptorChain& chain = *popped.value();
         // Buffers are already checked against guest RAM: hand them to the sink as they are.
-        for (const Buffer& buffer : chain.readable())
-            m_output->write(buffer.host);
+        for (const Buffer& buffer : chain.readable()) m_output->write(buffer.host);
         if (auto result = queue.add_used(chain.head(), 0); !result)
             return fail(result.error());
     }

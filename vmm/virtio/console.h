@@ -37,17 +37,17 @@ namespace twinbox::virtio {
 
 // Feature bits of the console device (section 5.3.3).
 namespace console_feature {
-inline constexpr uint64_t kSize = 1ull << 0;       // VIRTIO_CONSOLE_F_SIZE: cols, rows valid
-inline constexpr uint64_t kMultiport = 1ull << 1;  // not offered
+inline constexpr uint64_t kSize = 1ull << 0;            // VIRTIO_CONSOLE_F_SIZE: cols, rows valid
+inline constexpr uint64_t kMultiport = 1ull << 1;       // not offered
 inline constexpr uint64_t kEmergencyWrite = 1ull << 2;  // not offered
 }  // namespace console_feature
 
 // Configuration layout (section 5.3.4), little endian.
 enum class ConsoleConfigField : uint64_t {
-    columns = 0,           // le16 cols (with F_SIZE)
-    rows = 2,              // le16 rows (with F_SIZE)
-    max_ports = 4,         // le32 max_nr_ports (with F_MULTIPORT; 0 here)
-    emergency_write = 8,   // le32 emerg_wr (with F_EMERG_WRITE; ignored here)
+    columns = 0,          // le16 cols (with F_SIZE)
+    rows = 2,             // le16 rows (with F_SIZE)
+    max_ports = 4,        // le32 max_nr_ports (with F_MULTIPORT; 0 here)
+    emergency_write = 8,  // le32 emerg_wr (with F_EMERG_WRITE; ignored here)
 };
 
 struct ConsoleSize {

@@ -1,14 +1,13 @@
 // virtio-net backed by a TAP device (virtio 1.2 section 5.1). See net.h.
 #include "vmm/virtio/net.h"
 
+#include <fmt/format.h>
 #include <limits.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
 
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "common/log.h"
 
@@ -58,7 +57,9 @@ NetDevice::NetDevice(UniqueFd backend, std::array<uint8_t, 6> mac)
 NetDevice::NetDevice(Tap tap, std::array<uint8_t, 6> mac)
     : m_tap(std::move(tap)), m_fd(m_tap->fd()), m_tap_name(m_tap->name()), m_mac(mac) {}
 
-NetDevice::~NetDevice() { reset(); }
+NetDevice::~NetDevice() {
+    reset();
+}
 
 std::array<uint8_t, 6> NetDevice::derive_mac(std::string_view tap_name) {
     // FNV-1a: the same tap name gives the same MAC on every run, so the guest's
@@ -69,14 +70,18 @@ std::array<uint8_t, 6> NetDevice::derive_mac(std::string_view tap_name) {
         hash *= 16777619u;
     }
     // 02: locally administered (bit 1), unicast (bit 0 clear); 74:62 is "tb".
-    return {0x02, 0x74, 0x62, static_cast<uint8_t>(hash >> 16), static_cast<uint8_t>(hash >> 8),
+    return {0x02,
+            0x74,
+            0x62,
+            static_cast<uint8_t>(hash >> 16),
+            static_cast<uint8_t>(hash >> 8),
             static_cast<uint8_t>(hash)};
 }
 
 uint64_t NetDevice::device_features() const {
     using namespace net_feature;
-    return kCsum | kGuestCsum | kMac | kGuestTso4 | kGuestTso6 | kHostTso4 | kHostTso6 |
-           kMrgRxbuf | kStatus;
+    return kCsum | kGuestCsum | kMac | kGuestTso4 | kGuestTso6 | kHostTso4 | kHostTso6 | kMrgRxbuf |
+           kStatus;
 }
 
 void NetDevice::read_config(uint64_t offset, std::span<uint8_t> data) const {
@@ -133,8 +138,7 @@ Result<void> NetDevice::activate(ActivateContext context) {
 void NetDevice::stop_polling() {
     if (m_loop == nullptr)
         return;
-    for (const ActiveQueue& queue : m_queues)
-        m_loop->remove(queue.notify->fd());
+    for (const ActiveQueue& queue : m_queues) m_loop->remove(queue.notify->fd());
     m_loop->remove(m_fd);
     m_backend_polled = false;
 }
@@ -222,17 +226,20 @@ void NetDevice::process_transmit() {
             return;
         if (auto result = queue.add_used(chain.head(), 0); !result)
             return fail(result.error());
+        // Per chain, not per batch: the guest's TCP stack frees its socket buffers
+        // on this interrupt (TCP small queues), so a late one stalls its sender.
+        // EVENT_IDX keeps the ones the driver did not ask for away.
+        signal_if_needed(queue);
     }
-    signal_if_needed(queue);
 }
 
 void NetDevice::transmit(const DescriptorChain& chain) {
     // Section 5.1.6.2: every transmitted frame starts with the header.
     if (chain.readable_bytes() < kHeaderSize)
-        return fail(Error::message(fmt::format(
-            "transmit chain {} holds {} bytes, less than the {}-byte virtio_net_hdr "
-            "(virtio 1.2 section 5.1.6.2)",
-            chain.head(), chain.readable_bytes(), kHeaderSize)));
+        return fail(Error::message(
+            fmt::format("transmit chain {} holds {} bytes, less than the {}-byte virtio_net_hdr "
+                        "(virtio 1.2 section 5.1.6.2)",
+                        chain.head(), chain.readable_bytes(), kHeaderSize)));
     if (chain.readable_bytes() > kMaxFrame)
         return drop_frame(fmt::format("guest sent {} bytes, more than the {} a frame may have",
                                       chain.readable_bytes(), kMaxFrame));
@@ -340,6 +347,8 @@ void NetDevice::process_receive() {
                 keep_polling = false;  // wait for the driver's buffers
                 break;
             }
+            if (!m_failed)
+                signal_if_needed(queue);
             continue;
         }
         if (!hold_receive_buffers(NetDevice::kMaxFrame))
@@ -383,10 +392,15 @@ void NetDevice::process_receive() {
             drop_frame("backend frame shorter than the virtio_net_hdr");  // not from a tap
             continue;
         }
-        if (direct >= kMaxFrame)
+        if (direct >= kMaxFrame) {
             complete_receive(static_cast<uint64_t>(length));
-        else
+            // Per frame, as QEMU does: the guest starts on this frame while we read
+            // the next (with NAPI it masks further interrupts through used_event).
+            if (!m_failed)
+                signal_if_needed(queue);
+        } else {
             m_bounced_length = static_cast<size_t>(length);
+        }
     }
     poll_backend(keep_polling);
     if (!m_failed)

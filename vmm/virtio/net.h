@@ -54,20 +54,20 @@ namespace twinbox::virtio {
 
 // Feature bits of the network device (section 5.1.3).
 namespace net_feature {
-inline constexpr uint64_t kCsum = 1ull << 0;        // VIRTIO_NET_F_CSUM: device takes partial csums
-inline constexpr uint64_t kGuestCsum = 1ull << 1;   // VIRTIO_NET_F_GUEST_CSUM
-inline constexpr uint64_t kMac = 1ull << 5;         // VIRTIO_NET_F_MAC: config space has the MAC
-inline constexpr uint64_t kGuestTso4 = 1ull << 7;   // VIRTIO_NET_F_GUEST_TSO4
-inline constexpr uint64_t kGuestTso6 = 1ull << 8;   // VIRTIO_NET_F_GUEST_TSO6
-inline constexpr uint64_t kHostTso4 = 1ull << 11;   // VIRTIO_NET_F_HOST_TSO4
-inline constexpr uint64_t kHostTso6 = 1ull << 12;   // VIRTIO_NET_F_HOST_TSO6
-inline constexpr uint64_t kMrgRxbuf = 1ull << 15;   // VIRTIO_NET_F_MRG_RXBUF
-inline constexpr uint64_t kStatus = 1ull << 16;     // VIRTIO_NET_F_STATUS: config has link status
+inline constexpr uint64_t kCsum = 1ull << 0;       // VIRTIO_NET_F_CSUM: device takes partial csums
+inline constexpr uint64_t kGuestCsum = 1ull << 1;  // VIRTIO_NET_F_GUEST_CSUM
+inline constexpr uint64_t kMac = 1ull << 5;        // VIRTIO_NET_F_MAC: config space has the MAC
+inline constexpr uint64_t kGuestTso4 = 1ull << 7;  // VIRTIO_NET_F_GUEST_TSO4
+inline constexpr uint64_t kGuestTso6 = 1ull << 8;  // VIRTIO_NET_F_GUEST_TSO6
+inline constexpr uint64_t kHostTso4 = 1ull << 11;  // VIRTIO_NET_F_HOST_TSO4
+inline constexpr uint64_t kHostTso6 = 1ull << 12;  // VIRTIO_NET_F_HOST_TSO6
+inline constexpr uint64_t kMrgRxbuf = 1ull << 15;  // VIRTIO_NET_F_MRG_RXBUF
+inline constexpr uint64_t kStatus = 1ull << 16;    // VIRTIO_NET_F_STATUS: config has link status
 }  // namespace net_feature
 
 // struct virtio_net_hdr with VIRTIO_F_VERSION_1 (section 5.1.6), little endian.
 struct VirtioNetHeader {
-    uint8_t flags;  // 1 NEEDS_CSUM, 2 DATA_VALID, 4 RSC_INFO
+    uint8_t flags;     // 1 NEEDS_CSUM, 2 DATA_VALID, 4 RSC_INFO
     uint8_t gso_type;  // 0 NONE, 1 TCPV4, 3 UDP, 4 TCPV6, 0x80 ECN
     uint16_t header_length;
     uint16_t gso_size;
@@ -166,8 +166,8 @@ private:
     // Receive state (loop thread only).
     std::deque<HeldChain> m_held;
     uint64_t m_held_capacity = 0;
-    std::vector<uint8_t> m_bounce;  // kMaxFrame bytes, allocated on first use
-    size_t m_bounced_length = 0;    // a frame waiting in m_bounce for guest buffers
+    std::vector<uint8_t> m_bounce;           // kMaxFrame bytes, allocated on first use
+    size_t m_bounced_length = 0;             // a frame waiting in m_bounce for guest buffers
     std::vector<uint8_t> m_transmit_bounce;  // for chains of more than IOV_MAX buffers
     std::atomic<uint64_t> m_dropped{0};
     bool m_logged_drop = false;

@@ -2,13 +2,12 @@
 #include "vmm/virtio/tap.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "common/netlink.h"
 
@@ -44,11 +43,15 @@ Result<bool> check_existing(std::string_view name) {
     if (!link)
         return false;
     // Both TUN and TAP devices have the rtnetlink kind "tun"; TUNSETIFF tells them apart.
+    if (link->kind.empty())
+        return Error::message(fmt::format(
+            "network interface {} already exists and is not a tap - choose another tap name",
+            name));
     if (link->kind != "tun")
         return Error::message(fmt::format(
-            "network interface {} already exists and is not a tap ({}) - choose another tap "
-            "name",
-            name, link->kind.empty() ? "a physical or unnamed-kind device" : link->kind + " device"));
+            "network interface {} already exists and is a {} device, not a tap - choose another "
+            "tap name",
+            name, link->kind));
     return true;
 }
 
@@ -57,8 +60,9 @@ Error explain_tunsetiff(std::string_view name, bool existed, int err) {
     switch (err) {
         case EBUSY:
             // tun_set_iff(): a single-queue tap serves one fd at a time.
-            return Error::message(fmt::format(
-                       "tap {} is in use: another process (another VM?) has it open", name))
+            return Error::message(
+                       fmt::format("tap {} is in use: another process (another VM?) has it open",
+                                   name))
                 .with_hint("each tap serves one VM; choose another name or stop that process");
         case EPERM:
             return std::move(error).with_hint(
@@ -81,8 +85,8 @@ Error explain_tunsetiff(std::string_view name, bool existed, int err) {
 
 Result<Tap> Tap::open(std::string_view name) {
     if (name.size() >= IFNAMSIZ)
-        return Error::message(fmt::format("tap name '{}' is longer than {} characters", name,
-                                          IFNAMSIZ - 1));
+        return Error::message(
+            fmt::format("tap name '{}' is longer than {} characters", name, IFNAMSIZ - 1));
     if (name.find_first_of("/ \t\n:%") != std::string_view::npos)
         return Error::message(fmt::format(
             "tap name '{}' is not a valid interface name (no '/', ':', '%' or spaces)", name));
@@ -142,13 +146,13 @@ Result<int> Tap::find_bridge(std::string_view bridge) {
     NetlinkSocket netlink = TRY(NetlinkSocket::open());
     std::optional<LinkInfo> link = TRY(netlink.find_link(bridge));
     if (!link)
-        return Error::message(fmt::format(
-            "bridge {} does not exist - create it with 'ip link add {} type bridge'", bridge,
-            bridge));
+        return Error::message(
+            fmt::format("bridge {} does not exist - create it with 'ip link add {} type bridge'",
+                        bridge, bridge));
     if (link->kind != "bridge")
-        return Error::message(fmt::format(
-            "network interface {} is not a bridge ({}) - name an existing Linux bridge", bridge,
-            link->kind.empty() ? "no link kind" : link->kind));
+        return Error::message(
+            fmt::format("network interface {} is not a bridge ({}) - name an existing Linux bridge",
+                        bridge, link->kind.empty() ? "no link kind" : link->kind));
     return link->index;
 }
 

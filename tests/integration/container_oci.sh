@@ -1,0 +1,171 @@
+#!/bin/bash
+# twinbox-oci as containerd's runc shim drives it: create (with --pid-file
+# and --console-socket), start, state, kill, delete, exec --process, pause,
+# the six hooks, and the lifecycle errors the OCI runtime spec demands.
+# usage: container_oci.sh TWINBOX_OCI_BINARY ROOTFS_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/container_lib.sh"
+container_setup "$1"
+oci="$1"
+rootfs="$2"
+root="$work/oci-root"
+tb() { timeout 30 "$oci" --root "$root" "$@"; }
+twinbox=true  # container_teardown: nothing of `twinbox` to remove here
+trap 'status=$?; for id in $(ls "$root" 2>/dev/null); do "$oci" --root "$root" delete --force "$id" >/dev/null 2>&1; done; container_teardown $status' EXIT
+
+# make_bundle DIR ARGS_JSON [TERMINAL]: config.json from `twinbox-oci spec`, edited.
+make_bundle() {
+    local dir="$1" args="$2" terminal="${3:-false}"
+    mkdir -p "$dir"
+    (cd "$dir" && "$oci" spec) || fail "twinbox-oci spec"
+    python3 - "$dir/config.json" "$rootfs" "$args" "$terminal" "$work" <<'PY'
+import json, sys
+path, rootfs, args, terminal, work = sys.argv[1:]
+config = json.load(open(path))
+config["root"] = {"path": rootfs, "readonly": True}
+config["process"]["args"] = json.loads(args)
+config["process"]["terminal"] = terminal == "true"
+sh = lambda stage: {"path": "/bin/sh", "args": ["sh", "-c", f"cat > {work}/hook-{stage}.json"]}
+config["hooks"] = {stage: [sh(stage)] for stage in ["prestart", "createRuntime", "createContainer", "poststart", "poststop"]}
+config["hooks"]["startContainer"] = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo startContainer-ran"]}]
+json.dump(config, open(path, "w"), indent=2)
+PY
+}
+
+# create -> created (program not yet running), start -> running, exit -> stopped.
+make_bundle "$work/b1" '["sh", "-c", "echo hello-from-oci; sleep 1; exit 5"]'
+tb create --bundle "$work/b1" --pid-file "$work/pid" c1 >"$work/out" 2>&1; expect_status 0 $? "create"
+[ -s "$work/pid" ] || fail "create wrote no --pid-file"
+tb state c1 >"$work/state"; expect_contains "$work/state" '"status": "created"' "state after create"
+expect_contains "$work/state" "\"pid\": $(cat "$work/pid")" "state pid = pid file"
+expect_contains "$work/state" "\"bundle\": \"$work/b1\"" "state bundle"
+grep -q "hello-from-oci" "$work/out" && fail "the program ran before start"
+for stage in prestart createRuntime createContainer; do
+    [ -s "$work/hook-$stage.json" ] || fail "$stage hook did not run at create"
+    expect_contains "$work/hook-$stage.json" '"id": "c1"' "$stage hook got the state on stdin"
+done
+[ -e "$work/hook-poststart.json" ] && fail "poststart hook ran before start"
+tb start c1; expect_status 0 $? "start"
+tb state c1 | grep -q '"status": "running"' || fail "state after start"
+[ -s "$work/hook-poststart.json" ] || fail "poststart hook did not run"
+tb start c1 2>"$work/err"; expect_status 1 $? "start of a running container"
+expect_contains "$work/err" "running" "start error names the status"
+tb delete c1 2>"$work/err"; expect_status 1 $? "delete of a running container without --force"
+sleep 1.5
+expect_contains "$work/out" "hello-from-oci" "program output"
+expect_contains "$work/out" "startContainer-ran" "startContainer hook"
+tb state c1 | grep -q '"status": "stopped"' || fail "state after exit"
+tb kill c1 TERM 2>/dev/null; expect_status 1 $? "kill of a stopped container"
+tb delete c1; expect_status 0 $? "delete"
+[ -s "$work/hook-poststop.json" ] || fail "poststop hook did not run"
+tb state c1 2>/dev/null; expect_status 1 $? "state of a deleted container"
+expect_no_trace_oci() { [ ! -e "$root/$1" ] || fail "$2: state left"; for d in /sys/fs/cgroup/*/twinbox/$1; do [ ! -d "$d" ] || fail "$2: cgroup $d left"; done; }
+expect_no_trace_oci c1 "delete"
+pass "create/start/state/delete with all six hooks"
+
+# kill with a name, --all, exec --process, ps --format json, pause/resume.
+make_bundle "$work/b2" '["sh", "-c", "trap \"exit 9\" USR1; while true; do sleep 0.1; done"]'
+tb create --bundle "$work/b2" c2 >/dev/null 2>&1 && tb start c2 || fail "create+start c2"
+cat >"$work/process.json" <<'JSON'
+{"terminal": false, "args": ["sh", "-c", "echo exec-pid=$$; cat /proc/1/cmdline | tr '\\0' ' '; exit 4"],
+ "env": ["PATH=/bin:/usr/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}}
+JSON
+tb exec --process "$work/process.json" c2 >"$work/exec"; expect_status 4 $? "exec --process status"
+expect_contains "$work/exec" "trap" "exec sees the container's PID 1"
+grep -q "exec-pid=1$" "$work/exec" && fail "exec'd process is PID 1"
+tb ps --format json c2 | python3 -c 'import json,sys; p=json.load(sys.stdin); assert len(p) >= 2, p' ||
+    fail "ps --format json"
+tb pause c2; expect_status 0 $? "pause"
+tb state c2 | grep -q '"status": "paused"' || fail "state after pause"
+tb resume c2; expect_status 0 $? "resume"
+tb kill c2 SIGUSR1; expect_status 0 $? "kill by name"
+sleep 0.5
+tb state c2 | grep -q '"status": "stopped"' || fail "USR1 did not stop the container"
+tb delete c2 >/dev/null
+tb create --bundle "$work/b2" c3 >/dev/null 2>&1 && tb start c3 || fail "create+start c3"
+tb kill --all c3 9; expect_status 0 $? "kill --all 9"
+sleep 0.3
+tb delete c3; expect_status 0 $? "delete after kill --all"
+expect_no_trace_oci c3 "kill --all"
+pass "exec --process, ps --format json, pause/resume, kill NAME, kill --all"
+
+# delete of a created container kills it; delete --force of a running one.
+tb create --bundle "$work/b2" c4 >/dev/null 2>&1 || fail "create c4"
+tb delete c4; expect_status 0 $? "delete of a created container"
+tb create --bundle "$work/b2" c5 >/dev/null 2>&1 && tb start c5 || fail "create+start c5"
+tb delete --force c5; expect_status 0 $? "delete --force"
+expect_no_trace_oci c4 "delete created"; expect_no_trace_oci c5 "delete --force"
+pass "delete of created and (forced) running containers"
+
+# --console-socket: the pty master arrives as one SCM_RIGHTS descriptor.
+make_bundle "$work/b3" '["sh", "-c", "tty; echo hello-tty"]' true
+python3 - "$work/console.sock" >"$work/console.out" <<'PY' &
+import array, os, socket, sys
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1]); server.listen(1); server.settimeout(20)
+connection, _ = server.accept()
+fds = array.array("i")
+message, ancillary, flags, address = connection.recvmsg(256, socket.CMSG_LEN(fds.itemsize))
+for level, kind, data in ancillary:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[:fds.itemsize])
+master = fds[0]
+output = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    output += chunk
+sys.stdout.write(output.decode(errors="replace"))
+PY
+reader=$!
+for i in $(seq 50); do [ -S "$work/console.sock" ] && break; sleep 0.1; done
+tb create --bundle "$work/b3" --console-socket "$work/console.sock" c6 >/dev/null 2>&1; expect_status 0 $? "create with --console-socket"
+tb start c6; expect_status 0 $? "start with a terminal"
+wait $reader
+expect_contains "$work/console.out" "/dev/pts/0" "the program's terminal"
+expect_contains "$work/console.out" "hello-tty" "output through the pty master"
+tb delete c6 >/dev/null
+pass "console socket: pty master passed with SCM_RIGHTS"
+
+# Bad input: exit 1, one line (also as JSON in --log), nothing left behind.
+bad() {
+    local what="$1" text="$2"; shift 2
+    rm -f "$work/log.json"
+    timeout 30 "$oci" --root "$root" --log "$work/log.json" --log-format json "$@" >/dev/null 2>"$work/err"
+    expect_status 1 $? "$what"
+    expect_one_line "$work/err" "$what"
+    expect_contains "$work/err" "$text" "$what"
+    python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$work/log.json" || fail "$what: --log is not JSON lines"
+    expect_contains "$work/log.json" '"level":"error"' "$what: JSON log"
+}
+mkdir -p "$work/bad"
+echo '{not json' >"$work/bad/config.json"
+bad "config not JSON" "config.json" create --bundle "$work/bad" x1
+make_bundle "$work/bad2" '["true"]'
+python3 - "$work/bad2/config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1])); config["linux"]["namespaces"].append({"type": "bogus"})
+json.dump(config, open(sys.argv[1], "w"))
+PY
+bad "unknown namespace" "bogus" create --bundle "$work/bad2" x2
+make_bundle "$work/bad3" '["true"]'
+sed -i "s|\"path\": \"$rootfs\"|\"path\": \"/nonexistent/rootfs\"|" "$work/bad3/config.json"
+bad "missing rootfs" "/nonexistent/rootfs" create --bundle "$work/bad3" x3
+make_bundle "$work/bad4" '["/no/such/program"]'
+bad "program not found" "/no/such/program" create --bundle "$work/bad4" x4
+bad "bad id" "invalid container id" create --bundle "$work/b2" "../evil"
+tb create --bundle "$work/b2" dup >/dev/null 2>&1 || fail "create dup"
+bad "duplicate id" "already exists" create --bundle "$work/b2" dup
+tb delete dup >/dev/null
+bad "systemd cgroup" "systemd" --systemd-cgroup create --bundle "$work/b2" x5
+bad "unknown signal" "signal" kill nonexistent SIGFOO
+bad "start of a missing container" "does not exist" start nothing
+left=$(ls "$root" 2>/dev/null | grep -c . || true)
+[ "$left" = 0 ] || fail "bad input left $left state entries: $(ls "$root")"
+for id in x1 x2 x3 x4 x5; do expect_no_trace_oci "$id" "bad input"; done
+pass "bad input: exit 1, one line, JSON log, nothing left"
