@@ -18,12 +18,23 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "twinbox 0.1.0");
     app.footer(
         "Exit status: the guest's own status where it has one; 125 when twinbox itself fails.\n"
-        "Run 'twinbox vm run --help' for the virtual machine monitor.");
+        "Run 'twinbox vm run --help' for the virtual machine monitor and 'twinbox run --help'\n"
+        "for containers.");
     int exit_code = exit_status::kTwinboxError;
 
     CLI::App* vm = app.add_subcommand("vm", "Run and inspect KVM virtual machines");
     vm->require_subcommand(1);
     cli::register_vm_run(*vm, exit_code);
+
+    cli::register_container_run(app, exit_code);
+    cli::register_container_ps(app, exit_code);
+    cli::register_container_stop(app, exit_code);
+    cli::register_container_kill(app, exit_code);
+    cli::register_container_rm(app, exit_code);
+    cli::register_container_exec(app, exit_code);
+    cli::register_container_logs(app, exit_code);
+    cli::register_container_inspect(app, exit_code);
+    cli::register_container_stats(app, exit_code);
 
     try {
         app.parse(argc, argv);

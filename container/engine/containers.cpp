@@ -1,0 +1,148 @@
+// Finding, listing, stopping and removing containers (docker ps/stop/rm),
+// and cleaning up what a SIGKILLed twinbox left behind.
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "common/log.h"
+#include "container/cgroups/cgroup.h"
+#include "container/engine/engine.h"
+
+namespace twinbox::container {
+
+namespace {
+
+// A state directory without state.json is a container being created... or
+// one whose creator was killed. Creation takes milliseconds, so one that is
+// older than this was abandoned.
+constexpr auto kAbandonedAfter = std::chrono::seconds(30);
+
+bool older_than(const std::string& path, std::chrono::seconds age) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) < 0)
+        return false;
+    return ::time(nullptr) - status.st_mtime > age.count();
+}
+
+// Removes an abandoned, half-created container: its processes, cgroup,
+// storage and state directory (the cgroup and storage names follow the id).
+void clean_abandoned(const StateStore& store, const std::string& id) {
+    ContainerState state;
+    state.id = id;
+    state.cgroup_path = "/twinbox/" + id;
+    state.storage_dir = engine_paths().storage_root + "/" + id;
+    if (auto cleaned = force_cleanup(store, state); !cleaned)
+        log::warn("cleaning up the remains of container {}: {}", id, cleaned.error().to_string());
+    else
+        log::info("removed the remains of container {} (its creator was killed)", id);
+}
+
+// Alive and not a zombie (a zombie's parent may never reap it).
+bool process_alive(pid_t pid) {
+    return process_start_time(pid) != 0;
+}
+
+}  // namespace
+
+std::vector<ContainerView> list_containers(const StateStore& store) {
+    std::vector<ContainerView> views;
+    for (const auto& id : store.list()) {
+        auto state = store.load(id);
+        if (!state) {
+            if (older_than(store.directory(id), kAbandonedAfter))
+                clean_abandoned(store, id);
+            continue;
+        }
+        views.push_back({*state, store.status(*state)});
+    }
+    return views;
+}
+
+Result<ContainerView> find_container(const StateStore& store, const std::string& reference) {
+    if (reference.empty())
+        return Error::message("no container given");
+    if (store.exists(reference)) {
+        auto state = store.load(reference);
+        if (!state && older_than(store.directory(reference), kAbandonedAfter)) {
+            clean_abandoned(store, reference);
+            return Error::message(fmt::format("container {} was half-created by a killed twinbox; removed its remains",
+                                              reference));
+        }
+        if (state)
+            return ContainerView{*state, store.status(*state)};
+    }
+    std::vector<ContainerView> matches;
+    for (auto& view : list_containers(store)) {
+        if (view.state.name == reference)
+            return view;
+        if (view.state.id.starts_with(reference))
+            matches.push_back(view);
+    }
+    if (matches.size() == 1)
+        return matches.front();
+    if (matches.size() > 1)
+        return Error::message(fmt::format("{} matches {} containers; give more of the id", reference, matches.size()));
+    return Error::message(fmt::format("no such container: {}", reference))
+        .with_hint("see 'twinbox ps -a'");
+}
+
+std::string describe_status(const ContainerView& container) {
+    switch (container.status) {
+        case Status::Creating:
+            return "Creating";
+        case Status::Created:
+            return "Created";
+        case Status::Running:
+            return "Up";
+        case Status::Paused:
+            return "Up (Paused)";
+        case Status::Stopped:
+            if (!container.state.exit_code)
+                return "Exited (unknown)";
+            return fmt::format("Exited ({}){}", *container.state.exit_code,
+                               container.state.oom_killed ? " OOMKilled" : "");
+    }
+    return "?";
+}
+
+Result<void> stop_container(const StateStore& store, const ContainerView& container,
+                            std::chrono::seconds timeout) {
+    if (container.status == Status::Stopped)
+        return ok();
+    const ContainerState& state = container.state;
+    auto dead = [&] { return process_start_time(state.pid) != state.pid_start_time; };
+    if (container.status == Status::Paused)
+        TRY(pause_container(store, state.id, false));
+    ::kill(state.pid, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!dead() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!dead()) {
+        // PID 1 ignores signals it has no handler for (a shell ignores
+        // SIGTERM): after the grace period, SIGKILL every process.
+        (void)kill_container(store, state.id, SIGKILL, true);
+        auto kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!dead() && std::chrono::steady_clock::now() < kill_deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (!dead())
+            return Error::message(fmt::format("container {} did not stop after SIGKILL", state.id));
+    }
+    // Give the supervisor a moment to record the exit status.
+    for (int attempt = 0; attempt < 200 && process_alive(state.supervisor_pid); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return ok();
+}
+
+Result<void> remove_container(const StateStore& store, const ContainerView& container, bool force) {
+    if ((container.status == Status::Running || container.status == Status::Paused) && !force)
+        return Error::message(fmt::format("cannot remove container {}: it is running", container.state.name))
+            .with_hint("stop it first, or use 'twinbox rm -f'");
+    return force_cleanup(store, container.state);
+}
+
+}  // namespace twinbox::container

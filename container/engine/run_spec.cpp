@@ -1,0 +1,272 @@
+// Docker's `run` flags applied to oci::default_spec() (Docker's own
+// daemon/oci_linux.go does the same, flag by flag).
+#include "container/engine/run_spec.h"
+
+#include <fmt/core.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/size.h"
+#include "container/cgroups/cgroup.h"
+#include "container/oci/default_seccomp.h"
+#include "container/security/capabilities.h"
+#include "container/security/process_limits.h"
+#include "container/security/seccomp.h"
+
+namespace twinbox::container {
+
+Result<int64_t> parse_memory(const std::string& text, const char* flag) {
+    if (text == "-1")
+        return int64_t{-1};
+    auto bytes = parse_size(text, 1);
+    if (!bytes)
+        return std::move(bytes).error().with_context(flag);
+    return static_cast<int64_t>(*bytes);
+}
+
+namespace {
+
+std::optional<uint32_t> parse_id(std::string_view text) {
+    uint32_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || text.empty())
+        return std::nullopt;
+    return value;
+}
+
+// Looks NAME up in the container's /etc/passwd or /etc/group: field 3 is the id,
+// field 4 of passwd the primary group.
+std::optional<std::pair<uint32_t, uint32_t>> lookup_name(const std::string& file, const std::string& name) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> fields;
+        std::stringstream split(line);
+        for (std::string field; std::getline(split, field, ':');)
+            fields.push_back(field);
+        if (fields.size() >= 4 && fields[0] == name) {
+            auto id = parse_id(fields[2]), group = parse_id(fields[3]);
+            if (id)
+                return std::pair{*id, group.value_or(*id)};
+        }
+    }
+    return std::nullopt;
+}
+
+Result<oci::User> parse_user(const std::string& text, const std::string& rootfs) {
+    oci::User user;
+    auto colon = text.find(':');
+    std::string name = text.substr(0, colon);
+    std::string group = colon == std::string::npos ? "" : text.substr(colon + 1);
+    if (auto uid = parse_id(name)) {
+        user.uid = *uid;
+        user.gid = *uid == 0 ? 0 : *uid;
+        if (auto entry = lookup_name(rootfs + "/etc/passwd", name); entry)
+            user.gid = entry->second;
+    } else if (auto entry = lookup_name(rootfs + "/etc/passwd", name)) {
+        user.uid = entry->first;
+        user.gid = entry->second;
+    } else {
+        return Error::message(fmt::format("-u {}: no user {} in the container's /etc/passwd", text, name))
+            .with_hint("use a numeric UID[:GID]");
+    }
+    if (!group.empty()) {
+        if (auto gid = parse_id(group))
+            user.gid = *gid;
+        else if (auto entry = lookup_name(rootfs + "/etc/group", group))
+            user.gid = entry->first;
+        else
+            return Error::message(fmt::format("-u {}: no group {} in the container's /etc/group", text, group));
+    }
+    return user;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& entry) {
+    std::string key = entry.substr(0, entry.find('='));
+    std::erase_if(env, [&](const std::string& existing) { return existing.starts_with(key + "="); });
+    env.push_back(entry);
+}
+
+Result<oci::Mount> parse_volume(const std::string& text) {
+    // HOST:CONTAINER[:ro|rw] (docker run -v); named volumes come with images.
+    std::vector<std::string> parts;
+    std::stringstream split(text);
+    for (std::string part; std::getline(split, part, ':');)
+        parts.push_back(part);
+    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+        return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", text));
+    if (parts[0][0] != '/' || parts[1][0] != '/')
+        return Error::message(fmt::format("-v {}: both paths must be absolute", text));
+    struct stat status {};
+    if (::stat(parts[0].c_str(), &status) < 0)
+        return Error::from_errno("stat", fmt::format("-v {}: host path {}", text, parts[0]));
+    oci::Mount mount{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
+    if (parts.size() == 3) {
+        if (parts[2] != "ro" && parts[2] != "rw")
+            return Error::message(fmt::format("-v {}: mode {} is not ro or rw", text, parts[2]));
+        mount.options.push_back(parts[2]);
+    }
+    return mount;
+}
+
+Result<oci::Mount> parse_tmpfs(const std::string& text) {
+    // PATH[:OPTIONS] (docker run --tmpfs); Docker's defaults noexec,nosuid,nodev.
+    auto colon = text.find(':');
+    std::string path = text.substr(0, colon);
+    if (path.empty() || path[0] != '/')
+        return Error::message(fmt::format("--tmpfs {}: the path must be absolute", text));
+    oci::Mount mount{path, "tmpfs", "tmpfs", {"noexec", "nosuid", "nodev"}};
+    if (colon != std::string::npos) {
+        std::stringstream split(text.substr(colon + 1));
+        for (std::string option; std::getline(split, option, ',');)
+            mount.options.push_back(option);
+    }
+    return mount;
+}
+
+Result<void> apply_resources(const RunFlags& flags, oci::Spec& spec) {
+    oci::Resources& resources = *spec.linux.resources;
+    if (!flags.memory.empty()) {
+        int64_t limit = TRY(parse_memory(flags.memory, "-m"));
+        // The kernel accepts any page-sized limit, but a runtime must fit
+        // its first process in it: below 256 KiB not even that works.
+        if (limit >= 0 && limit < (256 << 10))
+            return Error::message(fmt::format("-m {}: the minimum memory limit is 256 KiB", flags.memory));
+        oci::MemoryResources memory;
+        memory.limit = limit;
+        if (!flags.memory_swap.empty())
+            memory.swap = TRY(parse_memory(flags.memory_swap, "--memory-swap"));
+        else if (limit > 0)
+            memory.swap = 2 * limit;  // Docker: as much swap as memory
+        resources.memory = memory;
+    } else if (!flags.memory_swap.empty()) {
+        return Error::message("--memory-swap needs -m as well");
+    }
+    if (flags.cpus || flags.cpu_shares) {
+        oci::CpuResources cpu;
+        if (flags.cpus) {
+            if (*flags.cpus <= 0)
+                return Error::message(fmt::format("--cpus {} must be more than 0", *flags.cpus));
+            auto [quota, period] = cpus_to_quota(*flags.cpus);
+            cpu.quota = quota;
+            cpu.period = period;
+        }
+        if (flags.cpu_shares)
+            cpu.shares = *flags.cpu_shares;
+        resources.cpu = cpu;
+    }
+    if (flags.pids_limit)
+        resources.pids = oci::PidsResources{*flags.pids_limit};
+    return ok();
+}
+
+Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
+    oci::Process& process = *spec.process;
+    process.no_new_privileges = false;  // Docker's default; --security-opt no-new-privileges sets it
+    std::vector<std::string> capabilities =
+        flags.privileged ? available_capabilities()
+                         : TRY(compute_capabilities(docker_default_capabilities(), flags.cap_add, flags.cap_drop));
+    process.capabilities = capabilities_for(capabilities);
+    bool seccomp = !flags.privileged;
+    std::string seccomp_file;
+    for (const auto& option : flags.security_opt) {
+        if (option == "seccomp=unconfined" || option == "seccomp:unconfined")
+            seccomp = false;
+        else if (option.starts_with("seccomp=") || option.starts_with("seccomp:"))
+            seccomp_file = option.substr(8);
+        else if (option == "no-new-privileges" || option == "no-new-privileges:true" ||
+                 option == "no-new-privileges=true")
+            process.no_new_privileges = true;
+        else if (option == "no-new-privileges:false" || option == "no-new-privileges=false")
+            process.no_new_privileges = false;
+        else if (option.starts_with("apparmor") || option.starts_with("label"))
+            continue;  // accepted: this host has no AppArmor or SELinux
+        else
+            return Error::message(fmt::format("--security-opt {}: expected seccomp=unconfined|FILE or "
+                                              "no-new-privileges", option));
+    }
+    if (!seccomp_file.empty())
+        spec.linux.seccomp = TRY(load_seccomp_profile(seccomp_file).with_context("--security-opt"));
+    else if (seccomp)
+        spec.linux.seccomp = oci::default_seccomp_profile(capabilities);
+    else
+        spec.linux.seccomp.reset();
+    if (flags.privileged) {
+        // --privileged: every capability, every device, no masked paths, a writable /sys.
+        spec.linux.masked_paths.clear();
+        spec.linux.readonly_paths.clear();
+        spec.linux.resources->devices = {{.allow = true, .type = "a", .major = {}, .minor = {}, .access = "rwm"}};
+        for (auto& mount : spec.mounts)
+            if (mount.destination == "/sys" || mount.destination == "/sys/fs/cgroup")
+                std::erase(mount.options, std::string("ro"));
+    }
+    for (const auto& text : flags.ulimits) {
+        oci::Rlimit limit = TRY(parse_ulimit(text));
+        std::erase_if(process.rlimits, [&](const oci::Rlimit& existing) { return existing.type == limit.type; });
+        process.rlimits.push_back(limit);
+    }
+    if (flags.oom_score_adj) {
+        if (*flags.oom_score_adj < -1000 || *flags.oom_score_adj > 1000)
+            return Error::message(fmt::format("--oom-score-adj {} is outside -1000..1000", *flags.oom_score_adj));
+        process.oom_score_adj = *flags.oom_score_adj;
+    }
+    return ok();
+}
+
+}  // namespace
+
+Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& id, const std::string& rootfs) {
+    oci::Spec spec = oci::default_spec();
+    spec.root.path = rootfs;
+    spec.root.readonly = flags.read_only;
+    spec.hostname = flags.hostname.empty() ? id.substr(0, 12) : flags.hostname;
+    spec.linux.cgroups_path = "/twinbox/" + id;
+    if (!spec.linux.resources)
+        spec.linux.resources = oci::Resources{};
+    spec.annotations["org.twinbox.name"] = flags.name;
+
+    oci::Process& process = *spec.process;
+    process.terminal = flags.tty;
+    process.args = flags.command.empty() ? std::vector<std::string>{"sh"} : flags.command;
+    process.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                   "HOSTNAME=" + spec.hostname};
+    if (flags.tty)
+        process.env.push_back("TERM=xterm");
+    for (const auto& entry : flags.env) {
+        if (entry.empty() || entry[0] == '=')
+            return Error::message(fmt::format("-e {}: expected KEY=VALUE or KEY", entry));
+        if (entry.find('=') != std::string::npos) {
+            set_env(process.env, entry);
+        } else if (const char* value = std::getenv(entry.c_str())) {
+            set_env(process.env, entry + "=" + value);  // -e KEY passes our own value, as Docker does
+        }
+    }
+    if (!flags.workdir.empty()) {
+        if (flags.workdir[0] != '/')
+            return Error::message(fmt::format("-w {}: the working directory must be absolute", flags.workdir));
+        process.cwd = flags.workdir;
+    }
+    if (!flags.user.empty())
+        process.user = TRY(parse_user(flags.user, rootfs));
+
+    if (flags.network == "host") {
+        std::erase_if(spec.linux.namespaces,
+                      [](const oci::Namespace& ns) { return ns.type == oci::NamespaceType::Network; });
+    } else if (flags.network != "none" && flags.network != "default" && !flags.network.empty()) {
+        return Error::message(fmt::format("--network {}: twinbox supports none and host for now", flags.network));
+    }
+    for (const auto& volume : flags.volumes)
+        spec.mounts.push_back(TRY(parse_volume(volume)));
+    for (const auto& tmpfs : flags.tmpfs)
+        spec.mounts.push_back(TRY(parse_tmpfs(tmpfs)));
+    TRY(apply_resources(flags, spec));
+    TRY(apply_security(flags, spec));
+    return spec;
+}
+
+}  // namespace twinbox::container

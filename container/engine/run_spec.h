@@ -1,0 +1,52 @@
+// From Docker's `run` flags to an OCI spec, as Docker hands containerd a
+// config.json: start from oci::default_spec() and apply each flag. Pure
+// computation (apart from reading a seccomp profile file or the root's
+// /etc/passwd for -u NAME), so the unit tests check every flag.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "container/oci/spec.h"
+
+namespace twinbox::container {
+
+struct RunFlags {
+    std::string rootfs;                 // --rootfs DIR (images come later)
+    std::vector<std::string> command;   // empty: sh
+    bool interactive = false;           // -i
+    bool tty = false;                   // -t
+    bool detach = false;                // -d
+    bool remove = false;                // --rm
+    bool read_only = false;             // --read-only
+    bool privileged = false;            // --privileged
+    bool init = false;                  // --init
+    std::string name;                   // --name
+    std::string workdir;                // -w
+    std::string user;                   // -u UID[:GID] or NAME
+    std::string hostname;               // --hostname
+    std::string network = "none";       // --network none|host
+    std::string memory;                 // -m 64m
+    std::string memory_swap;            // --memory-swap 128m | -1
+    std::optional<double> cpus;         // --cpus 1.5
+    std::optional<uint64_t> cpu_shares; // --cpu-shares
+    std::optional<int64_t> pids_limit;  // --pids-limit
+    std::optional<int> oom_score_adj;   // --oom-score-adj
+    std::vector<std::string> env;       // -e K=V | -e K (from our environment)
+    std::vector<std::string> volumes;   // -v HOST:CONTAINER[:ro]
+    std::vector<std::string> tmpfs;     // --tmpfs PATH[:OPTIONS]
+    std::vector<std::string> cap_add, cap_drop;
+    std::vector<std::string> security_opt;  // seccomp=unconfined|FILE, no-new-privileges
+    std::vector<std::string> ulimits;       // nofile=1024:2048
+};
+
+// Builds the spec for container `id`; `rootfs` is the directory that will be the root.
+Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& id,
+                                      const std::string& rootfs);
+
+// Docker's memory words: "512m", "1g", "1048576" (a bare number is bytes).
+Result<int64_t> parse_memory(const std::string& text, const char* flag);
+
+}  // namespace twinbox::container

@@ -1,0 +1,72 @@
+// Step 4 of building the root: the device nodes a program expects in /dev.
+//
+// /dev is a fresh tmpfs (mounted from the spec), so it starts empty: the
+// runtime creates the few character devices every container gets (runc's
+// list, config-linux.md "Default Devices") with mknod(2), adds the spec's
+// own devices, and the symbolic links that programs use to reach their
+// standard streams through /proc/self/fd.
+#include <fmt/core.h>
+#include <sys/stat.h>
+#include <sys/mount.h>
+#include <sys/sysmacros.h>
+
+#include "container/mounts/rootfs.h"
+
+namespace twinbox::container {
+
+namespace {
+
+struct DefaultDevice {
+    const char* path;
+    unsigned major;  // Documentation/admin-guide/devices.txt
+    unsigned minor;
+};
+
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+struct Link {
+    const char* target;
+    const char* path;
+};
+
+constexpr Link kLinks[] = {
+    {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    {"pts/ptmx", "/dev/ptmx"},  // the devpts instance's own ptmx (devpts.rst)
+};
+
+Result<void> make_device(const std::string& root, const std::string& path, char type,
+                         unsigned major, unsigned minor, mode_t mode, bool bind_from_host,
+                         Syscalls& sys) {
+    std::string target = TRY(path_in_root(root, path));
+    TRY(sys.make_directories(target.substr(0, target.rfind('/')), 0755));
+    if (bind_from_host) {
+        // mknod(2) is refused in a user namespace; borrow the host's node.
+        TRY(sys.make_file(target, 0644));
+        return sys.mount(path, target, "", MS_BIND, "");
+    }
+    mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+    return sys.mknod(target, kind | mode, makedev(major, minor));
+}
+
+}  // namespace
+
+Result<void> populate_dev(const std::string& root, const std::vector<oci::Device>& devices,
+                          bool bind_from_host, Syscalls& sys) {
+    for (const auto& device : kDefaultDevices)
+        TRY(make_device(root, device.path, 'c', device.major, device.minor, 0666, bind_from_host,
+                        sys));
+    for (const auto& device : devices)
+        TRY(make_device(root, device.path, device.type, static_cast<unsigned>(device.major),
+                        static_cast<unsigned>(device.minor), device.file_mode.value_or(0666),
+                        bind_from_host, sys)
+                .with_context(fmt::format("creating device {}", device.path)));
+    for (const auto& link : kLinks)
+        TRY(sys.symlink(link.target, TRY(path_in_root(root, link.path))));
+    return ok();
+}
+
+}  // namespace twinbox::container

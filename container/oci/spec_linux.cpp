@@ -1,0 +1,359 @@
+// Reading config.json's "linux" object (opencontainers/runtime-spec
+// config-linux.md): namespaces, ID mappings, devices, cgroups and their
+// resources, seccomp, sysctl, masked and read-only paths.
+//
+// Names that the kernel or libseccomp define (namespace types, seccomp
+// actions, architectures, operators) are checked against the lists the spec
+// gives; values are checked against the ranges the kernel accepts, with the
+// kernel document that sets each range cited beside it.
+#include <algorithm>
+#include <set>
+
+#include "container/oci/spec.h"
+#include "container/oci/spec_reader.h"
+
+namespace twinbox::oci::spec_reader {
+
+// --- namespaces, ID mappings, devices ---
+
+// config-linux.md "Namespaces": type REQUIRED and one of the eight kinds;
+// path, if set, MUST be absolute.
+Result<void> read(const Node& node, Namespace& out) {
+    TRY(expect_object(node));
+    std::string type;
+    TRY(read_required(node, "type", type));
+    auto parsed = parse_namespace_type(type);
+    if (!parsed)
+        return node.member("type")->error(
+            "unknown namespace \"" + type +
+            "\" (one of pid, network, mount, ipc, uts, user, cgroup, time)");
+    out.type = *parsed;
+    TRY(read_member(node, "path", out.path));
+    if (node.member("path") && !is_absolute(out.path))
+        return node.member("path")->error("must be an absolute path");
+    return ok();
+}
+
+// "If a namespaces field contains duplicated namespaces with same type, the
+// runtime MUST generate an error."
+Result<void> check_unique_namespaces(const Node& node, const std::vector<Namespace>& namespaces) {
+    std::set<NamespaceType> seen;
+    for (size_t index = 0; index < namespaces.size(); ++index)
+        if (!seen.insert(namespaces[index].type).second)
+            return node.element(index).member("type")->error(
+                "duplicate namespace \"" +
+                std::string(namespace_type_name(namespaces[index].type)) + "\"");
+    return ok();
+}
+
+// config-linux.md "User namespace mappings": three REQUIRED uint32s. A
+// zero-sized range maps nothing, and user_namespaces(7) rejects it.
+Result<void> read(const Node& node, IdMapping& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "containerID", out.container_id));
+    TRY(read_required(node, "hostID", out.host_id));
+    TRY(read_required(node, "size", out.size));
+    if (out.size == 0)
+        return node.member("size")->error("must be at least 1");
+    return ok();
+}
+
+// config-linux.md "Devices": type is c, b, u (unbuffered char) or p (FIFO);
+// major and minor are REQUIRED unless the type is p.
+Result<void> read(const Node& node, Device& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "path", out.path));
+    if (!is_absolute(out.path))
+        return node.member("path")->error("must be an absolute path");
+    std::string type;
+    TRY(read_required(node, "type", type));
+    if (type != "c" && type != "b" && type != "u" && type != "p")
+        return node.member("type")->error("must be \"c\", \"b\", \"u\" or \"p\", not \"" + type +
+                                          "\"");
+    out.type = type[0];
+    if (out.type == 'p') {
+        TRY(read_member(node, "major", out.major));
+        TRY(read_member(node, "minor", out.minor));
+    } else {
+        TRY(read_required(node, "major", out.major));
+        TRY(read_required(node, "minor", out.minor));
+    }
+    TRY(read_member(node, "fileMode", out.file_mode));
+    // The permission bits plus setuid, setgid and sticky (inode(7)); the file
+    // type comes from `type`.
+    if (out.file_mode && *out.file_mode > 07777)
+        return node.member("fileMode")->error("must be a permission mode up to 07777 (4095)");
+    TRY(read_member(node, "uid", out.uid));
+    TRY(read_member(node, "gid", out.gid));
+    return ok();
+}
+
+// --- resources (config-linux.md "Control groups") ---
+
+// "Values for memory specify the limit in bytes, or -1 for unlimited memory."
+// Zero and other negatives are mistakes (a zero limit would OOM-kill at once).
+Result<void> check_memory_value(const Node& object, std::string_view key,
+                                const std::optional<int64_t>& value) {
+    if (value && *value != -1 && *value <= 0)
+        return object.member(key)->error("must be -1 (unlimited) or a positive number of bytes");
+    return ok();
+}
+
+Result<void> read(const Node& node, MemoryResources& out) {
+    TRY(expect_object(node));
+    struct Value {
+        std::string_view key;
+        std::optional<int64_t>& value;
+    };
+    const Value values[] = {{"limit", out.limit},
+                            {"reservation", out.reservation},
+                            {"swap", out.swap},
+                            {"kernel", out.kernel}};
+    for (const auto& value : values) {
+        TRY(read_member(node, value.key, value.value));
+        TRY(check_memory_value(node, value.key, value.value));
+    }
+    // "swap" is memory+swap (cgroup v1 memory.memsw.limit_in_bytes), which the
+    // kernel refuses to set below the memory limit.
+    if (out.swap && out.limit && *out.swap != -1 && *out.limit != -1 && *out.swap < *out.limit)
+        return node.member("swap")->error("memory+swap limit " + std::to_string(*out.swap) +
+                                          " is below the memory limit " +
+                                          std::to_string(*out.limit));
+    TRY(read_member(node, "swappiness", out.swappiness));
+    if (out.swappiness && *out.swappiness > 100)
+        return node.member("swappiness")->error("must be from 0 to 100");
+    TRY(read_member(node, "disableOOMKiller", out.disable_oom_killer));
+    return ok();
+}
+
+// A cpuset list, "0-3,7" (cpuset(7) "FORMATS", the List format).
+bool is_cpu_list(std::string_view list) {
+    if (list.empty())
+        return true;
+    bool expect_digit = true;
+    for (char c : list) {
+        bool digit = c >= '0' && c <= '9';
+        if (expect_digit && !digit)
+            return false;
+        expect_digit = !digit;
+        if (!digit && c != '-' && c != ',')
+            return false;
+    }
+    return !expect_digit;
+}
+
+// CFS bandwidth (Documentation/scheduler/sched-bwc.rst): the period is 1 ms
+// to 1 s, the quota at least 1 ms, or -1 for no limit.
+Result<void> read(const Node& node, CpuResources& out) {
+    TRY(expect_object(node));
+    TRY(read_member(node, "shares", out.shares));
+    TRY(read_member(node, "quota", out.quota));
+    if (out.quota && *out.quota != -1 && *out.quota < 1000)
+        return node.member("quota")->error("must be -1 (unlimited) or at least 1000 microseconds");
+    TRY(read_member(node, "period", out.period));
+    if (out.period && (*out.period < 1000 || *out.period > 1000000))
+        return node.member("period")->error("must be from 1000 to 1000000 microseconds");
+    TRY(read_member(node, "cpus", out.cpus));
+    if (!is_cpu_list(out.cpus))
+        return node.member("cpus")->error("must be a CPU list like \"0-3,7\"");
+    TRY(read_member(node, "mems", out.mems));
+    if (!is_cpu_list(out.mems))
+        return node.member("mems")->error("must be a node list like \"0-1\"");
+    return ok();
+}
+
+Result<void> read(const Node& node, PidsResources& out) {
+    TRY(expect_object(node));
+    TRY(read_member(node, "limit", out.limit));
+    return ok();
+}
+
+// blkio.weight / io.bfq.weight accept 10 to 1000 (cgroup-v1/blkio-controller.rst).
+Result<void> read(const Node& node, BlockIoResources& out) {
+    TRY(expect_object(node));
+    TRY(read_member(node, "weight", out.weight));
+    if (out.weight && (*out.weight < 10 || *out.weight > 1000))
+        return node.member("weight")->error("must be from 10 to 1000");
+    return ok();
+}
+
+// config-linux.md "Allowed Device list": allow REQUIRED; type a, c or b;
+// access a combination of r, w and m.
+Result<void> read(const Node& node, DeviceRule& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "allow", out.allow));
+    TRY(read_member(node, "type", out.type));
+    if (out.type != "a" && out.type != "c" && out.type != "b")
+        return node.member("type")->error("must be \"a\", \"c\" or \"b\", not \"" + out.type +
+                                          "\"");
+    TRY(read_member(node, "major", out.major));
+    TRY(read_member(node, "minor", out.minor));
+    TRY(read_member(node, "access", out.access));
+    bool valid = !out.access.empty() && out.access.size() <= 3 &&
+                 out.access.find_first_not_of("rwm") == std::string::npos;
+    if (!valid)
+        return node.member("access")->error("must be a combination of \"r\", \"w\" and \"m\"");
+    return ok();
+}
+
+Result<void> read(const Node& node, Resources& out) {
+    TRY(expect_object(node));
+    TRY(read_member(node, "memory", out.memory));
+    TRY(read_member(node, "cpu", out.cpu));
+    TRY(read_member(node, "pids", out.pids));
+    TRY(read_member(node, "blockIO", out.block_io));
+    TRY(read_member(node, "devices", out.devices));
+    TRY(read_member(node, "unified", out.unified));
+    return ok();
+}
+
+// --- seccomp (config-linux.md "Seccomp"; names as in libseccomp's seccomp.h) ---
+
+constexpr std::string_view kSeccompActions[] = {
+    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY",
+};
+constexpr std::string_view kSeccompArchitectures[] = {
+    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
+};
+constexpr std::string_view kSeccompFlags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+};
+constexpr std::string_view kSeccompOperators[] = {
+    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
+    "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
+};
+
+template <size_t N>
+Result<void> check_known(const Node& node, const std::string& name,
+                         const std::string_view (&known)[N], std::string_view what) {
+    if (std::find(std::begin(known), std::end(known), name) == std::end(known))
+        return node.error("unknown " + std::string(what) + " \"" + name + "\"");
+    return ok();
+}
+
+// "Some actions like SCMP_ACT_ERRNO and SCMP_ACT_TRACE allow to specify the
+// errno code to return. When the action doesn't support an errno, the runtime
+// MUST print and error and fail."
+Result<void> check_errno_allowed(const Node& object, std::string_view key,
+                                 const std::string& action) {
+    if (object.member(key) && action != "SCMP_ACT_ERRNO" && action != "SCMP_ACT_TRACE")
+        return object.member(key)->error(
+            "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not " + action);
+    return ok();
+}
+
+Result<void> read(const Node& node, SeccompArg& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "index", out.index));
+    // A system call has at most six arguments (syscall(2)).
+    if (out.index > 5)
+        return node.member("index")->error("must be from 0 to 5");
+    TRY(read_required(node, "value", out.value));
+    TRY(read_member(node, "valueTwo", out.value_two));
+    TRY(read_required(node, "op", out.op));
+    return check_known(*node.member("op"), out.op, kSeccompOperators, "seccomp operator");
+}
+
+Result<void> read(const Node& node, SeccompSyscall& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "names", out.names));
+    if (out.names.empty())
+        return node.member("names")->error("must name at least one system call");
+    // Names are not checked against a table: profiles list calls newer than
+    // this libseccomp knows, and runtimes skip those (as runc and crun do).
+    TRY(read_required(node, "action", out.action));
+    TRY(check_known(*node.member("action"), out.action, kSeccompActions, "seccomp action"));
+    TRY(read_member(node, "errnoRet", out.errno_ret));
+    TRY(check_errno_allowed(node, "errnoRet", out.action));
+    TRY(read_member(node, "args", out.args));
+    return ok();
+}
+
+Result<void> read(const Node& node, Seccomp& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "defaultAction", out.default_action));
+    TRY(check_known(*node.member("defaultAction"), out.default_action, kSeccompActions,
+                    "seccomp action"));
+    TRY(read_member(node, "defaultErrnoRet", out.default_errno_ret));
+    TRY(check_errno_allowed(node, "defaultErrnoRet", out.default_action));
+    TRY(read_member(node, "architectures", out.architectures));
+    for (size_t index = 0; index < out.architectures.size(); ++index)
+        TRY(check_known(node.member("architectures")->element(index), out.architectures[index],
+                        kSeccompArchitectures, "seccomp architecture"));
+    TRY(read_member(node, "flags", out.flags));
+    for (size_t index = 0; index < out.flags.size(); ++index)
+        TRY(check_known(node.member("flags")->element(index), out.flags[index], kSeccompFlags,
+                        "seccomp flag"));
+    TRY(read_member(node, "syscalls", out.syscalls));
+    return ok();
+}
+
+// --- paths and the linux object ---
+
+Result<void> read_absolute_paths(const Node& object, std::string_view key,
+                                 std::vector<std::string>& out) {
+    TRY(read_member(object, key, out));
+    for (size_t index = 0; index < out.size(); ++index)
+        if (!is_absolute(out[index]))
+            return object.member(key)->element(index).error("must be an absolute path");
+    return ok();
+}
+
+// config-linux.md "Cgroups Path": "Runtimes MAY consider certain cgroupsPath
+// values to be invalid". twinbox takes absolute paths (relative to the
+// cgroup mount point, as the spec defines them) only: relative ones are
+// runtime-defined and systemd's "slice:prefix:name" form needs
+// --systemd-cgroup, which twinbox does not support.
+Result<void> check_cgroups_path(const Node& node, const std::string& path) {
+    if (!is_absolute(path))
+        return node.error("must be an absolute path like \"/twinbox/ID\"")
+            .with_hint("systemd \"slice:prefix:name\" paths are not supported");
+    if (has_dot_dot(path))
+        return node.error("must not contain \"..\"");
+    return ok();
+}
+
+// config-linux.md "Rootfs Mount Propagation" lists shared, slave, private and
+// unbindable; runc and crun also take the recursive "r" forms.
+Result<void> check_propagation(const Node& node, const std::string& value) {
+    constexpr std::string_view kModes[] = {"shared",  "slave",  "private",  "unbindable",
+                                           "rshared", "rslave", "rprivate", "runbindable"};
+    if (std::find(std::begin(kModes), std::end(kModes), value) == std::end(kModes))
+        return node.error("must be shared, slave, private or unbindable, not \"" + value + "\"");
+    return ok();
+}
+
+Result<void> read(const Node& node, Linux& out) {
+    TRY(expect_object(node));
+    TRY(read_member(node, "namespaces", out.namespaces));
+    if (auto namespaces = node.member("namespaces"))
+        TRY(check_unique_namespaces(*namespaces, out.namespaces));
+    TRY(read_member(node, "uidMappings", out.uid_mappings));
+    TRY(read_member(node, "gidMappings", out.gid_mappings));
+    TRY(read_member(node, "devices", out.devices));
+    TRY(read_member(node, "cgroupsPath", out.cgroups_path));
+    if (auto path = node.member("cgroupsPath"))
+        TRY(check_cgroups_path(*path, out.cgroups_path));
+    TRY(read_member(node, "resources", out.resources));
+    TRY(read_member(node, "seccomp", out.seccomp));
+    TRY(read_member(node, "sysctl", out.sysctl));
+    TRY(read_absolute_paths(node, "maskedPaths", out.masked_paths));
+    TRY(read_absolute_paths(node, "readonlyPaths", out.readonly_paths));
+    TRY(read_member(node, "rootfsPropagation", out.rootfs_propagation));
+    if (auto propagation = node.member("rootfsPropagation"))
+        TRY(check_propagation(*propagation, out.rootfs_propagation));
+    TRY(read_member(node, "mountLabel", out.mount_label));
+    return ok();
+}
+
+}  // namespace twinbox::oci::spec_reader

@@ -1,0 +1,199 @@
+// create: the parent side of making a container (runtime.md "create").
+//
+//   reserve the id (mkdir of the state directory) ......... StateGuard
+//   mkfifo exec.fifo
+//   create the cgroup and write its limits ................. Cgroup (RAII)
+//   clone3 into new namespaces ............................. ChildGuard
+//   put the child in the cgroup, write uid/gid maps
+//   prestart + createRuntime hooks, "go" to the child
+//   wait for "ready" (or the child's error, or its death)
+//   write state.json and the pid file
+//
+// Each guard undoes its step unless creation succeeds, so a failure at any
+// point leaves no state entry, cgroup or process behind (mounts live in the
+// child's mount namespace and vanish with it).
+#include <fcntl.h>
+#include <sched.h>
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "container/cgroups/cgroup.h"
+#include "container/namespaces/namespaces.h"
+#include "container/runtime/hooks.h"
+#include "container/runtime/init_process.h"
+#include "container/runtime/runtime.h"
+#include "container/sys/clone.h"
+#include "container/sys/fd_passing.h"
+#include "container/sys/sync_socket.h"
+
+namespace twinbox::container {
+
+namespace {
+
+// Removes the state directory unless commit() is called.
+class StateGuard {
+public:
+    StateGuard(const StateStore& store, std::string id) : m_store(store), m_id(std::move(id)) {}
+    ~StateGuard() {
+        if (!m_committed)
+            (void)m_store.remove(m_id);
+    }
+    void commit() { m_committed = true; }
+
+private:
+    const StateStore& m_store;
+    std::string m_id;
+    bool m_committed = false;
+};
+
+// Kills and reaps the half-made container process unless commit() is called.
+class ChildGuard {
+public:
+    explicit ChildGuard(pid_t pid) : m_pid(pid) {}
+    ~ChildGuard() {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+    }
+    void commit() { m_pid = -1; }
+
+private:
+    pid_t m_pid;
+};
+
+Result<void> check_options(const CreateOptions& options) {
+    if (!options.spec.process || options.spec.process->args.empty())
+        return Error::message("process.args is empty: there is no program to run");
+    struct stat status {};
+    if (::stat(options.rootfs.c_str(), &status) < 0)
+        return Error::from_errno("stat", fmt::format("root file system {}", options.rootfs))
+            .with_hint("check root.path in config.json (or --rootfs)");
+    if (!S_ISDIR(status.st_mode))
+        return Error::message(fmt::format("root file system {} is not a directory", options.rootfs));
+    TRY(check_namespaces(options.spec.linux));
+    if (!wants_new_namespace(options.spec.linux.namespaces, oci::NamespaceType::Mount))
+        return Error::message("linux.namespaces must include a new mount namespace")
+            .with_hint("twinbox builds the root file system in it");
+    if (!options.console_socket.empty() && !options.spec.process->terminal)
+        return Error::message("--console-socket was given but process.terminal is false");
+    return ok();
+}
+
+std::optional<RuntimeError> describe_death(pid_t pid, const Cgroup& cgroup) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    std::string how = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                          : fmt::format("exited with status {}", WEXITSTATUS(status));
+    auto error = Error::message(fmt::format("the container's first process died while setting up ({})", how));
+    if (cgroup.stats().oom_kills > 0 || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+        error = std::move(error).with_hint("the memory limit is too small to start a process; raise -m");
+    return RuntimeError{std::move(error)};
+}
+
+}  // namespace
+
+Result<CreatedContainer> create_container(const CreateOptions& options, int* failure_status) {
+    TRY(check_options(options));
+    auto layout = TRY(detect_cgroup_layout());
+    StateStore store(options.state_root);
+    TRY(store.reserve(options.id));
+    StateGuard state_guard(store, options.id);
+
+    // exec.fifo: the first process blocks opening it until `start` does.
+    std::string fifo = store.fifo_path(options.id);
+    if (::mkfifo(fifo.c_str(), 0600) < 0)
+        return Error::from_errno("mkfifo", fifo);
+    UniqueFd fifo_fd(::open(fifo.c_str(), O_PATH | O_CLOEXEC));
+    if (!fifo_fd)
+        return Error::from_errno("open", fifo);
+
+    ContainerState state = options.extras;
+    state.id = options.id;
+    state.bundle = options.bundle;
+    state.rootfs = options.rootfs;
+    state.annotations = options.spec.annotations;
+    state.cgroup_path = options.spec.linux.cgroups_path.empty() ? "/twinbox/" + options.id
+                                                                : options.spec.linux.cgroups_path;
+    if (state.cgroup_path[0] != '/')
+        state.cgroup_path = "/" + state.cgroup_path;
+    auto cgroup = TRY(Cgroup::create(layout, state.cgroup_path,
+                                     options.spec.linux.resources.value_or(oci::Resources{})));
+
+    InitContext context;
+    context.options = &options;
+    context.fifo_fd = fifo_fd.get();
+    if (layout.version == CgroupVersion::V1)
+        context.cgroups.v1_controllers = cgroup.directories();
+    else
+        context.cgroups.v2 = true;
+    std::optional<SeccompProgram> seccomp;
+    if (options.spec.linux.seccomp) {
+        seccomp = TRY(compile_seccomp(*options.spec.linux.seccomp).with_context("linux.seccomp"));
+        context.seccomp = &*seccomp;
+    }
+    auto sync = TRY(SyncSocket::create());
+    context.sync_fd = sync.child_end().get();
+
+    // Every namespace but the cgroup one, which the child makes once it is in its cgroup.
+    uint64_t flags = new_namespace_flags(options.spec.linux.namespaces) & ~uint64_t{CLONE_NEWCGROUP};
+    pid_t pid = TRY(clone_process(flags));
+    if (pid == 0)
+        run_init_process(context);  // never returns
+    ChildGuard child_guard(pid);
+    sync.child_end().reset();
+    int sync_fd = sync.parent_end().get();
+
+    TRY(cgroup.add_process(pid));
+    if (wants_new_namespace(options.spec.linux.namespaces, oci::NamespaceType::User))
+        TRY(write_id_mappings(pid, options.spec.linux.uid_mappings, options.spec.linux.gid_mappings));
+    state.pid = pid;
+    state.pid_start_time = process_start_time(pid);
+    state.created = rfc3339_now();
+    std::string creating_json = state_json(state, Status::Creating);
+    TRY(run_hooks(options.spec.hooks.prestart, creating_json, "prestart"));
+    TRY(run_hooks(options.spec.hooks.create_runtime, creating_json, "createRuntime"));
+    TRY(SyncSocket::send(sync_fd, {SyncMessage::Kind::Go, 0, creating_json}));
+
+    auto reply = TRY(SyncSocket::receive(sync_fd));
+    if (reply.kind == SyncMessage::Kind::Closed) {
+        child_guard.commit();
+        auto death = describe_death(pid, cgroup);
+        return std::move(death->error);
+    }
+    if (reply.kind == SyncMessage::Kind::Error) {
+        child_guard.commit();
+        ::waitpid(pid, nullptr, 0);
+        // The child's own words, and the status it chose (126/127 for the program).
+        if (failure_status)
+            *failure_status = reply.exit_code;
+        return Error::message(reply.text);
+    }
+
+    CreatedContainer created;
+    if (options.spec.process->terminal && options.console_socket.empty())
+        created.console_master = TRY(receive_fd(sync_fd));
+    TRY(store.save(state));
+    std::string config = oci::to_json(options.spec);
+    TRY(write_whole_file(store.directory(options.id) + "/config.json", config.data(), config.size()));
+    if (!options.pid_file.empty()) {
+        std::string text = std::to_string(pid);
+        std::string temporary = options.pid_file + ".tmp";
+        TRY(write_whole_file(temporary, text.data(), text.size()));
+        if (::rename(temporary.c_str(), options.pid_file.c_str()) < 0)
+            return Error::from_errno("rename", options.pid_file);
+    }
+    cgroup.keep();
+    child_guard.commit();
+    state_guard.commit();
+    created.state = std::move(state);
+    created.sync = std::move(sync.parent_end());
+    return created;
+}
+
+}  // namespace twinbox::container

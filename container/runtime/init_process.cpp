@@ -1,0 +1,274 @@
+// The container's first process: the child side of create_container().
+//
+// It is a copy of the runtime (clone3 without CLONE_VM), already in its new
+// namespaces and, by the time the parent says "go", in its cgroup. It then
+// builds the root file system (mounts/), reports "ready", waits on
+// exec.fifo for `start`, applies the security layers (security/) and
+// executes the user's program. Every failure is sent to the parent over the
+// sync socket, and the process _exit()s: it never returns into the
+// runtime's code, which would run the parent's cleanup a second time.
+#include "container/runtime/init_process.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/file.h"
+#include "container/namespaces/namespaces.h"
+#include "container/runtime/console.h"
+#include "container/runtime/hooks.h"
+#include "container/security/capabilities.h"
+#include "container/security/process_limits.h"
+#include "container/security/seccomp.h"
+#include "container/sys/fd_passing.h"
+#include "container/sys/sync_socket.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace twinbox::container {
+
+namespace {
+
+std::string environment_value(const std::vector<std::string>& env, const std::string& key) {
+    for (const auto& entry : env)
+        if (entry.starts_with(key + "="))
+            return entry.substr(key.size() + 1);
+    return {};
+}
+
+// sysctl net.ipv4.ip_forward=1 -> /proc/sys/net/ipv4/ip_forward.
+Result<void> apply_sysctls(const std::map<std::string, std::string>& sysctls) {
+    for (const auto& [key, value] : sysctls) {
+        std::string path = "/proc/sys/" + key;
+        for (size_t i = 10; i < path.size(); ++i)
+            if (path[i] == '.')
+                path[i] = '/';
+        TRY(write_whole_file(path, value.data(), value.size()).with_context("sysctl " + key));
+    }
+    return ok();
+}
+
+// The working directory: created if missing (as Docker does for -w).
+Result<void> enter_working_directory(const std::string& cwd) {
+    if (::chdir(cwd.c_str()) == 0)
+        return ok();
+    LinuxSyscalls sys;
+    TRY(sys.make_directories(cwd, 0755).with_context("creating the working directory"));
+    if (::chdir(cwd.c_str()) < 0)
+        return Error::from_errno("chdir", cwd).with_context("process.cwd");
+    return ok();
+}
+
+void wait_for_start(int fifo_fd, int sync_fd) {
+    // Opening a FIFO for writing blocks until someone opens it for reading:
+    // that someone is `start` (runc's exec.fifo). The path goes through
+    // /proc/self/fd because the FIFO's own path is outside our new root.
+    std::string path = fmt::format("/proc/self/fd/{}", fifo_fd);
+    int fd;
+    do {
+        fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        fail_and_exit(sync_fd, Error::from_errno("open", "exec.fifo (is /proc mounted?)"));
+    (void)!::write(fd, "0", 1);
+    ::close(fd);
+    ::close(fifo_fd);
+}
+
+void report_and_exit(int sync_fd, const Error& error, int status, bool to_stderr) {
+    SyncMessage message{SyncMessage::Kind::Error, status, error.to_string()};
+    if (!SyncSocket::send(sync_fd, message) || to_stderr) {
+        std::string line = "twinbox: error: " + error.to_string() + "\n";
+        (void)!::write(STDERR_FILENO, line.data(), line.size());
+    }
+    ::_exit(status);
+}
+
+}  // namespace
+
+Result<std::string> find_executable(const oci::Process& process, int* exit_status) {
+    *exit_status = exit_code::kNotFound;
+    const std::string& name = process.args.at(0);
+    auto runnable = [&](const std::string& path) -> std::optional<Result<std::string>> {
+        struct stat status {};
+        if (::stat(path.c_str(), &status) < 0 || S_ISDIR(status.st_mode))
+            return std::nullopt;
+        if (::access(path.c_str(), X_OK) < 0) {
+            *exit_status = exit_code::kNotExecutable;
+            return Result<std::string>(
+                Error::message(fmt::format("{}: permission denied (the file is not executable)", path)));
+        }
+        return Result<std::string>(path);
+    };
+    if (name.find('/') != std::string::npos) {
+        if (auto found = runnable(name))
+            return std::move(*found);
+        return Error::message(fmt::format("{}: no such file or directory in the container", name));
+    }
+    std::string search = environment_value(process.env, "PATH");
+    if (search.empty())
+        search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (size_t start = 0; start <= search.size();) {
+        size_t colon = search.find(':', start);
+        std::string dir = search.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        if (auto found = runnable((dir.empty() ? "." : dir) + "/" + name))
+            return std::move(*found);
+        if (colon == std::string::npos)
+            break;
+        start = colon + 1;
+    }
+    return Error::message(fmt::format("{}: executable file not found in $PATH", name));
+}
+
+void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
+                     int terminal_slave, bool reaping_init, bool report_to_stderr) {
+    auto fail = [&](const Error& error, int status = exit_code::kRuntimeError) {
+        report_and_exit(sync_fd, error, status, report_to_stderr);
+    };
+    int lookup_status = 0;
+    auto path = find_executable(process, &lookup_status);
+    if (!path)
+        fail(path.error(), lookup_status);
+    if (auto done = apply_rlimits(process.rlimits); !done)
+        fail(done.error());
+    if (process.oom_score_adj)
+        if (auto done = apply_oom_score_adj(*process.oom_score_adj); !done)
+            fail(done.error());
+    if (terminal_slave >= 0)
+        if (auto done = attach_terminal(terminal_slave); !done)
+            fail(done.error());
+    // Security, in the order that keeps each step possible (runc's order):
+    // without no_new_privs, loading seccomp needs CAP_SYS_ADMIN, so it comes
+    // before the capabilities are dropped; with it, seccomp comes last, so
+    // the filter does not have to allow the calls that drop privileges.
+    if (process.no_new_privileges)
+        if (auto done = set_no_new_privileges(); !done)
+            fail(done.error());
+    if (seccomp && !process.no_new_privileges)
+        if (auto done = load_seccomp(*seccomp); !done)
+            fail(done.error());
+    oci::Capabilities capabilities = process.capabilities.value_or(oci::Capabilities{});
+    if (auto done = drop_bounding_set(capabilities); !done)
+        fail(done.error());
+    if (auto done = switch_user(process.user); !done)
+        fail(done.error());
+    if (auto done = apply_capabilities(capabilities); !done)
+        fail(done.error());
+    if (seccomp && process.no_new_privileges)
+        if (auto done = load_seccomp(*seccomp); !done)
+            fail(done.error());
+
+    std::vector<std::string> args = process.args, env = process.env;
+    std::vector<char*> argv, envp;
+    for (auto& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    for (auto& entry : env)
+        envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    // The runtime ignores SIGPIPE and may block signals; the program must
+    // start with the defaults (signal(7): ignored signals survive execve).
+    ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // No descriptor of the runtime may leak into the container.
+    ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (reaping_init)
+        run_reaping_init(*path, argv.data(), envp.data(), sync_fd);
+    ::execve(path->c_str(), argv.data(), envp.data());
+    int saved = errno;
+    fail(Error::from_errno("execve", *path, saved),
+         saved == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
+    ::_exit(exit_code::kRuntimeError);
+}
+
+void run_init_process(const InitContext& context) {
+    const CreateOptions& options = *context.options;
+    const oci::Spec& spec = options.spec;
+    const oci::Process& process = *spec.process;
+    int sync = context.sync_fd;
+    auto fail = [&](Result<void> result, std::string_view what) {
+        if (!result)
+            fail_and_exit(sync, std::move(result).error().with_context(what));
+    };
+
+    // Wait until the parent has put us in the cgroup (and written the uid
+    // maps): until then our resource use is not yet limited.
+    auto go = SyncSocket::receive(sync);
+    if (!go || go->kind != SyncMessage::Kind::Go)
+        ::_exit(exit_code::kRuntimeError);
+    const std::string& state_json = go->text;
+
+    // A cgroup namespace is made only now that the parent has moved us into
+    // the container's cgroup, so that this cgroup becomes the namespace's root.
+    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Cgroup) && ::unshare(CLONE_NEWCGROUP) < 0)
+        fail_and_exit(sync, Error::from_errno("unshare(CLONE_NEWCGROUP)", "cgroup namespace"));
+    fail(join_namespace_paths(spec.linux.namespaces), "joining namespaces");
+    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Network))
+        fail(bring_up_loopback(), "network namespace");
+
+    // The root file system (mounts/rootfs.h has the picture).
+    LinuxSyscalls sys;
+    bool user_namespace = wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::User);
+    fail(make_mounts_private(spec.linux.rootfs_propagation, sys), "root file system");
+    fail(mount_root(options.rootfs, options.layers, sys), "root file system");
+    fail(mount_spec_mounts(options.rootfs, spec.mounts, context.cgroups, sys), "root file system");
+    fail(populate_dev(options.rootfs, spec.linux.devices, user_namespace, sys), "/dev");
+    Console console;
+    if (process.terminal) {
+        auto opened = open_console(options.rootfs + "/dev/pts", process.console_size);
+        if (!opened)
+            fail_and_exit(sync, std::move(opened).error().with_context("terminal"));
+        console = std::move(*opened);
+        std::string dev_console = options.rootfs + "/dev/console";
+        fail(sys.make_file(dev_console, 0600), "/dev/console");
+        fail(sys.mount(console.slave_path, dev_console, "", MS_BIND, ""), "/dev/console");
+        if (!options.console_socket.empty()) {
+            // The OCI console socket is a host path: reach it before pivot_root hides the host.
+            auto socket = connect_unix(options.console_socket);
+            if (!socket)
+                fail_and_exit(sync, std::move(socket).error().with_context("--console-socket"));
+            fail(send_fd(socket->get(), console.master.get(), "/dev/ptmx"), "--console-socket");
+            console.master.reset();
+        }
+    }
+    fail(run_hooks(spec.hooks.create_container, state_json, "createContainer"), "hooks");
+    fail(pivot_into(options.rootfs, sys), "pivot_root");
+    fail(apply_sysctls(spec.linux.sysctl), "linux.sysctl");
+    fail(restrict_paths(spec.linux, spec.root.readonly, sys), "masked and read-only paths");
+    if (!spec.hostname.empty())
+        fail(sys.sethostname(spec.hostname), "hostname");
+    if (!spec.domainname.empty())
+        fail(sys.setdomainname(spec.domainname), "domainname");
+    fail(enter_working_directory(process.cwd), "working directory");
+    // Look the program up now, so that `create` (not a later `start`)
+    // reports a missing one, with Docker's 126/127.
+    int lookup_status = 0;
+    if (auto found = find_executable(process, &lookup_status); !found)
+        fail_and_exit(sync, found.error(), lookup_status);
+
+    if (!SyncSocket::send(sync, {SyncMessage::Kind::Ready, 0, {}}))
+        ::_exit(exit_code::kRuntimeError);
+    if (console.master) {
+        // Without a console socket, the pty master goes to the parent (twinbox run -it).
+        if (!send_fd(sync, console.master.get(), "/dev/ptmx"))
+            ::_exit(exit_code::kRuntimeError);
+        console.master.reset();
+    }
+
+    wait_for_start(context.fifo_fd, sync);
+    if (auto hooks = run_hooks(spec.hooks.start_container, state_json, "startContainer"); !hooks)
+        report_and_exit(sync, hooks.error(), exit_code::kRuntimeError, true);
+    finish_and_exec(context.seccomp, process, sync, console.slave ? console.slave.release() : -1,
+                    options.reaping_init, false);
+}
+
+}  // namespace twinbox::container

@@ -1,0 +1,224 @@
+// The on-disk state store of containers.
+#include "container/runtime/state.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cctype>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/file.h"
+#include "container/cgroups/cgroup.h"
+
+namespace twinbox::container {
+
+using nlohmann::json;
+
+std::string_view status_name(Status status) {
+    switch (status) {
+        case Status::Creating:
+            return "creating";
+        case Status::Created:
+            return "created";
+        case Status::Running:
+            return "running";
+        case Status::Paused:
+            return "paused";
+        case Status::Stopped:
+            return "stopped";
+    }
+    return "unknown";
+}
+
+Result<void> validate_container_id(std::string_view id) {
+    bool valid = !id.empty() && id.size() <= 128 && std::isalnum(static_cast<unsigned char>(id[0]));
+    for (char c : id)
+        valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+    if (!valid)
+        return Error::message(fmt::format(
+            "invalid container id or name '{}': use letters, digits, '_', '.' and '-', starting "
+            "with a letter or digit, at most 128 characters",
+            id));
+    return ok();
+}
+
+std::string rfc3339_now() {
+    auto now = std::chrono::system_clock::now();
+    auto seconds = std::chrono::system_clock::to_time_t(now);
+    auto nanoseconds =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+    struct tm utc {};
+    gmtime_r(&seconds, &utc);
+    char text[64];
+    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+    return fmt::format("{}.{:09d}Z", text, nanoseconds);
+}
+
+uint64_t process_start_time(pid_t pid) {
+    if (pid <= 0)
+        return 0;
+    auto bytes = read_whole_file(fmt::format("/proc/{}/stat", pid), "stat", 4096);
+    if (!bytes)
+        return 0;
+    std::string text(bytes->begin(), bytes->end());
+    // proc(5): "pid (comm) state ..."; comm may contain spaces and ')', so
+    // parse from the last ')'. Field 3 is the state, field 22 the start time.
+    auto close = text.rfind(')');
+    if (close == std::string::npos || close + 2 >= text.size())
+        return 0;
+    if (text[close + 2] == 'Z' || text[close + 2] == 'X')
+        return 0;  // exited, not yet reaped: as good as dead
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    for (int index = 3; index <= 22 && fields >> field; ++index)
+        if (index == 22)
+            return std::strtoull(field.c_str(), nullptr, 10);
+    return 0;
+}
+
+Result<void> StateStore::reserve(const std::string& id) const {
+    TRY(validate_container_id(id));
+    std::error_code ignored;
+    std::filesystem::create_directories(m_root, ignored);
+    ::chmod(m_root.c_str(), 0711);
+    if (::mkdir(directory(id).c_str(), 0711) < 0) {
+        if (errno == EEXIST)
+            return Error::message(fmt::format("container {} already exists", id))
+                .with_hint("choose another name, or remove it first");
+        return Error::from_errno("mkdir", directory(id)).with_hint("is the state root writable (are you root)?");
+    }
+    return ok();
+}
+
+Result<void> StateStore::save(const ContainerState& state) const {
+    json object = {
+        {"id", state.id},
+        {"pid", state.pid},
+        {"pidStartTime", state.pid_start_time},
+        {"bundle", state.bundle},
+        {"rootfs", state.rootfs},
+        {"created", state.created},
+        {"annotations", state.annotations},
+        {"cgroupPath", state.cgroup_path},
+        {"name", state.name},
+        {"command", state.command},
+        {"storageDir", state.storage_dir},
+        {"supervisorPid", state.supervisor_pid},
+        {"autoRemove", state.auto_remove},
+        {"started", state.started},
+        {"finished", state.finished},
+        {"oomKilled", state.oom_killed},
+    };
+    if (state.exit_code)
+        object["exitCode"] = *state.exit_code;
+    std::string text = object.dump(2) + "\n";
+    std::string path = directory(state.id) + "/state.json";
+    std::string temporary = path + ".tmp";
+    TRY(write_whole_file(temporary, text.data(), text.size()));
+    if (::rename(temporary.c_str(), path.c_str()) < 0)
+        return Error::from_errno("rename", path);
+    return ok();
+}
+
+Result<ContainerState> StateStore::load(const std::string& id) const {
+    TRY(validate_container_id(id));
+    std::string path = directory(id) + "/state.json";
+    if (::access(directory(id).c_str(), F_OK) != 0)
+        return Error::message(fmt::format("container {} does not exist", id));
+    auto bytes = TRY(read_whole_file(path, "container state", 1 << 20));
+    json object = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    if (object.is_discarded() || !object.is_object())
+        return Error::message(fmt::format("state of container {} ({}) is damaged", id, path));
+    ContainerState state;
+    try {
+        state.id = object.at("id").get<std::string>();
+        state.pid = object.value("pid", 0);
+        state.pid_start_time = object.value("pidStartTime", uint64_t{0});
+        state.bundle = object.value("bundle", "");
+        state.rootfs = object.value("rootfs", "");
+        state.created = object.value("created", "");
+        state.annotations = object.value("annotations", std::map<std::string, std::string>{});
+        state.cgroup_path = object.value("cgroupPath", "");
+        state.name = object.value("name", "");
+        state.command = object.value("command", std::vector<std::string>{});
+        state.storage_dir = object.value("storageDir", "");
+        state.supervisor_pid = object.value("supervisorPid", 0);
+        state.auto_remove = object.value("autoRemove", false);
+        state.started = object.value("started", "");
+        state.finished = object.value("finished", "");
+        state.oom_killed = object.value("oomKilled", false);
+        if (object.contains("exitCode"))
+            state.exit_code = object["exitCode"].get<int>();
+    } catch (const json::exception& error) {
+        return Error::message(fmt::format("state of container {} is damaged: {}", id, error.what()));
+    }
+    return state;
+}
+
+bool StateStore::exists(const std::string& id) const {
+    return validate_container_id(id) && ::access(directory(id).c_str(), F_OK) == 0;
+}
+
+std::vector<std::string> StateStore::list() const {
+    std::vector<std::string> ids;
+    DIR* directory = ::opendir(m_root.c_str());
+    if (!directory)
+        return ids;
+    while (dirent* entry = ::readdir(directory)) {
+        std::string name = entry->d_name;
+        if (name != "." && name != ".." && validate_container_id(name))
+            ids.push_back(name);
+    }
+    ::closedir(directory);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+Result<void> StateStore::remove(const std::string& id) const {
+    TRY(validate_container_id(id));
+    std::error_code error;
+    std::filesystem::remove_all(directory(id), error);
+    if (error)
+        return Error::from_errno("remove", directory(id), error.value());
+    return ok();
+}
+
+Status StateStore::status(const ContainerState& state) const {
+    if (state.pid <= 0)
+        return state.exit_code ? Status::Stopped : Status::Creating;
+    if (process_start_time(state.pid) != state.pid_start_time || state.pid_start_time == 0)
+        return Status::Stopped;
+    if (::access(fifo_path(state.id).c_str(), F_OK) == 0)
+        return Status::Created;
+    if (!state.cgroup_path.empty()) {
+        auto layout = detect_cgroup_layout();
+        if (layout && Cgroup::open(*layout, state.cgroup_path).frozen())
+            return Status::Paused;
+    }
+    return Status::Running;
+}
+
+std::string state_json(const ContainerState& state, Status status) {
+    json object = {
+        {"ociVersion", "1.0.2"},
+        {"id", state.id},
+        {"status", status_name(status)},
+        {"pid", status == Status::Stopped ? 0 : state.pid},
+        {"bundle", state.bundle},
+        {"rootfs", state.rootfs},
+        {"created", state.created},
+        {"owner", ""},
+    };
+    object["annotations"] = state.annotations;
+    return object.dump(2);
+}
+
+}  // namespace twinbox::container

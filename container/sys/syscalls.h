@@ -1,0 +1,60 @@
+// The system calls that build a container's file system view, behind an
+// interface so that unit tests can record them instead of running them
+// (the idea of youki's crates/libcontainer/src/syscall/test.rs).
+//
+// LinuxSyscalls is the real thing; tests/unit/container/recording_syscalls.h
+// is the fake that writes each call down as one line of text.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "common/result.h"
+
+namespace twinbox::container {
+
+class Syscalls {
+public:
+    virtual ~Syscalls() = default;
+
+    // mount(2): data is the file system's option string ("mode=755").
+    virtual Result<void> mount(const std::string& source, const std::string& target,
+                               const std::string& type, unsigned long flags,
+                               const std::string& data) = 0;
+    virtual Result<void> umount(const std::string& target, int flags) = 0;  // umount2(2)
+    virtual Result<void> pivot_root(const std::string& new_root, const std::string& put_old) = 0;
+    virtual Result<void> chroot(const std::string& path) = 0;
+    virtual Result<void> chdir(const std::string& path) = 0;
+    // mkdir -p: creates missing parents; an existing directory is fine.
+    virtual Result<void> make_directories(const std::string& path, mode_t mode) = 0;
+    // Creates an empty regular file (a bind-mount target) if nothing is there.
+    virtual Result<void> make_file(const std::string& path, mode_t mode) = 0;
+    virtual Result<void> mknod(const std::string& path, mode_t mode, dev_t device) = 0;
+    virtual Result<void> symlink(const std::string& target, const std::string& link_path) = 0;
+    virtual Result<void> sethostname(const std::string& name) = 0;
+    virtual Result<void> setdomainname(const std::string& name) = 0;
+    // What is at `path`: a directory, something else, or nothing (lstat follows no links).
+    enum class FileKind { Missing, Directory, Other };
+    virtual FileKind file_kind(const std::string& path) = 0;
+};
+
+class LinuxSyscalls final : public Syscalls {
+public:
+    Result<void> mount(const std::string& source, const std::string& target,
+                       const std::string& type, unsigned long flags,
+                       const std::string& data) override;
+    Result<void> umount(const std::string& target, int flags) override;
+    Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override;
+    Result<void> chroot(const std::string& path) override;
+    Result<void> chdir(const std::string& path) override;
+    Result<void> make_directories(const std::string& path, mode_t mode) override;
+    Result<void> make_file(const std::string& path, mode_t mode) override;
+    Result<void> mknod(const std::string& path, mode_t mode, dev_t device) override;
+    Result<void> symlink(const std::string& target, const std::string& link_path) override;
+    Result<void> sethostname(const std::string& name) override;
+    Result<void> setdomainname(const std::string& name) override;
+    FileKind file_kind(const std::string& path) override;
+};
+
+}  // namespace twinbox::container

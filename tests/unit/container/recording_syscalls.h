@@ -1,0 +1,75 @@
+// A recording fake of container::Syscalls: each call becomes one line of
+// text ("mount(proc, /r/proc, proc, 0xe, )"), so a test can compare the
+// whole sequence of what the runtime would do, without root or a kernel
+// (the idea of youki's syscall/test.rs). File kinds and failures are scripted.
+#pragma once
+
+#include <fmt/core.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "container/sys/syscalls.h"
+
+namespace twinbox::container::testing {
+
+class RecordingSyscalls final : public Syscalls {
+public:
+    std::vector<std::string> calls;
+    std::map<std::string, FileKind> files;        // what file_kind() answers; default Missing
+    std::map<std::string, int> failures;          // call prefix -> errno to fail with
+
+    Result<void> mount(const std::string& source, const std::string& target, const std::string& type,
+                       unsigned long flags, const std::string& data) override {
+        return record(fmt::format("mount({}, {}, {}, {:#x}, {})", source, target, type, flags, data));
+    }
+    Result<void> umount(const std::string& target, int flags) override {
+        return record(fmt::format("umount({}, {:#x})", target, flags));
+    }
+    Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override {
+        return record(fmt::format("pivot_root({}, {})", new_root, put_old));
+    }
+    Result<void> chroot(const std::string& path) override { return record(fmt::format("chroot({})", path)); }
+    Result<void> chdir(const std::string& path) override { return record(fmt::format("chdir({})", path)); }
+    Result<void> make_directories(const std::string& path, mode_t mode) override {
+        return record(fmt::format("mkdir -p({}, {:o})", path, mode));
+    }
+    Result<void> make_file(const std::string& path, mode_t mode) override {
+        return record(fmt::format("touch({}, {:o})", path, mode));
+    }
+    Result<void> mknod(const std::string& path, mode_t mode, dev_t device) override {
+        return record(fmt::format("mknod({}, {:o}, {:#x})", path, mode, device));
+    }
+    Result<void> symlink(const std::string& target, const std::string& link_path) override {
+        return record(fmt::format("symlink({}, {})", target, link_path));
+    }
+    Result<void> sethostname(const std::string& name) override { return record(fmt::format("sethostname({})", name)); }
+    Result<void> setdomainname(const std::string& name) override {
+        return record(fmt::format("setdomainname({})", name));
+    }
+    FileKind file_kind(const std::string& path) override {
+        auto found = files.find(path);
+        return found == files.end() ? FileKind::Missing : found->second;
+    }
+
+    // The recorded calls that start with `prefix`.
+    std::vector<std::string> matching(const std::string& prefix) const {
+        std::vector<std::string> result;
+        for (const auto& call : calls)
+            if (call.starts_with(prefix))
+                result.push_back(call);
+        return result;
+    }
+
+private:
+    Result<void> record(std::string call) {
+        calls.push_back(call);
+        for (const auto& [prefix, error] : failures)
+            if (call.starts_with(prefix))
+                return Error::from_errno(call, "", error);
+        return ok();
+    }
+};
+
+}  // namespace twinbox::container::testing

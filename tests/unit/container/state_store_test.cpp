@@ -1,0 +1,114 @@
+// The on-disk container state (container/runtime/state): ids, atomic
+// reservation, round trips, status observed from the process.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "container/runtime/state.h"
+
+namespace twinbox::container {
+namespace {
+
+class StateStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/twinbox-state-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        m_root = pattern;
+    }
+    void TearDown() override { std::filesystem::remove_all(m_root); }
+    std::string m_root;
+};
+
+TEST(ContainerIds, RuncRules) {
+    for (const char* id : {"a", "web-1", "my_container.2", "0abc"})
+        EXPECT_TRUE(validate_container_id(id)) << id;
+    for (const char* id : {"", "-lead", ".hidden", "a/b", "../x", "sp ace", "tab\t", "uni\xc3\xa9"})
+        EXPECT_FALSE(validate_container_id(id)) << id;
+    EXPECT_FALSE(validate_container_id(std::string(129, 'a')));
+}
+
+TEST_F(StateStoreTest, ReserveIsExclusive) {
+    StateStore store(m_root + "/containers");
+    ASSERT_TRUE(store.reserve("c1"));
+    auto again = store.reserve("c1");
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().to_string().find("already exists"), std::string::npos);
+    EXPECT_FALSE(store.reserve("bad/id"));
+}
+
+TEST_F(StateStoreTest, SaveLoadRoundTrip) {
+    StateStore store(m_root);
+    ASSERT_TRUE(store.reserve("c1"));
+    ContainerState state;
+    state.id = "c1";
+    state.pid = 1234;
+    state.pid_start_time = 99;
+    state.bundle = "/b";
+    state.rootfs = "/b/rootfs";
+    state.created = rfc3339_now();
+    state.annotations = {{"k", "v"}};
+    state.cgroup_path = "/twinbox/c1";
+    state.name = "web";
+    state.command = {"sh", "-c", "true"};
+    state.exit_code = 137;
+    state.oom_killed = true;
+    ASSERT_TRUE(store.save(state));
+    auto loaded = store.load("c1");
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->pid, 1234);
+    EXPECT_EQ(loaded->pid_start_time, 99u);
+    EXPECT_EQ(loaded->annotations.at("k"), "v");
+    EXPECT_EQ(loaded->command, state.command);
+    EXPECT_EQ(loaded->exit_code, 137);
+    EXPECT_TRUE(loaded->oom_killed);
+    EXPECT_EQ(store.list(), std::vector<std::string>{"c1"});
+}
+
+TEST_F(StateStoreTest, DamagedOrMissingStateIsAClearError) {
+    StateStore store(m_root);
+    EXPECT_NE(store.load("nope").error().to_string().find("does not exist"), std::string::npos);
+    ASSERT_TRUE(store.reserve("c2"));
+    std::FILE* file = std::fopen((store.directory("c2") + "/state.json").c_str(), "w");
+    std::fputs("{not json", file);
+    std::fclose(file);
+    EXPECT_NE(store.load("c2").error().to_string().find("damaged"), std::string::npos);
+}
+
+TEST_F(StateStoreTest, StatusFollowsTheProcess) {
+    StateStore store(m_root);
+    ContainerState state;
+    state.id = "c3";
+    ASSERT_TRUE(store.reserve("c3"));
+    // Our own process: alive, no exec.fifo -> running.
+    state.pid = ::getpid();
+    state.pid_start_time = process_start_time(state.pid);
+    ASSERT_NE(state.pid_start_time, 0u);
+    EXPECT_EQ(store.status(state), Status::Running);
+    // With exec.fifo present -> created.
+    std::FILE* fifo = std::fopen(store.fifo_path("c3").c_str(), "w");
+    std::fclose(fifo);
+    EXPECT_EQ(store.status(state), Status::Created);
+    // A reused PID (different start time) -> stopped.
+    state.pid_start_time += 1;
+    EXPECT_EQ(store.status(state), Status::Stopped);
+    ASSERT_TRUE(store.remove("c3"));
+    EXPECT_FALSE(store.exists("c3"));
+}
+
+TEST(StateJson, HasTheSpecFields) {
+    ContainerState state;
+    state.id = "c1";
+    state.pid = 42;
+    state.bundle = "/b";
+    std::string json = state_json(state, Status::Running);
+    for (const char* field : {"\"ociVersion\"", "\"id\": \"c1\"", "\"status\": \"running\"", "\"pid\": 42",
+                              "\"bundle\": \"/b\"", "\"annotations\"", "\"created\"", "\"rootfs\""})
+        EXPECT_NE(json.find(field), std::string::npos) << field;
+    EXPECT_NE(state_json(state, Status::Stopped).find("\"pid\": 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace twinbox::container
