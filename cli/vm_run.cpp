@@ -163,13 +163,24 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
         ->add_option("--console", options->console,
                      "guest console: serial (ttyS0) or virtio (hvc0, faster)")
         ->default_val("serial");
+    command
+        ->add_option("--trace-exits", config.trace_file,
+                     "print every VM exit (vCPU, reason, RIP, instruction, port/MMIO, time) to "
+                     "stderr or FILE")
+        ->expected(0, 1);
+    command->add_flag("--exit-stats", config.exit_stats,
+                      "print a table of VM exits by reason and device when the VM ends");
     command->add_flag("--no-rng", options->no_rng, "leave out the virtio-rng entropy device");
     command->add_option("--dump-acpi", config.dump_acpi_directory,
                         "write the ACPI tables to DIR (for iasl -d)");
     command->add_flag(
         "-v,--verbose", options->verbose,
         "say more (-v: backend and progress, -vv: also unclaimed port and MMIO accesses)");
-    command->callback([options, &exit_code] { exit_code = run(*options); });
+    command->callback([options, command, &exit_code] {
+        // --trace-exits with or without =FILE (CLI11 runs no callback for a bare flag).
+        options->config.trace_exits = command->count("--trace-exits") > 0;
+        exit_code = run(*options);
+    });
 }
 
 }  // namespace twinbox::cli

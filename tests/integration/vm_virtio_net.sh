@@ -5,7 +5,8 @@
 #
 #   bad-input  (no KVM needed: checked before /dev/kvm is opened)
 #     a tap name used by a non-tap device, a tap another process holds, a
-#     bridge that does not exist: one clear line, exit 125, no tap left.
+#     bridge that does not exist, an error after the tap was created: one
+#     clear line, exit 125, no tap left.
 #   net        (KVM)
 #     1. --net bridge=BR: twinbox creates the tap and enslaves it to a bridge
 #        holding 10.200.0.1/24; the guest (10.200.0.2) pings the host, fetches
@@ -96,6 +97,26 @@ time.sleep(120)' >"$work/holder" 2>&1 &
         "missing bridge"
     [ "$(twinbox_taps)" = 0 ] || fail "a tap was left behind after the bridge error"
     pass "a missing bridge is refused, no tap left: $(cat "$work/err")"
+
+    # A failure after the tap was made (here a bad kernel image, which is read after the
+    # devices are created) still removes the tap: it closes with twinbox's fd.
+    printf 'not a kernel' >"$work/bad-kernel"
+    in_ns "$twinbox" vm run --kernel "$work/bad-kernel" --net tap=tbxlate0 </dev/null \
+        >"$work/out" 2>"$work/err"
+    expect_status 125 $? "bad kernel with --net tap=tbxlate0"
+    expect_one_line "$work/err" "bad kernel"
+    in_ns ip link show tbxlate0 >/dev/null 2>&1 && fail "tap tbxlate0 left behind after a later error"
+    pass "a later error leaves no tap behind: $(cat "$work/err")"
+
+    # No permission: an unprivileged user cannot create taps (no CAP_NET_ADMIN).
+    if command -v setpriv >/dev/null; then
+        in_ns setpriv --reuid=65534 --regid=65534 --clear-groups "$twinbox" vm run "${boot[@]}" \
+            --net tap=tbxnoperm0 </dev/null >"$work/out" 2>"$work/err"
+        expect_status 125 $? "tap as an unprivileged user"
+        expect_one_line "$work/err" "no permission"
+        expect_contains "$work/err" "creating a tap needs CAP_NET_ADMIN" "no permission hint"
+        pass "no permission gives a hint: $(cat "$work/err")"
+    fi
 
     # A bad MAC is a command-line error.
     in_ns "$twinbox" vm run "${boot[@]}" --net tap,mac=01:00:5e:00:00:01 </dev/null >"$work/out" 2>"$work/err"

@@ -65,6 +65,8 @@ public:
     // an unclaimed access means (reads of nothing return all ones on x86).
     bool read(uint64_t address, std::span<uint8_t> data) const;
     bool write(uint64_t address, std::span<const uint8_t> data) const;
+    // The name of the device at `address`, or "unclaimed" (for the exit tracer).
+    std::string_view device_name(uint64_t address) const;
 
 private:
     struct Range {

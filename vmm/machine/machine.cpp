@@ -13,6 +13,7 @@
 #include "vmm/boot/bzimage.h"
 #include "vmm/boot/flat.h"
 #include "vmm/boot/multiboot.h"
+#include "vmm/trace/exit_trace.h"
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/event_loop.h"
 #include "vmm/virtio/mmio_transport.h"
@@ -85,6 +86,10 @@ Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
     TRY(machine->create_vm());
     TRY(machine->create_devices());
     TRY(machine->attach_virtio_devices());
+    if (config.trace_exits || config.exit_stats)
+        machine->m_tracer =
+            TRY(ExitTracer::create({config.trace_exits, config.trace_file, config.exit_stats},
+                                   machine->m_memory, machine->m_io_bus, machine->m_mmio_bus));
     TRY(machine->create_vcpus());
     return machine;
 }

@@ -28,6 +28,7 @@
 namespace twinbox {
 
 class Serial;
+class ExitTracer;
 namespace virtio {
 class EventLoop;
 class MmioTransport;
@@ -96,6 +97,7 @@ private:
     std::vector<std::shared_ptr<virtio::MmioTransport>> m_virtio_transports;
     std::vector<EventFd> m_virtio_irqfds;
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;
+    std::unique_ptr<ExitTracer> m_tracer;  // --trace-exits / --exit-stats
     std::atomic<bool> m_stopping{false};
     std::atomic<int> m_exit_status{0};
 };

@@ -54,6 +54,9 @@ struct VmConfig {
     SerialOutput serial = SerialOutput::stdio;
     std::string serial_file;          // with SerialOutput::file
     std::string dump_acpi_directory;  // --dump-acpi DIR
+    bool trace_exits = false;         // --trace-exits[=FILE]: one line per exit
+    std::string trace_file;           // empty: stderr
+    bool exit_stats = false;          // --exit-stats: a table of exits at the end
 
     // When `twinbox vm run` started, for the boot-time marker.
     std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();

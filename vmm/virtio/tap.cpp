@@ -98,7 +98,7 @@ Result<Tap> Tap::open(std::string_view name) {
     std::memcpy(request.ifr_name, wanted.c_str(), wanted.size());  // checked: < IFNAMSIZ
     request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     if (::ioctl(fd.get(), TUNSETIFF, &request) < 0)
-        return explain_tunsetiff(wanted, existed, errno);
+        return explain_tunsetiff(name.empty() ? "twinboxN" : name, existed, errno);
     // From here on, an error return closes `fd`, which deletes a tap we created.
     std::string actual(request.ifr_name, strnlen(request.ifr_name, IFNAMSIZ));
 
