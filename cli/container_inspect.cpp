@@ -11,7 +11,8 @@ namespace twinbox::cli {
 
 void register_container_inspect(CLI::App& app, int& exit_code) {
     auto references = std::make_shared<std::vector<std::string>>();
-    CLI::App* inspect = app.add_subcommand("inspect", "Show a container's state and configuration as JSON");
+    CLI::App* inspect =
+        app.add_subcommand("inspect", "Show a container's state and configuration as JSON");
     inspect->add_option("container", *references, "container id or name")->required();
     inspect->callback([references, &exit_code] {
         auto store = container_store();
@@ -43,9 +44,11 @@ void register_container_inspect(CLI::App& app, int& exit_code) {
                 {"StorageDir", state.storage_dir},
                 {"LogPath", state.storage_dir + "/container.log"},
             };
-            auto config = read_whole_file(store.directory(state.id) + "/config.json", "config.json", 16 << 20);
+            auto config = read_whole_file(store.directory(state.id) + "/config.json", "config.json",
+                                          16 << 20);
             if (config)
-                entry["Config"] = nlohmann::json::parse(config->begin(), config->end(), nullptr, false);
+                entry["Config"] =
+                    nlohmann::json::parse(config->begin(), config->end(), nullptr, false);
             all.push_back(entry);
         }
         fmt::print("{}\n", all.dump(4));

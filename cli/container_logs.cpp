@@ -26,7 +26,8 @@ void register_container_logs(CLI::App& app, int& exit_code) {
         std::string path = found->state.storage_dir + "/container.log";
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            exit_code = report(Error::from_errno("open", path).with_hint("only containers run with -d have logs"));
+            exit_code = report(
+                Error::from_errno("open", path).with_hint("only containers run with -d have logs"));
             return;
         }
         char buffer[65536];

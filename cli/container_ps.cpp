@@ -16,7 +16,8 @@ void register_container_ps(CLI::App& app, int& exit_code) {
         auto store = container_store();
         auto containers = container::list_containers(store);
         if (!*quiet)
-            fmt::print("{:<14}{:<20}{:<10}{:<28}{}\n", "CONTAINER ID", "NAME", "PID", "STATUS", "COMMAND");
+            fmt::print("{:<14}{:<20}{:<10}{:<28}{}\n", "CONTAINER ID", "NAME", "PID", "STATUS",
+                       "COMMAND");
         for (const auto& view : containers) {
             bool running = view.status != container::Status::Stopped;
             if (!*all && !running)
@@ -31,7 +32,8 @@ void register_container_ps(CLI::App& app, int& exit_code) {
             if (command.size() > 40)
                 command = command.substr(0, 37) + "...";
             fmt::print("{:<14}{:<20}{:<10}{:<28}\"{}\"\n", view.state.id, view.state.name,
-                       running ? std::to_string(view.state.pid) : "-", container::describe_status(view), command);
+                       running ? std::to_string(view.state.pid) : "-",
+                       container::describe_status(view), command);
         }
         exit_code = 0;
     });

@@ -17,7 +17,8 @@ void register_container_rm(CLI::App& app, int& exit_code) {
         exit_code = 0;
         for (const auto& reference : *references) {
             auto found = container::find_container(store, reference);
-            auto removed = found ? container::remove_container(store, *found, *force) : Result<void>(found.error());
+            auto removed = found ? container::remove_container(store, *found, *force)
+                                 : Result<void>(found.error());
             if (!removed) {
                 exit_code = report(removed.error());
                 continue;

@@ -43,42 +43,54 @@ void register_container_run(CLI::App& app, int& exit_code) {
     run->add_flag("-d,--detach", flags.detach, "run in the background and print the container id");
     run->add_flag("--rm", flags.remove, "remove the container when it exits");
     run->add_option("--name", flags.name, "name the container");
-    run->add_option("-e,--env", flags.env, "set an environment variable KEY=VALUE (or pass KEY)")->allow_extra_args(false);
+    run->add_option("-e,--env", flags.env, "set an environment variable KEY=VALUE (or pass KEY)")
+        ->allow_extra_args(false);
     run->add_option("-w,--workdir", flags.workdir, "working directory inside the container");
     run->add_option("-u,--user", flags.user, "UID[:GID] or NAME[:GROUP]");
     run->add_option("--hostname", flags.hostname, "host name inside the container");
-    run->add_option("-v,--volume", flags.volumes, "bind mount HOST:CONTAINER[:ro]")->allow_extra_args(false);
+    run->add_option("-v,--volume", flags.volumes, "bind mount HOST:CONTAINER[:ro]")
+        ->allow_extra_args(false);
     run->add_option("--tmpfs", flags.tmpfs, "tmpfs mount PATH[:OPTIONS]")->allow_extra_args(false);
     run->add_option("-m,--memory", flags.memory, "memory limit, e.g. 64m (minimum 256k)");
     run->add_option("--memory-swap", flags.memory_swap, "memory+swap limit (-1: unlimited)");
     run->add_option("--cpus", flags.cpus, "CPUs the container may use, e.g. 1.5");
     run->add_option("--cpu-shares", flags.cpu_shares, "relative CPU weight (default 1024)");
     run->add_option("--pids-limit", flags.pids_limit, "most processes at once (-1: unlimited)");
-    run->add_option("--cap-add", flags.cap_add, "add a capability (e.g. NET_ADMIN, ALL)")->allow_extra_args(false);
-    run->add_option("--cap-drop", flags.cap_drop, "drop a capability (e.g. MKNOD, ALL)")->allow_extra_args(false);
+    run->add_option("--cap-add", flags.cap_add, "add a capability (e.g. NET_ADMIN, ALL)")
+        ->allow_extra_args(false);
+    run->add_option("--cap-drop", flags.cap_drop, "drop a capability (e.g. MKNOD, ALL)")
+        ->allow_extra_args(false);
     run->add_option("--security-opt", flags.security_opt,
-                    "seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges")->allow_extra_args(false);
+                    "seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges")
+        ->allow_extra_args(false);
     run->add_flag("--read-only", flags.read_only, "mount the root read-only");
     run->add_flag("--privileged", flags.privileged, "all capabilities, no seccomp, all devices");
-    run->add_option("--ulimit", flags.ulimits, "resource limit NAME=SOFT[:HARD], e.g. nofile=1024")->allow_extra_args(false);
-    run->add_option("--oom-score-adj", flags.oom_score_adj, "-1000..1000, the OOM killer's preference");
-    run->add_flag("--init", flags.init, "run a tiny init as PID 1 that reaps zombies and forwards signals");
-    run->add_option("--network,--net", flags.network, "none (a private loopback) or host")->default_val("none");
+    run->add_option("--ulimit", flags.ulimits, "resource limit NAME=SOFT[:HARD], e.g. nofile=1024")
+        ->allow_extra_args(false);
+    run->add_option("--oom-score-adj", flags.oom_score_adj,
+                    "-1000..1000, the OOM killer's preference");
+    run->add_flag("--init", flags.init,
+                  "run a tiny init as PID 1 that reaps zombies and forwards signals");
+    run->add_option("--network,--net", flags.network, "none (a private loopback) or host")
+        ->default_val("none");
     run->callback([command, run, &exit_code] {
         container::RunFlags& flags = command->flags;
         if (command->isolation != "container") {
-            exit_code = report(Error::message(fmt::format("--isolation {}: twinbox run starts containers",
-                                                          command->isolation))
-                                   .with_hint("use 'twinbox vm run' for a virtual machine"));
+            exit_code =
+                report(Error::message(fmt::format("--isolation {}: twinbox run starts containers",
+                                                  command->isolation))
+                           .with_hint("use 'twinbox vm run' for a virtual machine"));
             return;
         }
         flags.command = run->remaining();
         if (flags.rootfs.empty() && ::access(TWINBOX_GUEST_DIR "/rootfs/bin/sh", X_OK) == 0)
             flags.rootfs = TWINBOX_GUEST_DIR "/rootfs";
         if (flags.rootfs.empty()) {
-            exit_code = report(Error::message("no --rootfs given and no default root file system at " TWINBOX_GUEST_DIR
-                                              "/rootfs")
-                                   .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
+            exit_code =
+                report(Error::message(
+                           "no --rootfs given and no default root file system at " TWINBOX_GUEST_DIR
+                           "/rootfs")
+                           .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
             return;
         }
         exit_code = container::run_container(flags);

@@ -1,4 +1,5 @@
-// twinbox stats: resource use of running containers, read from their cgroups (docker stats --no-stream).
+// twinbox stats: resource use of running containers, read from their cgroups (docker stats
+// --no-stream).
 #include <fmt/core.h>
 
 #include "cli/commands.h"
@@ -21,7 +22,8 @@ std::string bytes(uint64_t value) {
 
 void register_container_stats(CLI::App& app, int& exit_code) {
     auto references = std::make_shared<std::vector<std::string>>();
-    CLI::App* stats = app.add_subcommand("stats", "Show memory, CPU and process counts of containers (one sample)");
+    CLI::App* stats = app.add_subcommand(
+        "stats", "Show memory, CPU and process counts of containers (one sample)");
     stats->add_option("container", *references, "container ids or names (default: all running)");
     stats->callback([references, &exit_code] {
         auto store = container_store();
@@ -33,7 +35,8 @@ void register_container_stats(CLI::App& app, int& exit_code) {
         std::vector<container::ContainerView> views;
         if (references->empty()) {
             for (auto& view : container::list_containers(store))
-                if (view.status == container::Status::Running || view.status == container::Status::Paused)
+                if (view.status == container::Status::Running ||
+                    view.status == container::Status::Paused)
                     views.push_back(view);
         }
         exit_code = 0;
@@ -44,13 +47,16 @@ void register_container_stats(CLI::App& app, int& exit_code) {
             else
                 views.push_back(*found);
         }
-        fmt::print("{:<14}{:<20}{:<24}{:<12}{}\n", "CONTAINER ID", "NAME", "MEM USAGE / LIMIT", "CPU TIME", "PIDS");
+        fmt::print("{:<14}{:<20}{:<24}{:<12}{}\n", "CONTAINER ID", "NAME", "MEM USAGE / LIMIT",
+                   "CPU TIME", "PIDS");
         for (const auto& view : views) {
             auto sample = container::Cgroup::open(*layout, view.state.cgroup_path).stats();
-            std::string memory = bytes(sample.memory_usage) + " / " +
-                                 (sample.memory_limit ? bytes(*sample.memory_limit) : std::string("unlimited"));
+            std::string memory =
+                bytes(sample.memory_usage) + " / " +
+                (sample.memory_limit ? bytes(*sample.memory_limit) : std::string("unlimited"));
             fmt::print("{:<14}{:<20}{:<24}{:<12}{}\n", view.state.id, view.state.name, memory,
-                       fmt::format("{:.3f}s", static_cast<double>(sample.cpu_usage_ns) / 1e9), sample.pids_current);
+                       fmt::format("{:.3f}s", static_cast<double>(sample.cpu_usage_ns) / 1e9),
+                       sample.pids_current);
         }
     });
 }

@@ -17,7 +17,8 @@ void register_container_stop(CLI::App& app, int& exit_code) {
         exit_code = 0;
         for (const auto& reference : *references) {
             auto found = container::find_container(store, reference);
-            auto stopped = found ? container::stop_container(store, *found, std::chrono::seconds(std::max(0, *timeout)))
+            auto stopped = found ? container::stop_container(
+                                       store, *found, std::chrono::seconds(std::max(0, *timeout)))
                                  : Result<void>(found.error());
             if (!stopped) {
                 exit_code = report(stopped.error());

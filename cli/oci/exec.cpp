@@ -19,7 +19,8 @@ Result<oci::Process> load_process(const std::string& path) {
     nlohmann::json process = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
     if (process.is_discarded() || !process.is_object())
         return Error::message(fmt::format("--process {} is not a JSON object", path));
-    nlohmann::json config = {{"ociVersion", oci::kOciVersion}, {"root", {{"path", "rootfs"}}}, {"process", process}};
+    nlohmann::json config = {
+        {"ociVersion", oci::kOciVersion}, {"root", {{"path", "rootfs"}}}, {"process", process}};
     auto spec = TRY(oci::parse_spec(config.dump()).with_context(fmt::format("--process {}", path)));
     return *spec.process;
 }
@@ -34,9 +35,11 @@ void register_exec(CLI::App& app, int& exit_code) {
     };
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand("exec", "Run a process in a running container");
-    command->add_option("-p,--process", options->process_file, "process.json describing the process");
+    command->add_option("-p,--process", options->process_file,
+                        "process.json describing the process");
     command->add_option("--pid-file", options->pid_file, "write the process's PID here");
-    command->add_option("--console-socket", options->console_socket, "AF_UNIX socket for the pty master");
+    command->add_option("--console-socket", options->console_socket,
+                        "AF_UNIX socket for the pty master");
     command->add_flag("-d,--detach", options->detach, "do not wait for the process");
     command->add_flag("-t,--tty", options->tty, "allocate a terminal (with --console-socket)");
     command->add_option("--cwd", options->cwd, "working directory");
@@ -60,7 +63,8 @@ void register_exec(CLI::App& app, int& exit_code) {
             exec.process.args = options->args;
             exec.process.env = options->env;
             exec.process.terminal = options->tty;
-            exec.process.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            exec.process.env.push_back(
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             if (!options->cwd.empty())
                 exec.process.cwd = options->cwd;
         }

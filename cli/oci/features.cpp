@@ -12,7 +12,8 @@
 namespace twinbox::oci_cli {
 
 void register_features(CLI::App& app, int& exit_code) {
-    CLI::App* command = app.add_subcommand("features", "Print the features this runtime supports as JSON");
+    CLI::App* command =
+        app.add_subcommand("features", "Print the features this runtime supports as JSON");
     command->callback([&exit_code] {
         auto layout = container::detect_cgroup_layout();
         bool v2 = layout && layout->version == container::CgroupVersion::V2;
@@ -20,12 +21,16 @@ void register_features(CLI::App& app, int& exit_code) {
         nlohmann::json features = {
             {"ociVersionMin", "1.0.0"},
             {"ociVersionMax", "1.1.0"},
-            {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
-            {"mountOptions",
-             {"async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "mand", "noatime", "nodev",
-              "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid", "private", "rbind",
-              "relatime", "remount", "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "slave",
-              "strictatime", "suid", "sync", "unbindable"}},
+            {"hooks",
+             {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+              "poststop"}},
+            {"mountOptions", {"async",      "atime",     "bind",    "dev",         "diratime",
+                              "dirsync",    "exec",      "mand",    "noatime",     "nodev",
+                              "nodiratime", "noexec",    "nomand",  "norelatime",  "nostrictatime",
+                              "nosuid",     "private",   "rbind",   "relatime",    "remount",
+                              "ro",         "rprivate",  "rshared", "rslave",      "runbindable",
+                              "rw",         "shared",    "slave",   "strictatime", "suid",
+                              "sync",       "unbindable"}},
             {"linux",
              {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
               {"capabilities", container::all_capabilities()},
@@ -33,11 +38,11 @@ void register_features(CLI::App& app, int& exit_code) {
               {"seccomp",
                {{"enabled", true},
                 {"actions",
-                 {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-                  "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
+                 {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+                  "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
                 {"operators",
-                 {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
-                  "SCMP_CMP_NE"}},
+                 {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+                  "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"}},
                 {"archs", {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32"}}}},
               {"apparmor", {{"enabled", false}}},
               {"selinux", {{"enabled", false}}}}},

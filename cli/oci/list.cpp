@@ -11,7 +11,8 @@ void register_list(CLI::App& app, int& exit_code) {
     auto format = std::make_shared<std::string>("table");
     auto quiet = std::make_shared<bool>(false);
     CLI::App* command = app.add_subcommand("list", "List containers");
-    command->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    command->add_option("-f,--format", *format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}));
     command->add_flag("-q,--quiet", *quiet, "print only ids");
     command->callback([format, quiet, &exit_code] {
         auto store = state_store();
@@ -28,7 +29,8 @@ void register_list(CLI::App& app, int& exit_code) {
             else if (*format == "json")
                 all.push_back(nlohmann::json::parse(container::state_json(*state, status)));
             else
-                fmt::print("{:<24}{:<10}{:<10}{:<40}{}\n", id, status == container::Status::Stopped ? 0 : state->pid,
+                fmt::print("{:<24}{:<10}{:<10}{:<40}{}\n", id,
+                           status == container::Status::Stopped ? 0 : state->pid,
                            container::status_name(status), state->bundle, state->created);
         }
         if (*format == "json")

@@ -14,11 +14,13 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("-v,--version", "twinbox-oci version 0.1.0\nspec: 1.0.2");
     auto& options = oci_cli::globals();
-    app.add_option("--root", options.root, "directory for container state")->default_val("/run/twinbox-oci");
+    app.add_option("--root", options.root, "directory for container state")
+        ->default_val("/run/twinbox-oci");
     app.add_option("--log", options.log, "also write errors to this file");
     app.add_option("--log-format", options.log_format, "text or json")
         ->check(CLI::IsMember({"text", "json"}));
-    app.add_flag("--systemd-cgroup", options.systemd_cgroup, "not supported (twinbox uses cgroupfs)");
+    app.add_flag("--systemd-cgroup", options.systemd_cgroup,
+                 "not supported (twinbox uses cgroupfs)");
     app.add_flag("--debug", options.debug, "print debug messages");
     std::string criu;
     bool rootless = false;
@@ -48,7 +50,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& version) {
         return app.exit(version);
     } catch (const CLI::ParseError& error) {
-        return oci_cli::fail(Error::message(fmt::format("{} - see 'twinbox-oci --help'", error.what())));
+        return oci_cli::fail(
+            Error::message(fmt::format("{} - see 'twinbox-oci --help'", error.what())));
     }
     return exit_code;
 }

@@ -7,8 +7,9 @@ namespace twinbox::oci_cli {
 void register_pause(CLI::App& app, int& exit_code) {
     for (bool pause : {true, false}) {
         auto id = std::make_shared<std::string>();
-        CLI::App* command = app.add_subcommand(pause ? "pause" : "resume",
-                                               pause ? "Freeze every process of a container" : "Thaw a paused container");
+        CLI::App* command = app.add_subcommand(
+            pause ? "pause" : "resume",
+            pause ? "Freeze every process of a container" : "Thaw a paused container");
         command->add_option("container-id", *id, "container id")->required();
         command->callback([id, pause, &exit_code] {
             auto done = container::pause_container(state_store(), *id, pause);

@@ -13,7 +13,8 @@ void register_ps(CLI::App& app, int& exit_code) {
     auto id = std::make_shared<std::string>();
     auto format = std::make_shared<std::string>("table");
     CLI::App* command = app.add_subcommand("ps", "List the processes of a container");
-    command->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    command->add_option("-f,--format", *format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}));
     command->add_option("container-id", *id, "container id")->required();
     command->callback([id, format, &exit_code] {
         auto store = state_store();
@@ -29,8 +30,7 @@ void register_ps(CLI::App& app, int& exit_code) {
             fmt::print("{}\n", nlohmann::json(list).dump());
         } else {
             fmt::print("PID\n");
-            for (pid_t pid : list)
-                fmt::print("{}\n", pid);
+            for (pid_t pid : list) fmt::print("{}\n", pid);
         }
         exit_code = 0;
     });

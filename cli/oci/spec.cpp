@@ -11,7 +11,8 @@ namespace twinbox::oci_cli {
 void register_spec(CLI::App& app, int& exit_code) {
     auto bundle = std::make_shared<std::string>(".");
     auto rootless = std::make_shared<bool>(false);
-    CLI::App* command = app.add_subcommand("spec", "Write a default config.json into the bundle directory");
+    CLI::App* command =
+        app.add_subcommand("spec", "Write a default config.json into the bundle directory");
     command->add_option("-b,--bundle", *bundle, "directory to write config.json into (default: .)");
     command->add_flag("--rootless", *rootless, "not supported");
     command->callback([bundle, rootless, &exit_code] {

@@ -19,7 +19,8 @@ namespace twinbox::container {
 namespace {
 
 // The v1 controllers twinbox manages, when the host has them mounted.
-constexpr const char* kV1Controllers[] = {"memory", "cpu", "cpuacct", "pids", "blkio", "freezer", "devices"};
+constexpr const char* kV1Controllers[] = {"memory", "cpu",     "cpuacct", "pids",
+                                          "blkio",  "freezer", "devices"};
 
 Result<void> write_file(const std::string& path, const std::string& value) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -89,7 +90,8 @@ Result<CgroupLayout> detect_cgroup_layout(const std::string& mount_root) {
     for (const char* controller : kV1Controllers) {
         struct statfs controller_info {};
         std::string path = mount_root + "/" + controller;
-        if (::statfs(path.c_str(), &controller_info) == 0 && controller_info.f_type == CGROUP_SUPER_MAGIC)
+        if (::statfs(path.c_str(), &controller_info) == 0 &&
+            controller_info.f_type == CGROUP_SUPER_MAGIC)
             layout.v1_controllers.push_back(controller);
     }
     if (layout.v1_controllers.empty())
@@ -116,23 +118,29 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& pat
         (void)write_file(layout.mount_root + "/cgroup.subtree_control", "+memory +pids +cpu +io");
     }
     for (const auto& [controller, directory] : cgroup.directories())
-        TRY(make_directories(directory).with_context(fmt::format("creating the {} cgroup", controller)));
+        TRY(make_directories(directory).with_context(
+            fmt::format("creating the {} cgroup", controller)));
     for (const auto& write : writes) {
         std::string directory = cgroup.directory(write.controller);
         std::string file = directory + "/" + write.file;
         if (layout.version == CgroupVersion::V1 && directory.empty())
-            return Error::message(fmt::format("this host has no v1 {} controller for {}", write.controller, write.file));
+            return Error::message(fmt::format("this host has no v1 {} controller for {}",
+                                              write.controller, write.file));
         if (write.optional && ::access(file.c_str(), F_OK) != 0) {
-            log::warn("{} is not available on this host; ignoring {} {}", file, write.file, write.value);
+            log::warn("{} is not available on this host; ignoring {} {}", file, write.file,
+                      write.value);
             continue;
         }
         auto written = write_file(file, write.value);
         if (!written) {
-            auto error = std::move(written).error().with_context(fmt::format("setting {}", write.file));
+            auto error =
+                std::move(written).error().with_context(fmt::format("setting {}", write.file));
             if (write.file.starts_with("memory.") && error.code() == EBUSY)
-                return std::move(error).with_hint("the limit is below what the kernel accepts for this cgroup; raise -m");
+                return std::move(error).with_hint(
+                    "the limit is below what the kernel accepts for this cgroup; raise -m");
             if (error.code() == EINVAL)
-                return std::move(error).with_hint(fmt::format("the kernel refused the value {}", write.value));
+                return std::move(error).with_hint(
+                    fmt::format("the kernel refused the value {}", write.value));
             return error;
         }
     }
@@ -144,7 +152,8 @@ Cgroup Cgroup::open(const CgroupLayout& layout, const std::string& path) {
 }
 
 Cgroup::Cgroup(Cgroup&& other) noexcept
-    : m_layout(std::move(other.m_layout)), m_path(std::move(other.m_path)),
+    : m_layout(std::move(other.m_layout)),
+      m_path(std::move(other.m_path)),
       m_remove_on_destroy(std::exchange(other.m_remove_on_destroy, false)) {}
 
 Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
@@ -203,8 +212,7 @@ Result<std::vector<pid_t>> Cgroup::processes() const {
     std::vector<pid_t> pids;
     std::istringstream lines(*text);
     pid_t pid;
-    while (lines >> pid)
-        pids.push_back(pid);
+    while (lines >> pid) pids.push_back(pid);
     return pids;
 }
 

@@ -52,7 +52,8 @@ struct CgroupWrite {
 };
 
 // The writes that impose `resources`, in the order the kernel needs them.
-Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version, const oci::Resources& resources);
+Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version,
+                                               const oci::Resources& resources);
 
 // --cpus 1.5 -> quota 150000 per period 100000 (Docker's arithmetic).
 std::pair<int64_t, uint64_t> cpus_to_quota(double cpus);
@@ -60,13 +61,13 @@ std::pair<int64_t, uint64_t> cpus_to_quota(double cpus);
 uint64_t shares_to_weight(uint64_t shares);
 
 struct CgroupStats {
-    uint64_t memory_usage = 0;               // bytes
-    std::optional<uint64_t> memory_limit;    // bytes; nullopt = unlimited
-    uint64_t memory_max_usage = 0;           // v1 only
+    uint64_t memory_usage = 0;             // bytes
+    std::optional<uint64_t> memory_limit;  // bytes; nullopt = unlimited
+    uint64_t memory_max_usage = 0;         // v1 only
     uint64_t cpu_usage_ns = 0;
     uint64_t pids_current = 0;
     std::optional<uint64_t> pids_limit;
-    uint64_t oom_kills = 0;                  // processes the OOM killer took
+    uint64_t oom_kills = 0;  // processes the OOM killer took
 };
 
 // A container's cgroup. Move-only; removes its directories when destroyed
@@ -102,7 +103,9 @@ public:
 
 private:
     Cgroup(CgroupLayout layout, std::string path, bool remove_on_destroy)
-        : m_layout(std::move(layout)), m_path(std::move(path)), m_remove_on_destroy(remove_on_destroy) {}
+        : m_layout(std::move(layout)),
+          m_path(std::move(path)),
+          m_remove_on_destroy(remove_on_destroy) {}
     std::string directory(const std::string& controller) const;
 
     CgroupLayout m_layout;

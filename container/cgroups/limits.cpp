@@ -47,9 +47,11 @@ Result<void> memory_writes(CgroupVersion version, const oci::MemoryResources& me
         if (memory.limit)
             writes.push_back({"memory", "memory.limit_in_bytes", std::to_string(*memory.limit)});
         if (memory.swap)
-            writes.push_back({"memory", "memory.memsw.limit_in_bytes", std::to_string(*memory.swap), true});
+            writes.push_back(
+                {"memory", "memory.memsw.limit_in_bytes", std::to_string(*memory.swap), true});
         if (memory.reservation)
-            writes.push_back({"memory", "memory.soft_limit_in_bytes", std::to_string(*memory.reservation)});
+            writes.push_back(
+                {"memory", "memory.soft_limit_in_bytes", std::to_string(*memory.reservation)});
         if (memory.swappiness)
             writes.push_back({"memory", "memory.swappiness", std::to_string(*memory.swappiness)});
         if (memory.disable_oom_killer && *memory.disable_oom_killer)
@@ -70,7 +72,8 @@ Result<void> memory_writes(CgroupVersion version, const oci::MemoryResources& me
     return ok();
 }
 
-void cpu_writes(CgroupVersion version, const oci::CpuResources& cpu, std::vector<CgroupWrite>& writes) {
+void cpu_writes(CgroupVersion version, const oci::CpuResources& cpu,
+                std::vector<CgroupWrite>& writes) {
     if (version == CgroupVersion::V1) {
         if (cpu.shares)
             writes.push_back({"cpu", "cpu.shares", std::to_string(*cpu.shares)});
@@ -84,7 +87,8 @@ void cpu_writes(CgroupVersion version, const oci::CpuResources& cpu, std::vector
             writes.push_back({"cpu", "cpu.weight", std::to_string(shares_to_weight(*cpu.shares))});
         if (cpu.quota || cpu.period) {
             std::string quota = cpu.quota ? limit_or_max(*cpu.quota) : "max";
-            writes.push_back({"cpu", "cpu.max", fmt::format("{} {}", quota, cpu.period.value_or(100000))});
+            writes.push_back(
+                {"cpu", "cpu.max", fmt::format("{} {}", quota, cpu.period.value_or(100000))});
         }
     }
     if (!cpu.cpus.empty())
@@ -97,30 +101,37 @@ std::string device_rule(const oci::DeviceRule& rule) {
     auto number = [](const std::optional<int64_t>& value) {
         return value && *value >= 0 ? std::to_string(*value) : std::string("*");
     };
-    return fmt::format("{} {}:{} {}", rule.type, number(rule.major), number(rule.minor), rule.access);
+    return fmt::format("{} {}:{} {}", rule.type, number(rule.major), number(rule.minor),
+                       rule.access);
 }
 
 }  // namespace
 
-Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version, const oci::Resources& resources) {
+Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version,
+                                               const oci::Resources& resources) {
     std::vector<CgroupWrite> writes;
     if (resources.memory)
         TRY(memory_writes(version, *resources.memory, writes));
     if (resources.cpu)
         cpu_writes(version, *resources.cpu, writes);
     if (resources.pids)
-        writes.push_back({"pids", "pids.max", resources.pids->limit > 0 ? std::to_string(resources.pids->limit) : "max"});
+        writes.push_back(
+            {"pids", "pids.max",
+             resources.pids->limit > 0 ? std::to_string(resources.pids->limit) : "max"});
     if (resources.block_io && resources.block_io->weight) {
         if (version == CgroupVersion::V1)
-            writes.push_back({"blkio", "blkio.weight", std::to_string(*resources.block_io->weight), true});
+            writes.push_back(
+                {"blkio", "blkio.weight", std::to_string(*resources.block_io->weight), true});
         else
-            writes.push_back({"io", "io.bfq.weight", std::to_string(*resources.block_io->weight), true});
+            writes.push_back(
+                {"io", "io.bfq.weight", std::to_string(*resources.block_io->weight), true});
     }
     // The device allow-list exists as files only in v1 (v2 needs an eBPF
     // program, which twinbox does not load yet; see docs/container.md).
     if (version == CgroupVersion::V1 && !resources.devices.empty()) {
         for (const auto& rule : resources.devices)
-            writes.push_back({"devices", rule.allow ? "devices.allow" : "devices.deny", device_rule(rule)});
+            writes.push_back(
+                {"devices", rule.allow ? "devices.allow" : "devices.deny", device_rule(rule)});
         // Whatever the spec says, the devices the runtime itself creates in
         // /dev stay usable (runc's AllowedDevices; config-linux.md "Default Devices").
         for (const char* rule : {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",

@@ -70,8 +70,9 @@ Result<ContainerView> find_container(const StateStore& store, const std::string&
         auto state = store.load(reference);
         if (!state && older_than(store.directory(reference), kAbandonedAfter)) {
             clean_abandoned(store, reference);
-            return Error::message(fmt::format("container {} was half-created by a killed twinbox; removed its remains",
-                                              reference));
+            return Error::message(fmt::format(
+                "container {} was half-created by a killed twinbox; removed its remains",
+                reference));
         }
         if (state)
             return ContainerView{*state, store.status(*state)};
@@ -86,7 +87,8 @@ Result<ContainerView> find_container(const StateStore& store, const std::string&
     if (matches.size() == 1)
         return matches.front();
     if (matches.size() > 1)
-        return Error::message(fmt::format("{} matches {} containers; give more of the id", reference, matches.size()));
+        return Error::message(fmt::format("{} matches {} containers; give more of the id",
+                                          reference, matches.size()));
     return Error::message(fmt::format("no such container: {}", reference))
         .with_hint("see 'twinbox ps -a'");
 }
@@ -140,7 +142,8 @@ Result<void> stop_container(const StateStore& store, const ContainerView& contai
 
 Result<void> remove_container(const StateStore& store, const ContainerView& container, bool force) {
     if ((container.status == Status::Running || container.status == Status::Paused) && !force)
-        return Error::message(fmt::format("cannot remove container {}: it is running", container.state.name))
+        return Error::message(
+                   fmt::format("cannot remove container {}: it is running", container.state.name))
             .with_hint("stop it first, or use 'twinbox rm -f'");
     return force_cleanup(store, container.state);
 }

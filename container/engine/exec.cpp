@@ -16,8 +16,10 @@ namespace twinbox::container {
 
 namespace {
 
-Result<oci::Process> exec_process(const StateStore& store, const ContainerView& container, const ExecFlags& flags) {
-    auto bytes = TRY(read_whole_file(store.directory(container.state.id) + "/config.json", "config.json", 16 << 20));
+Result<oci::Process> exec_process(const StateStore& store, const ContainerView& container,
+                                  const ExecFlags& flags) {
+    auto bytes = TRY(read_whole_file(store.directory(container.state.id) + "/config.json",
+                                     "config.json", 16 << 20));
     oci::Spec spec = TRY(oci::parse_spec(std::string(bytes.begin(), bytes.end())));
     // Start from the container's own process: its environment, user,
     // capabilities and limits, as docker exec does.
@@ -26,7 +28,8 @@ Result<oci::Process> exec_process(const StateStore& store, const ContainerView& 
     process.terminal = flags.tty;
     for (const auto& entry : flags.env) {
         std::string key = entry.substr(0, entry.find('='));
-        std::erase_if(process.env, [&](const std::string& existing) { return existing.starts_with(key + "="); });
+        std::erase_if(process.env,
+                      [&](const std::string& existing) { return existing.starts_with(key + "="); });
         process.env.push_back(entry);
     }
     if (!flags.workdir.empty())
@@ -44,7 +47,8 @@ Result<oci::Process> exec_process(const StateStore& store, const ContainerView& 
 
 }  // namespace
 
-int exec_container(const StateStore& store, const ContainerView& container, const ExecFlags& flags) {
+int exec_container(const StateStore& store, const ContainerView& container,
+                   const ExecFlags& flags) {
     if (flags.command.empty()) {
         log::error("exec: no command given");
         return exit_code::kRuntimeError;
@@ -74,11 +78,14 @@ int exec_container(const StateStore& store, const ContainerView& container, cons
         std::optional<RawTerminal> raw;
         // Raw mode on our terminal: the container's pty already did the line
         // discipline's work (echo, \n -> \r\n); ours must not do it twice.
-        int terminal = ::isatty(STDIN_FILENO) ? STDIN_FILENO : ::isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1;
+        int terminal = ::isatty(STDIN_FILENO)    ? STDIN_FILENO
+                       : ::isatty(STDOUT_FILENO) ? STDOUT_FILENO
+                                                 : -1;
         if (terminal >= 0)
             if (auto entered = RawTerminal::enter(terminal))
                 raw.emplace(std::move(*entered));
-        relay_terminal(executed->console_master.get(), flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
+        relay_terminal(executed->console_master.get(), flags.interactive ? STDIN_FILENO : -1,
+                       STDOUT_FILENO);
     }
     int status = 0;
     while (::waitpid(executed->pid, &status, 0) < 0 && errno == EINTR) {

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "common/log.h"
@@ -65,14 +65,15 @@ private:
     std::string m_dir;
 };
 
-Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths, const std::string& id) {
+Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
+                              const std::string& id) {
     if (!flags.name.empty()) {
         TRY(validate_container_id(flags.name).with_context("--name"));
         StateStore store(paths.state_root);
         for (const auto& view : list_containers(store))
             if (view.state.name == flags.name)
-                return Error::message(fmt::format("the container name {} is already in use by {}", flags.name,
-                                                  view.state.id))
+                return Error::message(fmt::format("the container name {} is already in use by {}",
+                                                  flags.name, view.state.id))
                     .with_hint("remove that container or choose another --name");
     }
     if (flags.rootfs.empty())
@@ -104,7 +105,8 @@ Result<void> make_storage(const CreateOptions& options) {
         std::error_code error;
         std::filesystem::create_directories(dir, error);
         if (error)
-            return Error::from_errno("mkdir", dir, error.value()).with_hint("is TWINBOX_ROOT writable?");
+            return Error::from_errno("mkdir", dir, error.value())
+                .with_hint("is TWINBOX_ROOT writable?");
     }
     return ok();
 }
@@ -123,8 +125,9 @@ void record_exit(const StateStore& store, const std::string& id, int wait_status
         (void)cgroup.remove();
     }
     if (state->oom_killed && !quiet)
-        log::warn("container {} was killed by the kernel's OOM killer: it used all memory allowed by -m",
-                  state->name);
+        log::warn(
+            "container {} was killed by the kernel's OOM killer: it used all memory allowed by -m",
+            state->name);
     if (state->auto_remove) {
         (void)force_cleanup(store, *state);
         return;
@@ -183,11 +186,14 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options) {
         std::optional<RawTerminal> raw;
         // Raw mode on our terminal: the container's pty already did the line
         // discipline's work (echo, \n -> \r\n); ours must not do it twice.
-        int terminal = ::isatty(STDIN_FILENO) ? STDIN_FILENO : ::isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1;
+        int terminal = ::isatty(STDIN_FILENO)    ? STDIN_FILENO
+                       : ::isatty(STDOUT_FILENO) ? STDOUT_FILENO
+                                                 : -1;
         if (terminal >= 0)
             if (auto entered = RawTerminal::enter(terminal))
                 raw.emplace(std::move(*entered));
-        relay_terminal(created->console_master.get(), flags.interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
+        relay_terminal(created->console_master.get(), flags.interactive ? STDIN_FILENO : -1,
+                       STDOUT_FILENO);
     }
     return wait_for_container(store, options.id, created->state.pid, false);
 }
@@ -204,7 +210,8 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options) {
     options.extras.supervisor_pid = ::getpid();
     int failure_status = exit_code::kRuntimeError;
     auto created = create_and_start(options, &failure_status);
-    std::string report = created ? "OK" : fmt::format("{} {}", failure_status, created.error().to_string());
+    std::string report =
+        created ? "OK" : fmt::format("{} {}", failure_status, created.error().to_string());
     (void)!::write(report_fd, report.data(), report.size());
     ::close(report_fd);
     if (!created)

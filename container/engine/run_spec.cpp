@@ -41,14 +41,14 @@ std::optional<uint32_t> parse_id(std::string_view text) {
 
 // Looks NAME up in the container's /etc/passwd or /etc/group: field 3 is the id,
 // field 4 of passwd the primary group.
-std::optional<std::pair<uint32_t, uint32_t>> lookup_name(const std::string& file, const std::string& name) {
+std::optional<std::pair<uint32_t, uint32_t>> lookup_name(const std::string& file,
+                                                         const std::string& name) {
     std::ifstream in(file);
     std::string line;
     while (std::getline(in, line)) {
         std::vector<std::string> fields;
         std::stringstream split(line);
-        for (std::string field; std::getline(split, field, ':');)
-            fields.push_back(field);
+        for (std::string field; std::getline(split, field, ':');) fields.push_back(field);
         if (fields.size() >= 4 && fields[0] == name) {
             auto id = parse_id(fields[2]), group = parse_id(fields[3]);
             if (id)
@@ -72,7 +72,8 @@ Result<oci::User> parse_user(const std::string& text, const std::string& rootfs)
         user.uid = entry->first;
         user.gid = entry->second;
     } else {
-        return Error::message(fmt::format("-u {}: no user {} in the container's /etc/passwd", text, name))
+        return Error::message(
+                   fmt::format("-u {}: no user {} in the container's /etc/passwd", text, name))
             .with_hint("use a numeric UID[:GID]");
     }
     if (!group.empty()) {
@@ -81,14 +82,16 @@ Result<oci::User> parse_user(const std::string& text, const std::string& rootfs)
         else if (auto entry = lookup_name(rootfs + "/etc/group", group))
             user.gid = entry->first;
         else
-            return Error::message(fmt::format("-u {}: no group {} in the container's /etc/group", text, group));
+            return Error::message(
+                fmt::format("-u {}: no group {} in the container's /etc/group", text, group));
     }
     return user;
 }
 
 void set_env(std::vector<std::string>& env, const std::string& entry) {
     std::string key = entry.substr(0, entry.find('='));
-    std::erase_if(env, [&](const std::string& existing) { return existing.starts_with(key + "="); });
+    std::erase_if(env,
+                  [&](const std::string& existing) { return existing.starts_with(key + "="); });
     env.push_back(entry);
 }
 
@@ -96,8 +99,7 @@ Result<oci::Mount> parse_volume(const std::string& text) {
     // HOST:CONTAINER[:ro|rw] (docker run -v); named volumes come with images.
     std::vector<std::string> parts;
     std::stringstream split(text);
-    for (std::string part; std::getline(split, part, ':');)
-        parts.push_back(part);
+    for (std::string part; std::getline(split, part, ':');) parts.push_back(part);
     if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
         return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", text));
     if (parts[0][0] != '/' || parts[1][0] != '/')
@@ -123,8 +125,7 @@ Result<oci::Mount> parse_tmpfs(const std::string& text) {
     oci::Mount mount{path, "tmpfs", "tmpfs", {"noexec", "nosuid", "nodev"}};
     if (colon != std::string::npos) {
         std::stringstream split(text.substr(colon + 1));
-        for (std::string option; std::getline(split, option, ',');)
-            mount.options.push_back(option);
+        for (std::string option; std::getline(split, option, ',');) mount.options.push_back(option);
     }
     return mount;
 }
@@ -136,7 +137,8 @@ Result<void> apply_resources(const RunFlags& flags, oci::Spec& spec) {
         // The kernel accepts any page-sized limit, but a runtime must fit
         // its first process in it: below 256 KiB not even that works.
         if (limit >= 0 && limit < (256 << 10))
-            return Error::message(fmt::format("-m {}: the minimum memory limit is 256 KiB", flags.memory));
+            return Error::message(
+                fmt::format("-m {}: the minimum memory limit is 256 KiB", flags.memory));
         oci::MemoryResources memory;
         memory.limit = limit;
         if (!flags.memory_swap.empty())
@@ -167,10 +169,12 @@ Result<void> apply_resources(const RunFlags& flags, oci::Spec& spec) {
 
 Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
     oci::Process& process = *spec.process;
-    process.no_new_privileges = false;  // Docker's default; --security-opt no-new-privileges sets it
+    process.no_new_privileges =
+        false;  // Docker's default; --security-opt no-new-privileges sets it
     std::vector<std::string> capabilities =
         flags.privileged ? available_capabilities()
-                         : TRY(compute_capabilities(docker_default_capabilities(), flags.cap_add, flags.cap_drop));
+                         : TRY(compute_capabilities(docker_default_capabilities(), flags.cap_add,
+                                                    flags.cap_drop));
     process.capabilities = capabilities_for(capabilities);
     bool seccomp = !flags.privileged;
     std::string seccomp_file;
@@ -187,8 +191,10 @@ Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
         else if (option.starts_with("apparmor") || option.starts_with("label"))
             continue;  // accepted: this host has no AppArmor or SELinux
         else
-            return Error::message(fmt::format("--security-opt {}: expected seccomp=unconfined|FILE or "
-                                              "no-new-privileges", option));
+            return Error::message(
+                fmt::format("--security-opt {}: expected seccomp=unconfined|FILE or "
+                            "no-new-privileges",
+                            option));
     }
     if (!seccomp_file.empty())
         spec.linux.seccomp = TRY(load_seccomp_profile(seccomp_file).with_context("--security-opt"));
@@ -200,19 +206,22 @@ Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
         // --privileged: every capability, every device, no masked paths, a writable /sys.
         spec.linux.masked_paths.clear();
         spec.linux.readonly_paths.clear();
-        spec.linux.resources->devices = {{.allow = true, .type = "a", .major = {}, .minor = {}, .access = "rwm"}};
+        spec.linux.resources->devices = {
+            {.allow = true, .type = "a", .major = {}, .minor = {}, .access = "rwm"}};
         for (auto& mount : spec.mounts)
             if (mount.destination == "/sys" || mount.destination == "/sys/fs/cgroup")
                 std::erase(mount.options, std::string("ro"));
     }
     for (const auto& text : flags.ulimits) {
         oci::Rlimit limit = TRY(parse_ulimit(text));
-        std::erase_if(process.rlimits, [&](const oci::Rlimit& existing) { return existing.type == limit.type; });
+        std::erase_if(process.rlimits,
+                      [&](const oci::Rlimit& existing) { return existing.type == limit.type; });
         process.rlimits.push_back(limit);
     }
     if (flags.oom_score_adj) {
         if (*flags.oom_score_adj < -1000 || *flags.oom_score_adj > 1000)
-            return Error::message(fmt::format("--oom-score-adj {} is outside -1000..1000", *flags.oom_score_adj));
+            return Error::message(
+                fmt::format("--oom-score-adj {} is outside -1000..1000", *flags.oom_score_adj));
         process.oom_score_adj = *flags.oom_score_adj;
     }
     return ok();
@@ -220,7 +229,8 @@ Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
 
 }  // namespace
 
-Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& id, const std::string& rootfs) {
+Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& id,
+                                      const std::string& rootfs) {
     oci::Spec spec = oci::default_spec();
     spec.root.path = rootfs;
     spec.root.readonly = flags.read_only;
@@ -243,27 +253,29 @@ Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& 
         if (entry.find('=') != std::string::npos) {
             set_env(process.env, entry);
         } else if (const char* value = std::getenv(entry.c_str())) {
-            set_env(process.env, entry + "=" + value);  // -e KEY passes our own value, as Docker does
+            set_env(process.env,
+                    entry + "=" + value);  // -e KEY passes our own value, as Docker does
         }
     }
     if (!flags.workdir.empty()) {
         if (flags.workdir[0] != '/')
-            return Error::message(fmt::format("-w {}: the working directory must be absolute", flags.workdir));
+            return Error::message(
+                fmt::format("-w {}: the working directory must be absolute", flags.workdir));
         process.cwd = flags.workdir;
     }
     if (!flags.user.empty())
         process.user = TRY(parse_user(flags.user, rootfs));
 
     if (flags.network == "host") {
-        std::erase_if(spec.linux.namespaces,
-                      [](const oci::Namespace& ns) { return ns.type == oci::NamespaceType::Network; });
+        std::erase_if(spec.linux.namespaces, [](const oci::Namespace& ns) {
+            return ns.type == oci::NamespaceType::Network;
+        });
     } else if (flags.network != "none" && flags.network != "default" && !flags.network.empty()) {
-        return Error::message(fmt::format("--network {}: twinbox supports none and host for now", flags.network));
+        return Error::message(
+            fmt::format("--network {}: twinbox supports none and host for now", flags.network));
     }
-    for (const auto& volume : flags.volumes)
-        spec.mounts.push_back(TRY(parse_volume(volume)));
-    for (const auto& tmpfs : flags.tmpfs)
-        spec.mounts.push_back(TRY(parse_tmpfs(tmpfs)));
+    for (const auto& volume : flags.volumes) spec.mounts.push_back(TRY(parse_volume(volume)));
+    for (const auto& tmpfs : flags.tmpfs) spec.mounts.push_back(TRY(parse_tmpfs(tmpfs)));
     TRY(apply_resources(flags, spec));
     TRY(apply_security(flags, spec));
     return spec;

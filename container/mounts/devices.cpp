@@ -6,8 +6,8 @@
 // own devices, and the symbolic links that programs use to reach their
 // standard streams through /proc/self/fd.
 #include <fmt/core.h>
-#include <sys/stat.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "container/mounts/rootfs.h"
@@ -33,7 +33,7 @@ struct Link {
 };
 
 constexpr Link kLinks[] = {
-    {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
     {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     {"pts/ptmx", "/dev/ptmx"},  // the devpts instance's own ptmx (devpts.rst)
 };

@@ -16,17 +16,28 @@ struct FlagOption {
 };
 
 constexpr FlagOption kFlagOptions[] = {
-    {"ro", false, MS_RDONLY},           {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},       {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},         {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},       {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},    {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},     {"remount", false, MS_REMOUNT},
-    {"mand", false, MS_MANDLOCK},       {"nomand", true, MS_MANDLOCK},
-    {"atime", true, MS_NOATIME},        {"noatime", false, MS_NOATIME},
-    {"diratime", true, MS_NODIRATIME},  {"nodiratime", false, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME},   {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
 };
 
 struct PropagationOption {
@@ -36,9 +47,9 @@ struct PropagationOption {
 };
 
 constexpr PropagationOption kPropagationOptions[] = {
-    {"private", MS_PRIVATE, false},   {"rprivate", MS_PRIVATE, true},
-    {"shared", MS_SHARED, false},     {"rshared", MS_SHARED, true},
-    {"slave", MS_SLAVE, false},       {"rslave", MS_SLAVE, true},
+    {"private", MS_PRIVATE, false},       {"rprivate", MS_PRIVATE, true},
+    {"shared", MS_SHARED, false},         {"rshared", MS_SHARED, true},
+    {"slave", MS_SLAVE, false},           {"rslave", MS_SLAVE, true},
     {"unbindable", MS_UNBINDABLE, false}, {"runbindable", MS_UNBINDABLE, true},
 };
 
@@ -59,7 +70,8 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         bool known = false;
         for (const auto& entry : kFlagOptions) {
             if (entry.name == option) {
-                result.flags = entry.clear ? (result.flags & ~entry.flag) : (result.flags | entry.flag);
+                result.flags =
+                    entry.clear ? (result.flags & ~entry.flag) : (result.flags | entry.flag);
                 known = true;
                 break;
             }

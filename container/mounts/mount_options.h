@@ -14,11 +14,11 @@
 namespace twinbox::container {
 
 struct MountOptions {
-    unsigned long flags = 0;              // MS_RDONLY | MS_NOSUID | ...
-    unsigned long propagation = 0;        // MS_PRIVATE / MS_SLAVE / MS_SHARED / MS_UNBINDABLE
-    bool bind = false;                    // "bind" or "rbind"
-    bool recursive = false;               // "rbind", "rprivate"...
-    std::string data;                     // "mode=755,size=65536k"
+    unsigned long flags = 0;        // MS_RDONLY | MS_NOSUID | ...
+    unsigned long propagation = 0;  // MS_PRIVATE / MS_SLAVE / MS_SHARED / MS_UNBINDABLE
+    bool bind = false;              // "bind" or "rbind"
+    bool recursive = false;         // "rbind", "rprivate"...
+    std::string data;               // "mode=755,size=65536k"
     bool readonly() const;
 };
 

@@ -30,7 +30,8 @@ Result<void> make_readonly(const std::string& path, Syscalls& sys) {
     if (sys.file_kind(path) == Syscalls::FileKind::Missing)
         return ok();
     TRY(sys.mount(path, path, "", MS_BIND | MS_REC, ""));
-    return sys.mount("", path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC,
+    return sys.mount("", path, "",
+                     MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC,
                      "");
 }
 

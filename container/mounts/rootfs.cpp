@@ -11,9 +11,11 @@ namespace twinbox::container {
 
 Result<std::string> path_in_root(const std::string& root, const std::string& destination) {
     if (destination.empty() || destination[0] != '/')
-        return Error::message(fmt::format("mount destination {} is not an absolute path", destination));
+        return Error::message(
+            fmt::format("mount destination {} is not an absolute path", destination));
     if (destination.find("/../") != std::string::npos || destination.ends_with("/.."))
-        return Error::message(fmt::format("mount destination {} leaves the root with ..", destination));
+        return Error::message(
+            fmt::format("mount destination {} leaves the root with ..", destination));
     return root + (destination == "/" ? "" : destination);
 }
 
@@ -25,7 +27,8 @@ Result<void> make_mounts_private(const std::string& propagation, Syscalls& sys) 
     if (!propagation.empty()) {
         auto parsed = parse_mount_options({propagation});
         if (parsed.propagation == 0)
-            return Error::message(fmt::format("rootfsPropagation {} is not a propagation mode", propagation));
+            return Error::message(
+                fmt::format("rootfsPropagation {} is not a propagation mode", propagation));
         flag = parsed.propagation;
     }
     return sys.mount("", "/", "", MS_REC | flag, "")
@@ -40,10 +43,9 @@ Result<void> mount_root(const std::string& root, const RootfsLayers& layers, Sys
     // overlayfs (Documentation/filesystems/overlayfs.rst): reads fall through
     // the lower layers, writes copy the file up into upper_dir first.
     std::string lower;
-    for (const auto& dir : layers.lower_dirs)
-        lower += (lower.empty() ? "" : ":") + dir;
-    std::string data = fmt::format("lowerdir={},upperdir={},workdir={}", lower, layers.upper_dir,
-                                   layers.work_dir);
+    for (const auto& dir : layers.lower_dirs) lower += (lower.empty() ? "" : ":") + dir;
+    std::string data =
+        fmt::format("lowerdir={},upperdir={},workdir={}", lower, layers.upper_dir, layers.work_dir);
     return sys.mount("overlay", root, "overlay", 0, data)
         .with_context("mounting the overlay root")
         .with_context(root);
@@ -110,7 +112,8 @@ Result<void> mount_spec_mounts(const std::string& root, const std::vector<oci::M
                                const CgroupMountSource& cgroups, Syscalls& sys) {
     for (const auto& mount : mounts)
         TRY(mount_one(root, mount, cgroups, sys)
-                .with_context(fmt::format("mounting {} on {}", mount.type.empty() ? mount.source : mount.type,
+                .with_context(fmt::format("mounting {} on {}",
+                                          mount.type.empty() ? mount.source : mount.type,
                                           mount.destination)));
     return ok();
 }

@@ -36,10 +36,12 @@ Result<void> check_namespaces(const oci::Linux& linux) {
             return Error::message(fmt::format("linux.namespaces: {} is listed twice",
                                               oci::namespace_type_name(ns.type)));
         if (ns.type == oci::NamespaceType::Pid && !ns.path.empty())
-            return Error::message("linux.namespaces: joining an existing pid namespace is not supported by twinbox");
+            return Error::message(
+                "linux.namespaces: joining an existing pid namespace is not supported by twinbox");
         if (!ns.path.empty() && ::access(ns.path.c_str(), F_OK) != 0)
-            return Error::from_errno("access", fmt::format("linux.namespaces: {} path {}",
-                                                           oci::namespace_type_name(ns.type), ns.path));
+            return Error::from_errno("access",
+                                     fmt::format("linux.namespaces: {} path {}",
+                                                 oci::namespace_type_name(ns.type), ns.path));
         user = user || (ns.type == oci::NamespaceType::User && ns.path.empty());
     }
     if (user && (linux.uid_mappings.empty() || linux.gid_mappings.empty()))
@@ -90,14 +92,14 @@ Result<std::vector<NamespaceFd>> open_process_namespaces(pid_t pid) {
     // setns order: the user namespace first (it grants the rights to join
     // the others), the mount namespace last (joining it changes our root,
     // and with it how later /proc paths resolve).
-    constexpr NamespaceType kOrder[] = {NamespaceType::User,    NamespaceType::Ipc,
-                                        NamespaceType::Uts,     NamespaceType::Network,
-                                        NamespaceType::Pid,     NamespaceType::Cgroup,
-                                        NamespaceType::Time,    NamespaceType::Mount};
+    constexpr NamespaceType kOrder[] = {
+        NamespaceType::User, NamespaceType::Ipc,    NamespaceType::Uts,  NamespaceType::Network,
+        NamespaceType::Pid,  NamespaceType::Cgroup, NamespaceType::Time, NamespaceType::Mount};
     std::vector<NamespaceFd> result;
     for (NamespaceType type : kOrder) {
         std::string name(oci::namespace_proc_name(type));
-        struct stat theirs {}, ours {};
+        struct stat theirs {
+        }, ours{};
         std::string path = fmt::format("/proc/{}/ns/{}", pid, name);
         if (::stat(path.c_str(), &theirs) < 0)
             continue;  // this kernel lacks the namespace kind

@@ -15,7 +15,8 @@ Result<Console> open_console(const std::string& devpts_dir,
     std::string ptmx = devpts_dir + "/ptmx";
     console.master.reset(::open(ptmx.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!console.master)
-        return Error::from_errno("open", ptmx).with_hint("process.terminal needs a devpts mount at /dev/pts");
+        return Error::from_errno("open", ptmx)
+            .with_hint("process.terminal needs a devpts mount at /dev/pts");
     int unlock = 0;
     if (::ioctl(console.master.get(), TIOCSPTLCK, &unlock) < 0)
         return Error::from_errno("ioctl(TIOCSPTLCK)", ptmx);

@@ -13,8 +13,8 @@
 // point leaves no state entry, cgroup or process behind (mounts live in the
 // child's mount namespace and vanish with it).
 #include <fcntl.h>
-#include <sched.h>
 #include <fmt/core.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,7 +75,8 @@ Result<void> check_options(const CreateOptions& options) {
         return Error::from_errno("stat", fmt::format("root file system {}", options.rootfs))
             .with_hint("check root.path in config.json (or --rootfs)");
     if (!S_ISDIR(status.st_mode))
-        return Error::message(fmt::format("root file system {} is not a directory", options.rootfs));
+        return Error::message(
+            fmt::format("root file system {} is not a directory", options.rootfs));
     TRY(check_namespaces(options.spec.linux));
     if (!wants_new_namespace(options.spec.linux.namespaces, oci::NamespaceType::Mount))
         return Error::message("linux.namespaces must include a new mount namespace")
@@ -88,11 +89,14 @@ Result<void> check_options(const CreateOptions& options) {
 std::optional<RuntimeError> describe_death(pid_t pid, const Cgroup& cgroup) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    std::string how = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                                          : fmt::format("exited with status {}", WEXITSTATUS(status));
-    auto error = Error::message(fmt::format("the container's first process died while setting up ({})", how));
+    std::string how = WIFSIGNALED(status)
+                          ? fmt::format("killed by signal {}", WTERMSIG(status))
+                          : fmt::format("exited with status {}", WEXITSTATUS(status));
+    auto error = Error::message(
+        fmt::format("the container's first process died while setting up ({})", how));
     if (cgroup.stats().oom_kills > 0 || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-        error = std::move(error).with_hint("the memory limit is too small to start a process; raise -m");
+        error = std::move(error).with_hint(
+            "the memory limit is too small to start a process; raise -m");
     return RuntimeError{std::move(error)};
 }
 
@@ -141,7 +145,8 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
     context.sync_fd = sync.child_end().get();
 
     // Every namespace but the cgroup one, which the child makes once it is in its cgroup.
-    uint64_t flags = new_namespace_flags(options.spec.linux.namespaces) & ~uint64_t{CLONE_NEWCGROUP};
+    uint64_t flags =
+        new_namespace_flags(options.spec.linux.namespaces) & ~uint64_t{CLONE_NEWCGROUP};
     pid_t pid = TRY(clone_process(flags));
     if (pid == 0)
         run_init_process(context);  // never returns
@@ -151,7 +156,8 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
 
     TRY(cgroup.add_process(pid));
     if (wants_new_namespace(options.spec.linux.namespaces, oci::NamespaceType::User))
-        TRY(write_id_mappings(pid, options.spec.linux.uid_mappings, options.spec.linux.gid_mappings));
+        TRY(write_id_mappings(pid, options.spec.linux.uid_mappings,
+                              options.spec.linux.gid_mappings));
     state.pid = pid;
     state.pid_start_time = process_start_time(pid);
     state.created = rfc3339_now();
@@ -180,7 +186,8 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
         created.console_master = TRY(receive_fd(sync_fd));
     TRY(store.save(state));
     std::string config = oci::to_json(options.spec);
-    TRY(write_whole_file(store.directory(options.id) + "/config.json", config.data(), config.size()));
+    TRY(write_whole_file(store.directory(options.id) + "/config.json", config.data(),
+                         config.size()));
     if (!options.pid_file.empty()) {
         std::string text = std::to_string(pid);
         std::string temporary = options.pid_file + ".tmp";

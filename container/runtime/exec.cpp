@@ -35,7 +35,8 @@ namespace {
         if (ns.type == oci::NamespaceType::Pid)
             continue;  // joined by the parent before clone
         if (::setns(ns.fd.get(), oci::namespace_clone_flag(ns.type)) < 0)
-            fail_and_exit(sync, Error::from_errno("setns", std::string(oci::namespace_proc_name(ns.type))));
+            fail_and_exit(
+                sync, Error::from_errno("setns", std::string(oci::namespace_proc_name(ns.type))));
     }
     int slave = -1;
     if (process.terminal) {
@@ -43,8 +44,9 @@ namespace {
         auto console = open_console("/dev/pts", process.console_size);
         if (!console)
             fail_and_exit(sync, console.error());
-        bool sent = console_socket < 0 ? bool(send_fd(sync, console->master.get(), "/dev/ptmx"))
-                                       : bool(send_fd(console_socket, console->master.get(), "/dev/ptmx"));
+        bool sent = console_socket < 0
+                        ? bool(send_fd(sync, console->master.get(), "/dev/ptmx"))
+                        : bool(send_fd(console_socket, console->master.get(), "/dev/ptmx"));
         if (!sent)
             fail_and_exit(sync, Error::message("could not pass the terminal to the caller"));
         slave = console->slave.release();
@@ -61,10 +63,12 @@ Result<ExecutedProcess> exec_in_container(const StateStore& store, const ExecOpt
     auto state = TRY(store.load(options.id));
     Status status = store.status(state);
     if (status != Status::Running)
-        return Error::message(fmt::format("cannot exec in container {}: it is {}", options.id, status_name(status)));
+        return Error::message(
+            fmt::format("cannot exec in container {}: it is {}", options.id, status_name(status)));
     if (options.process.args.empty())
         return Error::message("exec: no command given");
-    auto bytes = TRY(read_whole_file(store.directory(options.id) + "/config.json", "config.json", 16 << 20));
+    auto bytes =
+        TRY(read_whole_file(store.directory(options.id) + "/config.json", "config.json", 16 << 20));
     oci::Spec spec = TRY(oci::parse_spec(std::string(bytes.begin(), bytes.end()))
                              .with_context(fmt::format("container {}'s config.json", options.id)));
     auto namespaces = TRY(open_process_namespaces(state.pid));

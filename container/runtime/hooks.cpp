@@ -18,8 +18,7 @@ namespace {
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
     std::vector<char*> result;
-    for (auto& text : strings)
-        result.push_back(text.data());
+    for (auto& text : strings) result.push_back(text.data());
     result.push_back(nullptr);
     return result;
 }
@@ -29,7 +28,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json, cons
     if (::pipe2(pipe_fds, O_CLOEXEC) < 0)
         return Error::from_errno("pipe2", "hook stdin");
     UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-    std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
+    std::vector<std::string> args =
+        hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
     std::vector<std::string> env = hook.env;
     auto argv = pointers(args);
     auto envp = pointers(env);
@@ -47,7 +47,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json, cons
     ::signal(SIGPIPE, SIG_IGN);
     (void)!::write(write_end.get(), state_json.data(), state_json.size());
     write_end.reset();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(hook.timeout.value_or(3600));
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(hook.timeout.value_or(3600));
     int status = 0;
     for (;;) {
         pid_t done = ::waitpid(pid, &status, WNOHANG);
@@ -66,7 +67,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json, cons
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return ok();
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return Error::message(fmt::format("{} hook {} could not be run (missing or not executable)", stage, hook.path));
+        return Error::message(fmt::format("{} hook {} could not be run (missing or not executable)",
+                                          stage, hook.path));
     return Error::message(fmt::format("{} hook {} failed with {} {}", stage, hook.path,
                                       WIFEXITED(status) ? "status" : "signal",
                                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)));
@@ -76,8 +78,7 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json, cons
 
 Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const std::string& state_json,
                        const char* stage) {
-    for (const auto& hook : hooks)
-        TRY(run_hook(hook, state_json, stage));
+    for (const auto& hook : hooks) TRY(run_hook(hook, state_json, stage));
     return ok();
 }
 

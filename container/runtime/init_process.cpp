@@ -10,8 +10,8 @@
 #include "container/runtime/init_process.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <fmt/core.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -102,8 +102,8 @@ Result<std::string> find_executable(const oci::Process& process, int* exit_statu
             return std::nullopt;
         if (::access(path.c_str(), X_OK) < 0) {
             *exit_status = exit_code::kNotExecutable;
-            return Result<std::string>(
-                Error::message(fmt::format("{}: permission denied (the file is not executable)", path)));
+            return Result<std::string>(Error::message(
+                fmt::format("{}: permission denied (the file is not executable)", path)));
         }
         return Result<std::string>(path);
     };
@@ -117,7 +117,8 @@ Result<std::string> find_executable(const oci::Process& process, int* exit_statu
         search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     for (size_t start = 0; start <= search.size();) {
         size_t colon = search.find(':', start);
-        std::string dir = search.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        std::string dir =
+            search.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         if (auto found = runnable((dir.empty() ? "." : dir) + "/" + name))
             return std::move(*found);
         if (colon == std::string::npos)
@@ -167,11 +168,9 @@ void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process,
 
     std::vector<std::string> args = process.args, env = process.env;
     std::vector<char*> argv, envp;
-    for (auto& arg : args)
-        argv.push_back(arg.data());
+    for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
-    for (auto& entry : env)
-        envp.push_back(entry.data());
+    for (auto& entry : env) envp.push_back(entry.data());
     envp.push_back(nullptr);
     // The runtime ignores SIGPIPE and may block signals; the program must
     // start with the defaults (signal(7): ignored signals survive execve).
@@ -209,9 +208,17 @@ void run_init_process(const InitContext& context) {
 
     // A cgroup namespace is made only now that the parent has moved us into
     // the container's cgroup, so that this cgroup becomes the namespace's root.
-    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Cgroup) && ::unshare(CLONE_NEWCGROUP) < 0)
+    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Cgroup) &&
+        ::unshare(CLONE_NEWCGROUP) < 0)
         fail_and_exit(sync, Error::from_errno("unshare(CLONE_NEWCGROUP)", "cgroup namespace"));
     fail(join_namespace_paths(spec.linux.namespaces), "joining namespaces");
+    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::User)) {
+        // The parent has written our uid/gid maps; become the namespace's
+        // root (until now we were its unmapped "nobody").
+        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+            fail_and_exit(sync, Error::from_errno("setresuid(0)", "user namespace").with_hint(
+                                    "do linux.uidMappings and gidMappings map container id 0?"));
+    }
     if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Network))
         fail(bring_up_loopback(), "network namespace");
 

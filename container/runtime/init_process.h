@@ -24,8 +24,9 @@ struct InitContext {
 // Shared with exec: the last steps before the program runs (rlimits,
 // oom_score_adj, terminal, no_new_privs, seccomp, user, capabilities), then
 // execve. `reaping_init` forks first and stays as PID 1 (reaping_init.cpp).
-[[noreturn]] void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
-                                  int terminal_slave, bool reaping_init, bool report_to_stderr);
+[[noreturn]] void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process,
+                                  int sync_fd, int terminal_slave, bool reaping_init,
+                                  bool report_to_stderr);
 
 // Finds args[0] the way execvp(3) would, in the container's PATH.
 Result<std::string> find_executable(const oci::Process& process, int* exit_status);

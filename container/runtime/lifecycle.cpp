@@ -37,7 +37,8 @@ std::optional<oci::Spec> load_spec(const StateStore& store, const std::string& i
 }
 
 Error wrong_status(const std::string& id, Status status, std::string_view operation) {
-    return Error::message(fmt::format("cannot {} container {}: it is {}", operation, id, status_name(status)));
+    return Error::message(
+        fmt::format("cannot {} container {}: it is {}", operation, id, status_name(status)));
 }
 
 // Waits until the container's first process is gone (up to `timeout`).
@@ -61,8 +62,7 @@ Result<void> signal_all(const ContainerState& state, int signal) {
         (void)cgroup.freeze(false);
     auto pids = cgroup.processes();
     if (pids)
-        for (pid_t pid : *pids)
-            ::kill(pid, signal);
+        for (pid_t pid : *pids) ::kill(pid, signal);
     return ok();
 }
 
@@ -97,13 +97,16 @@ Result<void> start_container(const StateStore& store, const std::string& id) {
         if (ready > 0 && ::read(fd.get(), &byte, 1) == 1)
             break;
         if (process_start_time(state.pid) != state.pid_start_time)
-            return Error::message(fmt::format("container {}'s first process exited before start", id));
+            return Error::message(
+                fmt::format("container {}'s first process exited before start", id));
     }
     ::unlink(fifo.c_str());
     state.started = rfc3339_now();
     TRY(store.save(state));
     if (auto spec = load_spec(store, id); spec && !spec->hooks.poststart.empty())
-        if (auto hooks = run_hooks(spec->hooks.poststart, state_json(state, Status::Running), "poststart"); !hooks)
+        if (auto hooks =
+                run_hooks(spec->hooks.poststart, state_json(state, Status::Running), "poststart");
+            !hooks)
             log::warn("{}", hooks.error().to_string());
     return ok();
 }
@@ -144,7 +147,8 @@ Result<void> pause_container(const StateStore& store, const std::string& id, boo
 }
 
 Result<void> force_cleanup(const StateStore& store, const ContainerState& state) {
-    if (state.supervisor_pid > 0 && ::kill(state.supervisor_pid, 0) == 0 && store.status(state) != Status::Stopped)
+    if (state.supervisor_pid > 0 && ::kill(state.supervisor_pid, 0) == 0 &&
+        store.status(state) != Status::Stopped)
         ::kill(state.supervisor_pid, SIGKILL);
     if (!state.cgroup_path.empty()) {
         TRY(signal_all(state, SIGKILL));
@@ -157,14 +161,15 @@ Result<void> force_cleanup(const StateStore& store, const ContainerState& state)
             auto pids = cgroup.processes();
             if (!pids || pids->empty())
                 break;
-            for (pid_t pid : *pids)
-                ::kill(pid, SIGKILL);
+            for (pid_t pid : *pids) ::kill(pid, SIGKILL);
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         TRY(cgroup.remove());
     }
     if (auto spec = load_spec(store, state.id); spec && !spec->hooks.poststop.empty())
-        if (auto hooks = run_hooks(spec->hooks.poststop, state_json(state, Status::Stopped), "poststop"); !hooks)
+        if (auto hooks =
+                run_hooks(spec->hooks.poststop, state_json(state, Status::Stopped), "poststop");
+            !hooks)
             log::warn("{}", hooks.error().to_string());
     if (!state.storage_dir.empty()) {
         std::error_code ignored;
@@ -177,7 +182,8 @@ Result<void> delete_container(const StateStore& store, const std::string& id, bo
     auto state = TRY(store.load(id));
     Status status = store.status(state);
     if ((status == Status::Running || status == Status::Paused) && !force)
-        return Error::message(fmt::format("cannot delete container {}: it is {}", id, status_name(status)))
+        return Error::message(
+                   fmt::format("cannot delete container {}: it is {}", id, status_name(status)))
             .with_hint("stop it first, or use --force");
     // A created container is killed (runtime.md: delete of a created container).
     return force_cleanup(store, state);

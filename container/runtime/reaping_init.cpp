@@ -17,7 +17,8 @@
 
 namespace twinbox::container {
 
-void run_reaping_init(const std::string& path, char* const argv[], char* const envp[], int sync_fd) {
+void run_reaping_init(const std::string& path, char* const argv[], char* const envp[],
+                      int sync_fd) {
     // Block every signal first, so none arrives between fork and sigwaitinfo.
     sigset_t all, none;
     sigfillset(&all);

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -41,7 +41,8 @@ std::string_view status_name(Status status) {
 Result<void> validate_container_id(std::string_view id) {
     bool valid = !id.empty() && id.size() <= 128 && std::isalnum(static_cast<unsigned char>(id[0]));
     for (char c : id)
-        valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+        valid = valid &&
+                (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
     if (!valid)
         return Error::message(fmt::format(
             "invalid container id or name '{}': use letters, digits, '_', '.' and '-', starting "
@@ -54,7 +55,8 @@ std::string rfc3339_now() {
     auto now = std::chrono::system_clock::now();
     auto seconds = std::chrono::system_clock::to_time_t(now);
     auto nanoseconds =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
+        1000000000;
     struct tm utc {};
     gmtime_r(&seconds, &utc);
     char text[64];
@@ -93,7 +95,8 @@ Result<void> StateStore::reserve(const std::string& id) const {
         if (errno == EEXIST)
             return Error::message(fmt::format("container {} already exists", id))
                 .with_hint("choose another name, or remove it first");
-        return Error::from_errno("mkdir", directory(id)).with_hint("is the state root writable (are you root)?");
+        return Error::from_errno("mkdir", directory(id))
+            .with_hint("is the state root writable (are you root)?");
     }
     return ok();
 }
@@ -158,7 +161,8 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
         if (object.contains("exitCode"))
             state.exit_code = object["exitCode"].get<int>();
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("state of container {} is damaged: {}", id, error.what()));
+        return Error::message(
+            fmt::format("state of container {} is damaged: {}", id, error.what()));
     }
     return state;
 }
@@ -208,14 +212,10 @@ Status StateStore::status(const ContainerState& state) const {
 
 std::string state_json(const ContainerState& state, Status status) {
     json object = {
-        {"ociVersion", "1.0.2"},
-        {"id", state.id},
-        {"status", status_name(status)},
-        {"pid", status == Status::Stopped ? 0 : state.pid},
-        {"bundle", state.bundle},
-        {"rootfs", state.rootfs},
-        {"created", state.created},
-        {"owner", ""},
+        {"ociVersion", "1.0.2"},         {"id", state.id},
+        {"status", status_name(status)}, {"pid", status == Status::Stopped ? 0 : state.pid},
+        {"bundle", state.bundle},        {"rootfs", state.rootfs},
+        {"created", state.created},      {"owner", ""},
     };
     object["annotations"] = state.annotations;
     return object.dump(2);

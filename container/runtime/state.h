@@ -41,7 +41,7 @@ struct ContainerState {
     // What the `twinbox` front end adds (Docker's view of a container).
     std::string name;
     std::vector<std::string> command;
-    std::string storage_dir;  // overlay upper/work to delete with the container
+    std::string storage_dir;   // overlay upper/work to delete with the container
     pid_t supervisor_pid = 0;  // -d: the process that waits for the container
     bool auto_remove = false;  // --rm
     std::string started;       // RFC 3339

@@ -15,15 +15,13 @@ namespace {
 
 std::string upper(std::string_view text) {
     std::string result(text);
-    for (char& c : result)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : result) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return result;
 }
 
 Result<cap_value_t> capability_value(const std::string& name) {
     std::string lower = name;
-    for (char& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     cap_value_t value;
     if (cap_from_name(lower.c_str(), &value) < 0)
         return Error::message(fmt::format("unknown capability {}", name))
@@ -39,8 +37,8 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 const std::vector<std::string>& docker_default_capabilities() {
     static const std::vector<std::string> kDefaults = {
-        "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER", "CAP_FSETID",
-        "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP",
+        "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+        "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",    "CAP_SETFCAP",
         "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT",
     };
     return kDefaults;
@@ -88,8 +86,10 @@ Result<std::vector<std::string>> compute_capabilities(const std::vector<std::str
     auto available = available_capabilities();
     for (const auto& name : adds)
         if (name != "ALL" && !contains(available, name))
-            return Error::message(fmt::format("--cap-add {}: this host does not let twinbox grant it", name))
-                .with_hint("it is missing from twinbox's own bounding set (see /proc/self/status CapBnd)");
+            return Error::message(
+                       fmt::format("--cap-add {}: this host does not let twinbox grant it", name))
+                .with_hint(
+                    "it is missing from twinbox's own bounding set (see /proc/self/status CapBnd)");
     if (contains(adds, "ALL"))
         result = available;
     else if (!contains(drops, "ALL"))
@@ -113,8 +113,7 @@ oci::Capabilities capabilities_for(const std::vector<std::string>& names) {
 
 Result<void> drop_bounding_set(const oci::Capabilities& capabilities) {
     std::vector<cap_value_t> keep;
-    for (const auto& name : capabilities.bounding)
-        keep.push_back(TRY(capability_value(name)));
+    for (const auto& name : capabilities.bounding) keep.push_back(TRY(capability_value(name)));
     // The bounding set limits what any later execve(2) can ever gain, even
     // from a setuid-root or file-capability binary.
     for (cap_value_t value = 0; value < cap_max_bits(); ++value) {

@@ -43,8 +43,7 @@ std::optional<uint64_t> parse_number(std::string_view text) {
 
 std::optional<int> parse_rlimit_name(std::string_view name) {
     std::string lower;
-    for (char c : name)
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.starts_with("rlimit_"))
         lower = lower.substr(7);
     for (const auto& entry : kRlimits)
@@ -56,21 +55,23 @@ std::optional<int> parse_rlimit_name(std::string_view name) {
 Result<oci::Rlimit> parse_ulimit(std::string_view text) {
     auto equals = text.find('=');
     if (equals == std::string_view::npos)
-        return Error::message(fmt::format("--ulimit {}: expected NAME=SOFT[:HARD], e.g. nofile=1024:2048", text));
+        return Error::message(
+            fmt::format("--ulimit {}: expected NAME=SOFT[:HARD], e.g. nofile=1024:2048", text));
     std::string_view name = text.substr(0, equals);
     std::string_view values = text.substr(equals + 1);
     if (!parse_rlimit_name(name))
-        return Error::message(fmt::format("--ulimit {}: unknown limit {} (see setrlimit(2))", text, name));
+        return Error::message(
+            fmt::format("--ulimit {}: unknown limit {} (see setrlimit(2))", text, name));
     auto colon = values.find(':');
     auto soft = parse_number(values.substr(0, colon));
     auto hard = colon == std::string_view::npos ? soft : parse_number(values.substr(colon + 1));
     if (!soft || !hard)
         return Error::message(fmt::format("--ulimit {}: {} is not a number", text, values));
     if (*soft > *hard)
-        return Error::message(fmt::format("--ulimit {}: the soft limit is above the hard limit", text));
+        return Error::message(
+            fmt::format("--ulimit {}: the soft limit is above the hard limit", text));
     std::string upper = "RLIMIT_";
-    for (char c : name)
-        upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return oci::Rlimit{upper, *hard, *soft};
 }
 

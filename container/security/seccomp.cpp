@@ -41,8 +41,9 @@ Result<oci::Seccomp> load_seccomp_profile(const std::string& path) {
             if (entry.contains("errnoRet"))
                 rule.errno_ret = entry["errnoRet"].get<unsigned>();
             for (const auto& arg : entry.value("args", nlohmann::json::array()))
-                rule.args.push_back({arg.at("index").get<unsigned>(), arg.at("value").get<uint64_t>(),
-                                     arg.value("valueTwo", uint64_t{0}), arg.at("op").get<std::string>()});
+                rule.args.push_back(
+                    {arg.at("index").get<unsigned>(), arg.at("value").get<uint64_t>(),
+                     arg.value("valueTwo", uint64_t{0}), arg.at("op").get<std::string>()});
             profile.syscalls.push_back(std::move(rule));
         }
     } catch (const nlohmann::json::exception& error) {
@@ -73,8 +74,12 @@ Result<uint32_t> parse_action(const std::string& name, std::optional<unsigned> e
 
 Result<scmp_compare> parse_operator(const std::string& name) {
     static const std::pair<const char*, scmp_compare> kOperators[] = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
     };
     for (const auto& [text, value] : kOperators)
@@ -85,8 +90,7 @@ Result<scmp_compare> parse_operator(const std::string& name) {
 
 Result<uint32_t> parse_architecture(const std::string& name) {
     std::string lower = name.starts_with("SCMP_ARCH_") ? name.substr(10) : name;
-    for (char& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     uint32_t token = seccomp_arch_resolve_name(lower.c_str());
     if (token == 0)
         return Error::message(fmt::format("unknown seccomp architecture {}", name));
@@ -97,7 +101,8 @@ Result<uint32_t> parse_architecture(const std::string& name) {
 
 Result<SeccompProgram> compile_seccomp(const oci::Seccomp& profile) {
     uint32_t default_action = TRY(parse_action(profile.default_action, profile.default_errno_ret));
-    std::unique_ptr<void, void (*)(scmp_filter_ctx)> filter(seccomp_init(default_action), seccomp_release);
+    std::unique_ptr<void, void (*)(scmp_filter_ctx)> filter(seccomp_init(default_action),
+                                                            seccomp_release);
     if (!filter)
         return Error::message("seccomp_init failed");
     // libseccomp sets no_new_privs by itself unless told not to; twinbox
@@ -125,7 +130,8 @@ Result<SeccompProgram> compile_seccomp(const oci::Seccomp& profile) {
                 continue;
             }
             int added = seccomp_rule_add_array(filter.get(), action, number,
-                                               static_cast<unsigned>(comparisons.size()), comparisons.data());
+                                               static_cast<unsigned>(comparisons.size()),
+                                               comparisons.data());
             if (added < 0)
                 return Error::from_errno("seccomp_rule_add", name, -added);
         }

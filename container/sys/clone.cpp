@@ -1,13 +1,12 @@
 // clone3(2) without a stack: a fork(2) that can also create namespaces.
 #include "container/sys/clone.h"
 
+#include <fmt/core.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <fmt/core.h>
 
 namespace twinbox::container {
 
@@ -25,11 +24,13 @@ Result<pid_t> clone_process(uint64_t namespace_flags) {
     }
     if (pid < 0) {
         int saved = errno;
-        auto error = Error::from_errno("clone3", fmt::format("flags {:#x}", namespace_flags), saved);
+        auto error =
+            Error::from_errno("clone3", fmt::format("flags {:#x}", namespace_flags), saved);
         if (saved == EPERM)
             return std::move(error).with_hint("creating namespaces needs root (CAP_SYS_ADMIN)");
         if (saved == EINVAL)
-            return std::move(error).with_hint("does this kernel support every namespace asked for?");
+            return std::move(error).with_hint(
+                "does this kernel support every namespace asked for?");
         return error;
     }
     return static_cast<pid_t>(pid);

@@ -1,10 +1,9 @@
 // SCM_RIGHTS with sendmsg(2)/recvmsg(2) (cmsg(3) shows the buffer layout).
 #include "container/sys/fd_passing.h"
 
+#include <fmt/core.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-
-#include <fmt/core.h>
 
 #include <cstring>
 
@@ -65,7 +64,8 @@ Result<UniqueFd> connect_unix(const std::string& path) {
     if (!fd)
         return Error::from_errno("socket", path);
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0)
-        return Error::from_errno("connect", path).with_hint("is --console-socket a listening AF_UNIX socket?");
+        return Error::from_errno("connect", path)
+            .with_hint("is --console-socket a listening AF_UNIX socket?");
     return fd;
 }
 

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
         fprintf(stderr, "usage: container_probe keyctl|mknod|sethostname\n");
         return 2;
     }
-    if (strcmp(argv[1], "keyctl") == 0) /* KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, create */
+    if (strcmp(argv[1], "keyctl") ==
+        0) /* KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, create */
         return report("keyctl", syscall(SYS_keyctl, 0, -3, 1));
     if (strcmp(argv[1], "mknod") == 0)
         return report("mknod", mknod("/tmp/probe-null", S_IFCHR | 0600, makedev(1, 3)));

@@ -1,10 +1,10 @@
 // Docker's --cap-add/--cap-drop rules (container/security/capabilities).
+#include "container/security/capabilities.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include "container/security/capabilities.h"
 
 namespace twinbox::container {
 namespace {
@@ -29,7 +29,8 @@ TEST(Capabilities, DockerDefaultsAreFourteen) {
 }
 
 TEST(Capabilities, DropRemovesAndAddAdds) {
-    auto result = compute_capabilities(docker_default_capabilities(), {"NET_ADMIN"}, {"mknod", "CAP_CHOWN"});
+    auto result =
+        compute_capabilities(docker_default_capabilities(), {"NET_ADMIN"}, {"mknod", "CAP_CHOWN"});
     ASSERT_TRUE(result);
     EXPECT_FALSE(has(*result, "CAP_MKNOD"));
     EXPECT_FALSE(has(*result, "CAP_CHOWN"));

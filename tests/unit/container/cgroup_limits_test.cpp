@@ -25,17 +25,19 @@ oci::Resources memory(int64_t limit, std::optional<int64_t> swap = std::nullopt)
 TEST(CgroupLimits, MemoryV1SetsTheLimitBeforeMemsw) {
     auto writes = cgroup_writes(CgroupVersion::V1, memory(1 << 20, 2 << 20));
     ASSERT_TRUE(writes);
-    EXPECT_THAT(render(*writes), ::testing::ElementsAre("memory/memory.limit_in_bytes=1048576",
-                                                        "memory/memory.memsw.limit_in_bytes=2097152"));
+    EXPECT_THAT(render(*writes),
+                ::testing::ElementsAre("memory/memory.limit_in_bytes=1048576",
+                                       "memory/memory.memsw.limit_in_bytes=2097152"));
 }
 
 TEST(CgroupLimits, MemoryV2CountsSwapAlone) {
     auto writes = cgroup_writes(CgroupVersion::V2, memory(1 << 20, 3 << 20));
     ASSERT_TRUE(writes);
-    EXPECT_THAT(render(*writes),
-                ::testing::ElementsAre("memory/memory.max=1048576", "memory/memory.swap.max=2097152"));
+    EXPECT_THAT(render(*writes), ::testing::ElementsAre("memory/memory.max=1048576",
+                                                        "memory/memory.swap.max=2097152"));
     auto unlimited = cgroup_writes(CgroupVersion::V2, memory(-1, -1));
-    EXPECT_THAT(render(*unlimited), ::testing::ElementsAre("memory/memory.max=max", "memory/memory.swap.max=max"));
+    EXPECT_THAT(render(*unlimited),
+                ::testing::ElementsAre("memory/memory.max=max", "memory/memory.swap.max=max"));
 }
 
 TEST(CgroupLimits, SwapBelowMemoryIsRejected) {

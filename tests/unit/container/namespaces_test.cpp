@@ -1,8 +1,8 @@
 // Namespace planning (container/namespaces): clone flags and checks.
+#include "container/namespaces/namespaces.h"
+
 #include <gtest/gtest.h>
 #include <sched.h>
-
-#include "container/namespaces/namespaces.h"
 
 namespace twinbox::container {
 namespace {
@@ -10,8 +10,9 @@ namespace {
 using oci::NamespaceType;
 
 TEST(NamespacePlan, NewOnesBecomeCloneFlags) {
-    std::vector<oci::Namespace> namespaces = {
-        {NamespaceType::Pid, ""}, {NamespaceType::Mount, ""}, {NamespaceType::Network, "/proc/1/ns/net"}};
+    std::vector<oci::Namespace> namespaces = {{NamespaceType::Pid, ""},
+                                              {NamespaceType::Mount, ""},
+                                              {NamespaceType::Network, "/proc/1/ns/net"}};
     EXPECT_EQ(new_namespace_flags(namespaces), static_cast<uint64_t>(CLONE_NEWPID | CLONE_NEWNS));
     EXPECT_TRUE(wants_new_namespace(namespaces, NamespaceType::Pid));
     EXPECT_FALSE(wants_new_namespace(namespaces, NamespaceType::Network));

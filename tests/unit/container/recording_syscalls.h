@@ -17,12 +17,14 @@ namespace twinbox::container::testing {
 class RecordingSyscalls final : public Syscalls {
 public:
     std::vector<std::string> calls;
-    std::map<std::string, FileKind> files;        // what file_kind() answers; default Missing
-    std::map<std::string, int> failures;          // call prefix -> errno to fail with
+    std::map<std::string, FileKind> files;  // what file_kind() answers; default Missing
+    std::map<std::string, int> failures;    // call prefix -> errno to fail with
 
-    Result<void> mount(const std::string& source, const std::string& target, const std::string& type,
-                       unsigned long flags, const std::string& data) override {
-        return record(fmt::format("mount({}, {}, {}, {:#x}, {})", source, target, type, flags, data));
+    Result<void> mount(const std::string& source, const std::string& target,
+                       const std::string& type, unsigned long flags,
+                       const std::string& data) override {
+        return record(
+            fmt::format("mount({}, {}, {}, {:#x}, {})", source, target, type, flags, data));
     }
     Result<void> umount(const std::string& target, int flags) override {
         return record(fmt::format("umount({}, {:#x})", target, flags));
@@ -30,8 +32,12 @@ public:
     Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override {
         return record(fmt::format("pivot_root({}, {})", new_root, put_old));
     }
-    Result<void> chroot(const std::string& path) override { return record(fmt::format("chroot({})", path)); }
-    Result<void> chdir(const std::string& path) override { return record(fmt::format("chdir({})", path)); }
+    Result<void> chroot(const std::string& path) override {
+        return record(fmt::format("chroot({})", path));
+    }
+    Result<void> chdir(const std::string& path) override {
+        return record(fmt::format("chdir({})", path));
+    }
     Result<void> make_directories(const std::string& path, mode_t mode) override {
         return record(fmt::format("mkdir -p({}, {:o})", path, mode));
     }
@@ -44,7 +50,9 @@ public:
     Result<void> symlink(const std::string& target, const std::string& link_path) override {
         return record(fmt::format("symlink({}, {})", target, link_path));
     }
-    Result<void> sethostname(const std::string& name) override { return record(fmt::format("sethostname({})", name)); }
+    Result<void> sethostname(const std::string& name) override {
+        return record(fmt::format("sethostname({})", name));
+    }
     Result<void> setdomainname(const std::string& name) override {
         return record(fmt::format("setdomainname({})", name));
     }

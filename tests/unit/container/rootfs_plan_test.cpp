@@ -12,15 +12,16 @@
 namespace twinbox::container {
 namespace {
 
-using testing::RecordingSyscalls;
 using ::testing::ElementsAre;
+using testing::RecordingSyscalls;
 
 std::string hex(unsigned long flags) {
     return fmt::format("{:#x}", flags);
 }
 
 TEST(MountOptions, FlagsDataAndPropagation) {
-    auto options = parse_mount_options({"nosuid", "noexec", "ro", "mode=755", "size=65536k", "rslave"});
+    auto options =
+        parse_mount_options({"nosuid", "noexec", "ro", "mode=755", "size=65536k", "rslave"});
     EXPECT_EQ(options.flags, static_cast<unsigned long>(MS_NOSUID | MS_NOEXEC | MS_RDONLY));
     EXPECT_EQ(options.data, "mode=755,size=65536k");
     EXPECT_EQ(options.propagation, static_cast<unsigned long>(MS_SLAVE));
@@ -40,22 +41,26 @@ TEST(MountOptions, LaterOptionsWinAndBindIsSeparate) {
 TEST(RootfsPlan, PrivatePropagationFirst) {
     RecordingSyscalls sys;
     ASSERT_TRUE(make_mounts_private("", sys));
-    EXPECT_THAT(sys.calls, ElementsAre(fmt::format("mount(, /, , {}, )", hex(MS_REC | MS_PRIVATE))));
+    EXPECT_THAT(sys.calls,
+                ElementsAre(fmt::format("mount(, /, , {}, )", hex(MS_REC | MS_PRIVATE))));
     EXPECT_FALSE(make_mounts_private("sideways", sys));
 }
 
 TEST(RootfsPlan, PlainDirectoryIsBoundOntoItself) {
     RecordingSyscalls sys;
     ASSERT_TRUE(mount_root("/r", {}, sys));
-    EXPECT_THAT(sys.calls, ElementsAre(fmt::format("mount(/r, /r, , {}, )", hex(MS_BIND | MS_REC))));
+    EXPECT_THAT(sys.calls,
+                ElementsAre(fmt::format("mount(/r, /r, , {}, )", hex(MS_BIND | MS_REC))));
 }
 
 TEST(RootfsPlan, OverlayListsLowerDirsTopFirst) {
     RecordingSyscalls sys;
     RootfsLayers layers{{"/layers/top", "/layers/base"}, "/c/upper", "/c/work"};
     ASSERT_TRUE(mount_root("/c/merged", layers, sys));
-    EXPECT_THAT(sys.calls, ElementsAre("mount(overlay, /c/merged, overlay, 0x0, "
-                                       "lowerdir=/layers/top:/layers/base,upperdir=/c/upper,workdir=/c/work)"));
+    EXPECT_THAT(
+        sys.calls,
+        ElementsAre("mount(overlay, /c/merged, overlay, 0x0, "
+                    "lowerdir=/layers/top:/layers/base,upperdir=/c/upper,workdir=/c/work)"));
 }
 
 TEST(RootfsPlan, SpecMountsInOrderWithTheirFlags) {
@@ -68,7 +73,8 @@ TEST(RootfsPlan, SpecMountsInOrderWithTheirFlags) {
     ASSERT_TRUE(mount_spec_mounts("/r", mounts, {}, sys));
     EXPECT_THAT(sys.matching("mount"),
                 ElementsAre("mount(proc, /r/proc, proc, 0x0, )",
-                            fmt::format("mount(tmpfs, /r/dev, tmpfs, {}, mode=755)", hex(MS_NOSUID | MS_STRICTATIME)),
+                            fmt::format("mount(tmpfs, /r/dev, tmpfs, {}, mode=755)",
+                                        hex(MS_NOSUID | MS_STRICTATIME)),
                             fmt::format("mount(sysfs, /r/sys, sysfs, {}, )",
                                         hex(MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY))));
     EXPECT_EQ(sys.matching("mkdir -p(/r/proc").size(), 1u);
@@ -77,16 +83,20 @@ TEST(RootfsPlan, SpecMountsInOrderWithTheirFlags) {
 TEST(RootfsPlan, ReadOnlyBindNeedsASecondRemountCall) {
     RecordingSyscalls sys;
     sys.files["/host/data"] = Syscalls::FileKind::Directory;
-    ASSERT_TRUE(mount_spec_mounts("/r", {{"/data", "bind", "/host/data", {"rbind", "ro"}}}, {}, sys));
-    EXPECT_THAT(sys.matching("mount"),
-                ElementsAre(fmt::format("mount(/host/data, /r/data, , {}, )", hex(MS_BIND | MS_REC)),
-                            fmt::format("mount(, /r/data, , {}, )", hex(MS_BIND | MS_REMOUNT | MS_RDONLY))));
+    ASSERT_TRUE(
+        mount_spec_mounts("/r", {{"/data", "bind", "/host/data", {"rbind", "ro"}}}, {}, sys));
+    EXPECT_THAT(
+        sys.matching("mount"),
+        ElementsAre(
+            fmt::format("mount(/host/data, /r/data, , {}, )", hex(MS_BIND | MS_REC)),
+            fmt::format("mount(, /r/data, , {}, )", hex(MS_BIND | MS_REMOUNT | MS_RDONLY))));
 }
 
 TEST(RootfsPlan, BindOfAFileCreatesAFileMountPoint) {
     RecordingSyscalls sys;
     sys.files["/etc/resolv.conf"] = Syscalls::FileKind::Other;
-    ASSERT_TRUE(mount_spec_mounts("/r", {{"/etc/resolv.conf", "bind", "/etc/resolv.conf", {"bind"}}}, {}, sys));
+    ASSERT_TRUE(mount_spec_mounts(
+        "/r", {{"/etc/resolv.conf", "bind", "/etc/resolv.conf", {"bind"}}}, {}, sys));
     EXPECT_EQ(sys.matching("touch(/r/etc/resolv.conf").size(), 1u);
 }
 
@@ -108,11 +118,13 @@ TEST(RootfsPlan, CgroupV1IsATmpfsWithEachControllerBound) {
     RecordingSyscalls sys;
     CgroupMountSource cgroups;
     cgroups.v1_controllers = {{"memory", "/sys/fs/cgroup/memory/twinbox/c1"}};
-    ASSERT_TRUE(mount_spec_mounts("/r", {{"/sys/fs/cgroup", "cgroup", "cgroup", {"ro"}}}, cgroups, sys));
+    ASSERT_TRUE(
+        mount_spec_mounts("/r", {{"/sys/fs/cgroup", "cgroup", "cgroup", {"ro"}}}, cgroups, sys));
     auto mounts = sys.matching("mount");
     ASSERT_EQ(mounts.size(), 4u);
     EXPECT_TRUE(mounts[0].starts_with("mount(tmpfs, /r/sys/fs/cgroup, tmpfs"));
-    EXPECT_TRUE(mounts[1].starts_with("mount(/sys/fs/cgroup/memory/twinbox/c1, /r/sys/fs/cgroup/memory, "));
+    EXPECT_TRUE(
+        mounts[1].starts_with("mount(/sys/fs/cgroup/memory/twinbox/c1, /r/sys/fs/cgroup/memory, "));
 }
 
 TEST(RootfsPlan, PivotRootThenDetachTheOldRoot) {
@@ -128,7 +140,8 @@ TEST(RootfsPlan, RamfsRootFallsBackToMoveAndChroot) {
     sys.failures["pivot_root"] = EINVAL;
     ASSERT_TRUE(pivot_into("/r", sys));
     EXPECT_THAT(sys.calls, ElementsAre("chdir(/r)", "pivot_root(., .)",
-                                       fmt::format("mount(/r, /, , {}, )", hex(MS_MOVE)), "chroot(.)", "chdir(/)"));
+                                       fmt::format("mount(/r, /, , {}, )", hex(MS_MOVE)),
+                                       "chroot(.)", "chdir(/)"));
 }
 
 TEST(RootfsPlan, OtherPivotErrorsAreReported) {
@@ -144,9 +157,11 @@ TEST(RootfsPlan, DevGetsTheDefaultNodesAndLinks) {
     ASSERT_EQ(nodes.size(), 6u);
     EXPECT_EQ(nodes[0], "mknod(/r/dev/null, 20666, 0x103)");  // S_IFCHR|0666, makedev(1, 3)
     auto links = sys.matching("symlink");
-    EXPECT_THAT(links, ElementsAre("symlink(/proc/self/fd, /r/dev/fd)", "symlink(/proc/self/fd/0, /r/dev/stdin)",
-                                   "symlink(/proc/self/fd/1, /r/dev/stdout)", "symlink(/proc/self/fd/2, /r/dev/stderr)",
-                                   "symlink(pts/ptmx, /r/dev/ptmx)"));
+    EXPECT_THAT(
+        links,
+        ElementsAre("symlink(/proc/self/fd, /r/dev/fd)", "symlink(/proc/self/fd/0, /r/dev/stdin)",
+                    "symlink(/proc/self/fd/1, /r/dev/stdout)",
+                    "symlink(/proc/self/fd/2, /r/dev/stderr)", "symlink(pts/ptmx, /r/dev/ptmx)"));
 }
 
 TEST(RootfsPlan, UserNamespacesBindDevicesInsteadOfMknod) {
@@ -165,13 +180,15 @@ TEST(RootfsPlan, MaskedAndReadOnlyPaths) {
     linux.masked_paths = {"/proc/kcore", "/sys/firmware", "/proc/missing"};
     linux.readonly_paths = {"/proc/sys"};
     ASSERT_TRUE(restrict_paths(linux, true, sys));
-    EXPECT_THAT(sys.calls,
-                ElementsAre(fmt::format("mount(/proc/sys, /proc/sys, , {}, )", hex(MS_BIND | MS_REC)),
-                            fmt::format("mount(, /proc/sys, , {}, )",
-                                        hex(MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC)),
-                            fmt::format("mount(/dev/null, /proc/kcore, , {}, )", hex(MS_BIND)),
-                            fmt::format("mount(tmpfs, /sys/firmware, tmpfs, {}, )", hex(MS_RDONLY)),
-                            fmt::format("mount(, /, , {}, )", hex(MS_BIND | MS_REMOUNT | MS_RDONLY))));
+    EXPECT_THAT(
+        sys.calls,
+        ElementsAre(fmt::format("mount(/proc/sys, /proc/sys, , {}, )", hex(MS_BIND | MS_REC)),
+                    fmt::format("mount(, /proc/sys, , {}, )",
+                                hex(MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+                                    MS_NOEXEC | MS_REC)),
+                    fmt::format("mount(/dev/null, /proc/kcore, , {}, )", hex(MS_BIND)),
+                    fmt::format("mount(tmpfs, /sys/firmware, tmpfs, {}, )", hex(MS_RDONLY)),
+                    fmt::format("mount(, /, , {}, )", hex(MS_BIND | MS_REMOUNT | MS_RDONLY))));
 }
 
 }  // namespace

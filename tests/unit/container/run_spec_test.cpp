@@ -1,10 +1,11 @@
 // Docker's run flags -> OCI spec (container/engine/run_spec).
+#include "container/engine/run_spec.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "container/engine/run_spec.h"
 #include "container/security/process_limits.h"
 
 namespace twinbox::container {
@@ -104,7 +105,8 @@ TEST(RunSpec, VolumesAndTmpfs) {
     const auto& tmpfs = spec->mounts.back();
     EXPECT_EQ(tmpfs.type, "tmpfs");
     EXPECT_THAT(tmpfs.options, ::testing::Contains("size=1m"));
-    for (const char* bad : {"/tmp", "relative:/data", "/tmp:relative", "/nonexistent-host-dir:/d", "/tmp:/d:rx"}) {
+    for (const char* bad :
+         {"/tmp", "relative:/data", "/tmp:relative", "/nonexistent-host-dir:/d", "/tmp:/d:rx"}) {
         RunFlags wrong;
         wrong.volumes = {bad};
         EXPECT_FALSE(build(wrong)) << bad;
@@ -120,7 +122,8 @@ TEST(RunSpec, SecurityFlags) {
     flags.oom_score_adj = 500;
     auto spec = build(flags);
     ASSERT_TRUE(spec);
-    EXPECT_THAT(spec->process->capabilities->bounding, ::testing::Not(::testing::Contains("CAP_MKNOD")));
+    EXPECT_THAT(spec->process->capabilities->bounding,
+                ::testing::Not(::testing::Contains("CAP_MKNOD")));
     EXPECT_FALSE(spec->linux.seccomp.has_value());
     EXPECT_TRUE(spec->process->no_new_privileges);
     EXPECT_TRUE(spec->root.readonly);

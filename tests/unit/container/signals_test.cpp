@@ -1,8 +1,8 @@
 // Signal names as users type them (container/runtime/signals).
+#include "container/runtime/signals.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
-
-#include "container/runtime/signals.h"
 
 namespace twinbox::container {
 namespace {

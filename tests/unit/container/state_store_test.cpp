@@ -104,8 +104,9 @@ TEST(StateJson, HasTheSpecFields) {
     state.pid = 42;
     state.bundle = "/b";
     std::string json = state_json(state, Status::Running);
-    for (const char* field : {"\"ociVersion\"", "\"id\": \"c1\"", "\"status\": \"running\"", "\"pid\": 42",
-                              "\"bundle\": \"/b\"", "\"annotations\"", "\"created\"", "\"rootfs\""})
+    for (const char* field :
+         {"\"ociVersion\"", "\"id\": \"c1\"", "\"status\": \"running\"", "\"pid\": 42",
+          "\"bundle\": \"/b\"", "\"annotations\"", "\"created\"", "\"rootfs\""})
         EXPECT_NE(json.find(field), std::string::npos) << field;
     EXPECT_NE(state_json(state, Status::Stopped).find("\"pid\": 0"), std::string::npos);
 }
