@@ -1,6 +1,8 @@
 // Capability sets with libcap (cap_from_name(3), cap_set_proc(3), cap_set_ambient(3)).
 #include "container/security/capabilities.h"
 
+#include "common/log.h"
+
 #include <fmt/core.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -146,10 +148,18 @@ Result<void> apply_capabilities(const oci::Capabilities& capabilities) {
     // program run by a non-root user; each must be permitted and inheritable.
     if (cap_reset_ambient() < 0 && errno != EINVAL)
         return Error::from_errno("cap_reset_ambient", "");
+    // A capability that is not both permitted and inheritable cannot be ambient (EPERM).
+    // `runc spec` asks for exactly that (ambient without inheritable); the runtime spec says
+    // to warn about capabilities that cannot be granted, and crun and runc go on, so do we.
     for (const auto& name : capabilities.ambient) {
         cap_value_t value = TRY(capability_value(name));
-        if (cap_set_ambient(value, CAP_SET) < 0)
-            return Error::from_errno("cap_set_ambient", name);
+        if (cap_set_ambient(value, CAP_SET) < 0) {
+            if (errno != EPERM)
+                return Error::from_errno("cap_set_ambient", name);
+            log::warn("{} cannot be an ambient capability: it is not in both the permitted and "
+                      "the inheritable set; left out",
+                      name);
+        }
     }
     return ok();
 }
