@@ -40,7 +40,9 @@ void register_run(CLI::App& app, int& exit_code) {
         for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
             ::signal(signal, forward);
         if (auto started = container::start_container(store, *id); !started) {
-            exit_code = fail(started.error());
+            // If the first process died, its own last words are the better message.
+            auto last_words = container::wait_for_exec(created->sync.get());
+            exit_code = fail(last_words ? last_words->error : started.error());
             (void)container::delete_container(store, *id, true);
             return;
         }

@@ -156,7 +156,13 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
     };
     forward_signals_to(created.state.pid);
     if (auto started = start_container(store, options.id); !started) {
+        // If the first process died, its own last words are the better message.
+        auto last_words = wait_for_exec(created.sync.get());
         undo();
+        if (last_words) {
+            *failure_status = last_words->exit_status;
+            return std::move(last_words->error);
+        }
         return std::move(started).error();
     }
     if (auto failed = wait_for_exec(created.sync.get())) {

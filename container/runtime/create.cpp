@@ -116,6 +116,12 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
     UniqueFd fifo_fd(::open(fifo.c_str(), O_PATH | O_CLOEXEC));
     if (!fifo_fd)
         return Error::from_errno("open", fifo);
+    // In a user namespace the first process is root only inside it: give
+    // the FIFO to the host user that its root maps to, or it cannot open it.
+    for (const auto& mapping : options.spec.linux.uid_mappings)
+        if (mapping.container_id == 0 &&
+            ::chown(fifo.c_str(), mapping.host_id, static_cast<gid_t>(-1)) < 0)
+            return Error::from_errno("chown", fifo);
 
     ContainerState state = options.extras;
     state.id = options.id;

@@ -216,8 +216,9 @@ void run_init_process(const InitContext& context) {
         // The parent has written our uid/gid maps; become the namespace's
         // root (until now we were its unmapped "nobody").
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-            fail_and_exit(sync, Error::from_errno("setresuid(0)", "user namespace").with_hint(
-                                    "do linux.uidMappings and gidMappings map container id 0?"));
+            fail_and_exit(
+                sync, Error::from_errno("setresuid(0)", "user namespace")
+                          .with_hint("do linux.uidMappings and gidMappings map container id 0?"));
     }
     if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Network))
         fail(bring_up_loopback(), "network namespace");
