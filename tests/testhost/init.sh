@@ -243,6 +243,25 @@ exec "$@"'
 # the command sees the same kind of stdout as under ctest, and nothing turns
 # \n into \r\n). A write returns once the host has taken the data, so all of
 # it has reached QEMU when the command exits.
+# Holds one VM (in-kernel irqchip, one vCPU that never runs) open while the
+# command runs. Starting and tearing down many short VMs, or a SIGKILLed VMM,
+# has frozen this TCG test host (both vCPUs in soft lockup), most likely in
+# the kernel code patching KVM does when the first VM appears and the last
+# goes; with one VM always open that never happens (bench/boot/runner.py's
+# open_idle_vm, docs/benchmarks.md "Pitfalls"). Best effort: without python3
+# the command runs anyway.
+hold_idle_vm() {
+    [ -x /newroot/usr/bin/python3 ] || return 0
+    env -i /bin/chroot /newroot /usr/bin/python3 -c '
+import fcntl, os, signal
+kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+vm = fcntl.ioctl(kvm, 0xAE01, 0)        # KVM_CREATE_VM
+fcntl.ioctl(vm, 0xAE60, 0)              # KVM_CREATE_IRQCHIP
+fcntl.ioctl(vm, 0xAE41, 0)              # KVM_CREATE_VCPU
+signal.pause()' </dev/null >/dev/null 2>&1 &
+    idle_vm_holder=$!
+}
+
 run_command() {
     progress "starting the command"
     set +e
@@ -267,7 +286,9 @@ main() {
     find_output_port
     progress "chroot ready"
     finish_loading_kvm
+    hold_idle_vm
     run_command "$@"
+    [ -z "${idle_vm_holder:-}" ] || kill "$idle_vm_holder" 2>/dev/null || true
     echo "status=$status" >"$status_port"
     trap - EXIT
     power_off
