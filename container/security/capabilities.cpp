@@ -1,8 +1,6 @@
 // Capability sets with libcap (cap_from_name(3), cap_set_proc(3), cap_set_ambient(3)).
 #include "container/security/capabilities.h"
 
-#include "common/log.h"
-
 #include <fmt/core.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -10,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+
+#include "common/log.h"
 
 namespace twinbox::container {
 
@@ -156,9 +156,10 @@ Result<void> apply_capabilities(const oci::Capabilities& capabilities) {
         if (cap_set_ambient(value, CAP_SET) < 0) {
             if (errno != EPERM)
                 return Error::from_errno("cap_set_ambient", name);
-            log::warn("{} cannot be an ambient capability: it is not in both the permitted and "
-                      "the inheritable set; left out",
-                      name);
+            log::warn(
+                "{} cannot be an ambient capability: it is not in both the permitted and "
+                "the inheritable set; left out",
+                name);
         }
     }
     return ok();
