@@ -11,6 +11,8 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     # virtio-blk's asynchronous I/O; the container engine's capabilities and seccomp
     liburing-dev libcap-dev libseccomp-dev
+    # networking (netlink, nftables), image layers (tar, gzip, zstd), libvirt domain XML
+    libnl-route-3-dev libarchive-dev libzstd-dev libnftables-dev libvirt-dev
     # clang for the libFuzzer targets; e2fsprogs for ext4 disk images (mkfs.ext4 -d)
     clang e2fsprogs
     # tests: ip/bridge for network namespaces; crun and runc as container baselines
@@ -19,6 +21,8 @@ packages=(
     busybox-static linux-image-amd64 cpio gzip xz-utils zstd kmod
     # the test host VM and the QEMU baseline
     qemu-system-x86 qemu-utils
+    # the libvirt baseline (libvirtd is started by hand: no systemd) and plots
+    libvirt-daemon-system libvirt-clients gnuplot-nox
     # ACPI table checks (iasl -d)
     acpica-tools
     # scripts
