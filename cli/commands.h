@@ -7,6 +7,14 @@
 namespace twinbox::cli {
 
 void register_vm_run(CLI::App& vm, int& exit_code);
+// Single-stepping a bare-metal guest (cli/vm_step.cpp, vmm/trace/stepper.h).
+void register_vm_step(CLI::App& vm, int& exit_code);
+// Running VMs through their control sockets (vmm/control): vm ls, pause,
+// resume, stop, inspect, and `twinbox top` for VMs and containers.
+void register_vm_ls(CLI::App& vm, int& exit_code);
+void register_vm_control(CLI::App& vm, int& exit_code);
+void register_vm_inspect(CLI::App& vm, int& exit_code);
+void register_top(CLI::App& app, int& exit_code);
 
 // Containers (cli/container_*.cpp), Docker's words and exit statuses.
 void register_container_run(CLI::App& app, int& exit_code);
@@ -18,5 +26,20 @@ void register_container_exec(CLI::App& app, int& exit_code);
 void register_container_logs(CLI::App& app, int& exit_code);
 void register_container_inspect(CLI::App& app, int& exit_code);
 void register_container_stats(CLI::App& app, int& exit_code);
+
+// Images (cli/image*.cpp, cli/build.cpp; container/image).
+void register_image_list(CLI::App& app, int& exit_code);
+void register_image(CLI::App& app, int& exit_code);
+void register_build(CLI::App& app, int& exit_code);
+
+// Networks (cli/network_*.cpp; container/network).
+void register_network(CLI::App& app, int& exit_code);
+void register_network_create(CLI::App& network, int& exit_code);
+void register_network_ls(CLI::App& network, int& exit_code);
+void register_network_rm(CLI::App& network, int& exit_code);
+void register_network_inspect(CLI::App& network, int& exit_code);
+
+// The classroom demo: the same probe in a container and a VM (cli/demo.cpp).
+void register_demo(CLI::App& app, int& exit_code);
 
 }  // namespace twinbox::cli

@@ -1,20 +1,24 @@
-// twinbox inspect: a container's state and configuration as JSON (docker inspect).
+// twinbox inspect: a container's state and configuration as JSON (docker
+// inspect), with its namespaces, cgroup, mounts and processes while it runs;
+// --pretty prints the same as a page of text (container/engine/inspect.h).
 #include <fmt/core.h>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "common/file.h"
+#include "container/engine/inspect.h"
 
 namespace twinbox::cli {
 
 void register_container_inspect(CLI::App& app, int& exit_code) {
     auto references = std::make_shared<std::vector<std::string>>();
-    CLI::App* inspect =
-        app.add_subcommand("inspect", "Show a container's state and configuration as JSON");
+    auto pretty = std::make_shared<bool>(false);
+    CLI::App* inspect = app.add_subcommand(
+        "inspect", "Show a container's state, namespaces, cgroup, mounts and processes");
     inspect->add_option("container", *references, "container id or name")->required();
-    inspect->callback([references, &exit_code] {
+    inspect->add_flag("--pretty", *pretty, "a readable page instead of JSON");
+    inspect->callback([references, pretty, &exit_code] {
         auto store = container_store();
         nlohmann::json all = nlohmann::json::array();
         exit_code = 0;
@@ -24,34 +28,14 @@ void register_container_inspect(CLI::App& app, int& exit_code) {
                 exit_code = report(found.error());
                 continue;
             }
-            const auto& state = found->state;
-            nlohmann::json entry = {
-                {"Id", state.id},
-                {"Name", state.name},
-                {"Created", state.created},
-                {"Path", state.command.empty() ? "" : state.command.front()},
-                {"Args", state.command},
-                {"State",
-                 {{"Status", container::status_name(found->status)},
-                  {"Running", found->status == container::Status::Running},
-                  {"Paused", found->status == container::Status::Paused},
-                  {"OOMKilled", state.oom_killed},
-                  {"Pid", found->status == container::Status::Stopped ? 0 : state.pid},
-                  {"ExitCode", state.exit_code.value_or(0)},
-                  {"StartedAt", state.started},
-                  {"FinishedAt", state.finished}}},
-                {"CgroupPath", state.cgroup_path},
-                {"StorageDir", state.storage_dir},
-                {"LogPath", state.storage_dir + "/container.log"},
-            };
-            auto config = read_whole_file(store.directory(state.id) + "/config.json", "config.json",
-                                          16 << 20);
-            if (config)
-                entry["Config"] =
-                    nlohmann::json::parse(config->begin(), config->end(), nullptr, false);
-            all.push_back(entry);
+            all.push_back(container::inspect_container(store, *found));
         }
-        fmt::print("{}\n", all.dump(4));
+        if (*pretty) {
+            for (const auto& document : all)
+                fmt::print("{}\n", container::render_inspection(document));
+        } else {
+            fmt::print("{}\n", all.dump(4));
+        }
     });
 }
 

@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "cli/run_vm.h"
+#include "container/image/image_rootfs.h"
 
 namespace twinbox::cli {
 
@@ -12,10 +14,13 @@ namespace {
 
 constexpr const char* kExamples = R"(Examples:
   twinbox run --rootfs build/guest/rootfs echo hello        (the busybox root built by guest/)
-  twinbox run -it sh                                         (default root: the build's busybox root)
+  twinbox run -it busybox sh                                 (the built-in busybox:latest image)
+  twinbox run myapp:1.0                                      (an image's ENTRYPOINT and CMD)
+  twinbox run -it                                            (no image: the build's busybox root, sh)
   twinbox run -d --name web -m 64m --cpus 0.5 sh -c 'while true; do date; sleep 1; done'
   twinbox run --rm --cap-drop MKNOD --read-only -v /tmp/data:/data:ro sh -c 'ls /data'
   twinbox run --security-opt seccomp=unconfined --pids-limit 64 --init sh
+  twinbox run -d --network bridge -p 8080:80 busybox httpd -f -p 80  (host port 8080 -> 80)
 
 Exit status: the command's own; 125 when twinbox failed; 126 when the command cannot be
 executed; 127 when it is not found; 128+N when signal N killed it (137 for SIGKILL or OOM).)";
@@ -37,7 +42,8 @@ void register_container_run(CLI::App& app, int& exit_code) {
     run->prefix_command();
     run->add_option("--rootfs", flags.rootfs,
                     "directory to use as the root (default: the busybox root built by guest/)");
-    run->add_option("--isolation", command->isolation, "container (vm: use 'twinbox vm run')");
+    run->add_option("--isolation", command->isolation,
+                    "container (the default) or vm: the same image in its own microVM");
     run->add_flag("-i,--interactive", flags.interactive, "keep stdin open");
     run->add_flag("-t,--tty", flags.tty, "allocate a terminal");
     run->add_flag("-d,--detach", flags.detach, "run in the background and print the container id");
@@ -71,18 +77,46 @@ void register_container_run(CLI::App& app, int& exit_code) {
                     "-1000..1000, the OOM killer's preference");
     run->add_flag("--init", flags.init,
                   "run a tiny init as PID 1 that reaps zombies and forwards signals");
-    run->add_option("--network,--net", flags.network, "none (a private loopback) or host")
+    run->add_option("--network,--net", flags.network,
+                    "none (a private loopback; the default), host, bridge (the default network "
+                    "twinbox0) or a network's name")
         ->default_val("none");
+    run->add_option("-p,--publish", flags.publish,
+                    "publish a port: [HOST_IP:]HOST_PORT:PORT[/tcp|udp] (with a bridge network)")
+        ->allow_extra_args(false);
     run->callback([command, run, &exit_code] {
         container::RunFlags& flags = command->flags;
+        if (command->isolation == "vm") {
+            // The same image and command in a microVM (cli/run_vm.h).
+            flags.command = run->remaining();
+            if (flags.command.empty()) {
+                exit_code = report(Error::message("--isolation vm needs an IMAGE to run"));
+                return;
+            }
+            std::string reference = flags.command.front();
+            flags.command.erase(flags.command.begin());
+            exit_code = run_image_in_vm(flags, reference);
+            return;
+        }
         if (command->isolation != "container") {
-            exit_code =
-                report(Error::message(fmt::format("--isolation {}: twinbox run starts containers",
-                                                  command->isolation))
-                           .with_hint("use 'twinbox vm run' for a virtual machine"));
+            exit_code = report(Error::message(fmt::format(
+                "--isolation {}: expected container or vm", command->isolation)));
             return;
         }
         flags.command = run->remaining();
+        if (flags.rootfs.empty() && !flags.command.empty()) {
+            // Docker's grammar: twinbox run [OPTIONS] IMAGE [COMMAND] [ARG...]
+            std::string reference = flags.command.front();
+            flags.command.erase(flags.command.begin());
+            auto image = container::image::prepare_image(reference);
+            if (!image) {
+                exit_code = report(std::move(image).error());
+                return;
+            }
+            container::image::apply_image(*image, flags);
+            exit_code = container::run_container(flags);
+            return;
+        }
         if (flags.rootfs.empty() && ::access(TWINBOX_GUEST_DIR "/rootfs/bin/sh", X_OK) == 0)
             flags.rootfs = TWINBOX_GUEST_DIR "/rootfs";
         if (flags.rootfs.empty()) {

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "container/network/endpoint.h"
 #include "vmm/machine/vm_config.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
     CLI::App* vm = app.add_subcommand("vm", "Run and inspect KVM virtual machines");
     vm->require_subcommand(1);
     cli::register_vm_run(*vm, exit_code);
+    cli::register_vm_step(*vm, exit_code);
+    cli::register_vm_ls(*vm, exit_code);
+    cli::register_vm_control(*vm, exit_code);
+    cli::register_vm_inspect(*vm, exit_code);
+    cli::register_top(app, exit_code);
 
     cli::register_container_run(app, exit_code);
     cli::register_container_ps(app, exit_code);
@@ -35,6 +41,15 @@ int main(int argc, char** argv) {
     cli::register_container_logs(app, exit_code);
     cli::register_container_inspect(app, exit_code);
     cli::register_container_stats(app, exit_code);
+    cli::register_demo(app, exit_code);
+    cli::register_network(app, exit_code);
+    cli::register_image_list(app, exit_code);
+    cli::register_image(app, exit_code);
+    cli::register_build(app, exit_code);
+
+    // Address leases, veths and rules whose container or VM is gone (a
+    // SIGKILLed twinbox) are released by whatever twinbox command runs next.
+    network::release_stale_endpoints();
 
     try {
         app.parse(argc, argv);

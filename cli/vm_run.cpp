@@ -4,11 +4,14 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/vm_network.h"
 #include "common/log.h"
 #include "common/size.h"
+#include "vmm/control/registry.h"
 #include "vmm/kvm/backend.h"
 #include "vmm/machine/default_guest.h"
 #include "vmm/machine/device_options.h"
+#include "vmm/machine/libvirt_xml.h"
 #include "vmm/machine/machine.h"
 
 namespace twinbox::cli {
@@ -25,6 +28,7 @@ struct VmRunOptions {
     std::vector<std::string> nets;
     std::string console = "serial";
     bool no_rng = false;
+    bool print_libvirt_xml = false;
     bool cmdline_given = false;
     int verbose = 0;
 };
@@ -39,6 +43,8 @@ constexpr const char* kExamples = R"(Examples:
   twinbox vm run --net tap=tap0 --console virtio   a virtio-net card on tap0, the shell on hvc0
   twinbox vm run --flat build/guest/examples/hello-real.bin --mode real
   twinbox vm run --flat build/guest/examples/hello-long.bin --mode long
+  twinbox vm run --name demo --flat build/guest/examples/tick-real.bin --serial none &
+  twinbox top                                      watch its exits per second live
 
 Console: guest serial output on stdout, keystrokes to the guest; Ctrl-A x quits.
 Exit status: 0 guest poweroff or reboot (or Ctrl-A x); (v << 1) | 1 when the guest writes v
@@ -87,6 +93,8 @@ Result<void> finish_config(VmRunOptions& options) {
         return Error::message(
             fmt::format("--console {} is not one of serial, virtio", options.console));
     config.rng = !options.no_rng;
+    if (!config.name.empty())
+        TRY(validate_vm_name(config.name).with_context("--name"));
 
     bool nothing_to_boot = config.kernel.empty() && config.multiboot.empty() && config.flat.empty();
     if (nothing_to_boot) {
@@ -111,6 +119,22 @@ int run(VmRunOptions& options) {
                                           : log::Level::warn);
     if (auto finished = finish_config(options); !finished) {
         log::error("{}", finished.error().to_string());
+        return exit_status::kTwinboxError;
+    }
+    if (options.print_libvirt_xml) {
+        // The same guest as libvirt domain XML, for virsh define; nothing is run.
+        auto xml = libvirt_domain_xml(options.config, {options.config.name, "kvm"});
+        if (!xml) {
+            log::error("{}", xml.error().to_string());
+            return exit_status::kTwinboxError;
+        }
+        std::fputs(xml->c_str(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : exit_status::kTwinboxError;
+    }
+    // --net bridge[=NAME] on a twinbox network: address leases, released when the VM ends.
+    auto networks = attach_vm_networks(options.config);
+    if (!networks) {
+        log::error("{}", networks.error().to_string());
         return exit_status::kTwinboxError;
     }
     auto machine = Machine::create(options.config);
@@ -171,6 +195,11 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
     command->add_flag("--exit-stats", config.exit_stats,
                       "print a table of VM exits by reason and device when the VM ends");
     command->add_flag("--no-rng", options->no_rng, "leave out the virtio-rng entropy device");
+    command->add_flag("--print-libvirt-xml", options->print_libvirt_xml,
+                      "print this guest as libvirt domain XML (for virsh define) and exit");
+    command->add_option("--name", config.name,
+                        "name of the VM for 'twinbox vm ls|pause|resume|stop|inspect' and "
+                        "'twinbox top' (default: a random id)");
     command->add_option("--dump-acpi", config.dump_acpi_directory,
                         "write the ACPI tables to DIR (for iasl -d)");
     command->add_flag(

@@ -12,7 +12,7 @@ packages=(
     # virtio-blk's asynchronous I/O; the container engine's capabilities and seccomp
     liburing-dev libcap-dev libseccomp-dev
     # networking (netlink, nftables), image layers (tar, gzip, zstd), libvirt domain XML
-    libnl-route-3-dev libarchive-dev libzstd-dev libnftables-dev libvirt-dev
+    libnl-route-3-dev libarchive-dev libzstd-dev libssl-dev libnftables-dev libvirt-dev
     # clang for the libFuzzer targets; e2fsprogs for ext4 disk images (mkfs.ext4 -d)
     clang e2fsprogs
     # tests: ip/bridge for network namespaces; crun and runc as container baselines

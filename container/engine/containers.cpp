@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "container/cgroups/cgroup.h"
 #include "container/engine/engine.h"
+#include "container/engine/network_attach.h"
 
 namespace twinbox::container {
 
@@ -145,6 +146,7 @@ Result<void> remove_container(const StateStore& store, const ContainerView& cont
         return Error::message(
                    fmt::format("cannot remove container {}: it is running", container.state.name))
             .with_hint("stop it first, or use 'twinbox rm -f'");
+    release_container_network(container.state.id);
     return force_cleanup(store, container.state);
 }
 

@@ -1,14 +1,11 @@
 #include "container/engine/paths.h"
 
-#include <cstdlib>
+#include "common/twinbox_root.h"
 
 namespace twinbox::container {
 
 EnginePaths engine_paths() {
-    const char* root = std::getenv("TWINBOX_ROOT");
-    if (root && *root)
-        return {std::string(root) + "/run/containers", std::string(root) + "/lib/containers"};
-    return {"/run/twinbox/containers", "/var/lib/twinbox/containers"};
+    return {twinbox_run_root() + "/containers", twinbox_lib_root() + "/containers"};
 }
 
 }  // namespace twinbox::container

@@ -23,6 +23,7 @@
 #include "common/unique_fd.h"
 #include "container/cgroups/cgroup.h"
 #include "container/engine/engine.h"
+#include "container/engine/network_attach.h"
 #include "container/engine/terminal.h"
 
 namespace twinbox::container {
@@ -90,13 +91,18 @@ Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
     std::string storage = paths.storage_root + "/" + id;
     options.rootfs = storage + "/merged";
     options.spec.root.path = options.rootfs;
-    options.layers = {{lower}, storage + "/upper", storage + "/work"};
+    options.layers = {
+        flags.image_layers.empty() ? std::vector<std::string>{lower} : flags.image_layers,
+        storage + "/upper", storage + "/work"};
+    if (!flags.image.empty())
+        options.spec.annotations["org.twinbox.image"] = flags.image;  // for `image rm`
     options.state_root = paths.state_root;
     options.reaping_init = flags.init;
     options.extras.name = flags.name.empty() ? id : flags.name;
     options.extras.command = options.spec.process->args;
     options.extras.storage_dir = storage;
     options.extras.auto_remove = flags.remove;
+    add_network_mounts(options);
     return options;
 }
 
@@ -118,6 +124,7 @@ void record_exit(const StateStore& store, const std::string& id, int wait_status
     if (!state)
         return;
     state->exit_code = exit_status_of(wait_status);
+    release_container_network(id);
     state->finished = rfc3339_now();
     if (auto layout = detect_cgroup_layout(); layout && !state->cgroup_path.empty()) {
         auto cgroup = Cgroup::open(*layout, state->cgroup_path);
@@ -148,6 +155,9 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
     StateStore store(options.state_root);
     TRY(make_storage(options));
     StorageGuard storage(options.extras.storage_dir);
+    std::optional<ContainerNetwork> network;
+    if (wants_bridge_network(options.spec))
+        network.emplace(TRY(ContainerNetwork::reserve(options)));
     auto created = TRY(create_container(options, failure_status));
     auto undo = [&] {
         auto state = store.load(options.id);
@@ -155,6 +165,12 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
             (void)force_cleanup(store, *state);
     };
     forward_signals_to(created.state.pid);
+    if (network) {
+        if (auto connected = network->connect(created.state.pid); !connected) {
+            undo();
+            return std::move(connected).error();
+        }
+    }
     if (auto started = start_container(store, options.id); !started) {
         // If the first process died, its own last words are the better message.
         auto last_words = wait_for_exec(created.sync.get());
@@ -172,6 +188,8 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
         return std::move(failed->error);
     }
     storage.commit();
+    if (network)
+        network->keep();
     return created;
 }
 

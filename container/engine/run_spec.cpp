@@ -13,6 +13,7 @@
 
 #include "common/size.h"
 #include "container/cgroups/cgroup.h"
+#include "container/engine/network_attach.h"
 #include "container/oci/default_seccomp.h"
 #include "container/security/capabilities.h"
 #include "container/security/process_limits.h"
@@ -227,6 +228,21 @@ Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
     return ok();
 }
 
+// --network bridge|NAME: a new network namespace (as for none) that the
+// engine connects to the network; -p are checked now, applied at start.
+Result<void> apply_bridge_network(const RunFlags& flags, oci::Spec& spec) {
+    std::string name = network::resolve_network_name(flags.network);
+    if (name != network::kDefaultNetwork)
+        TRY(network::validate_network_name(name).with_context("--network"));
+    auto ports = TRY(network::parse_port_specs(flags.publish));
+    std::string publish;
+    for (const auto& port : ports) publish += (publish.empty() ? "" : ",") + port.to_spec();
+    spec.annotations[kNetworkAnnotation] = name;
+    if (!publish.empty())
+        spec.annotations[kPublishAnnotation] = publish;
+    return ok();
+}
+
 }  // namespace
 
 Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& id,
@@ -271,9 +287,12 @@ Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& 
             return ns.type == oci::NamespaceType::Network;
         });
     } else if (flags.network != "none" && flags.network != "default" && !flags.network.empty()) {
-        return Error::message(
-            fmt::format("--network {}: twinbox supports none and host for now", flags.network));
+        TRY(apply_bridge_network(flags, spec));  // network_attach.h does the rest
     }
+    if (!flags.publish.empty() && !spec.annotations.contains(kNetworkAnnotation))
+        return Error::message(fmt::format("-p needs a bridge network, not --network {}",
+                                          flags.network))
+            .with_hint("add --network bridge (or a network name)");
     for (const auto& volume : flags.volumes) spec.mounts.push_back(TRY(parse_volume(volume)));
     for (const auto& tmpfs : flags.tmpfs) spec.mounts.push_back(TRY(parse_tmpfs(tmpfs)));
     TRY(apply_resources(flags, spec));

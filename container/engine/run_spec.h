@@ -14,7 +14,11 @@
 namespace twinbox::container {
 
 struct RunFlags {
-    std::string rootfs;                  // --rootfs DIR (images come later)
+    std::string rootfs;  // --rootfs DIR, or (with an image) the layer for -u NAME
+    // From an image (container/image/image_rootfs.h): its unpacked layers,
+    // topmost first, as overlayfs lower directories, and its id.
+    std::vector<std::string> image_layers;
+    std::string image;
     std::vector<std::string> command;    // empty: sh
     bool interactive = false;            // -i
     bool tty = false;                    // -t
@@ -27,7 +31,8 @@ struct RunFlags {
     std::string workdir;                 // -w
     std::string user;                    // -u UID[:GID] or NAME
     std::string hostname;                // --hostname
-    std::string network = "none";        // --network none|host
+    std::string network = "none";        // --network none|host|bridge|NAME
+    std::vector<std::string> publish;    // -p [HOST_IP:]HOST_PORT:PORT[/tcp|udp]
     std::string memory;                  // -m 64m
     std::string memory_swap;             // --memory-swap 128m | -1
     std::optional<double> cpus;          // --cpus 1.5

@@ -55,4 +55,11 @@ std::string_view Bus::device_name(uint64_t address) const {
     return found ? found->second.device->name() : std::string_view("unclaimed");
 }
 
+std::vector<Bus::Entry> Bus::entries() const {
+    std::vector<Entry> result;
+    for (const auto& [base, range] : m_ranges)
+        result.push_back({base, range.length, range.device->name()});
+    return result;
+}
+
 }  // namespace twinbox

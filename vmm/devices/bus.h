@@ -12,6 +12,7 @@
 #include <mutex>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -67,6 +68,14 @@ public:
     bool write(uint64_t address, std::span<const uint8_t> data) const;
     // The name of the device at `address`, or "unclaimed" (for the exit tracer).
     std::string_view device_name(uint64_t address) const;
+
+    // The devices in address order (for `twinbox vm inspect` and the exit counters).
+    struct Entry {
+        uint64_t base;
+        uint64_t length;
+        std::string_view name;
+    };
+    std::vector<Entry> entries() const;
 
 private:
     struct Range {

@@ -96,6 +96,8 @@ Result<NetConfig> parse_net_option(std::string_view text) {
                 "--net {}: '{}' is not a valid interface name (1-15 characters, no '/', ':' or "
                 "spaces)",
                 text, net.tap_name));
+    } else if (backend == "bridge") {
+        net.bridge = "twinbox0";  // the default twinbox network (container/network/network.h)
     } else if (backend.starts_with("bridge=")) {
         net.bridge = std::string(backend.substr(7));
         if (!valid_interface_name(net.bridge))
@@ -103,7 +105,7 @@ Result<NetConfig> parse_net_option(std::string_view text) {
                 fmt::format("--net {}: '{}' is not a valid bridge name", text, net.bridge));
     } else {
         return Error::message(fmt::format(
-            "--net '{}' is not tap, tap=NAME or bridge=NAME (optionally ,mac=MAC)", text));
+            "--net '{}' is not tap, tap=NAME, bridge or bridge=NAME (optionally ,mac=MAC)", text));
     }
     for (size_t i = 1; i < parts.size(); ++i) {
         std::string_view option = parts[i];

@@ -3,6 +3,7 @@
 //   --disk FILE[,ro]                       (also ro=on|off, readonly)
 //   --net tap[=NAME][,mac=52:54:00:12:34:56]
 //   --net bridge=NAME[,mac=...]
+//   --net bridge[,mac=...]                 (the default twinbox network, twinbox0)
 #pragma once
 
 #include <string_view>

@@ -13,6 +13,10 @@
 #include "vmm/boot/bzimage.h"
 #include "vmm/boot/flat.h"
 #include "vmm/boot/multiboot.h"
+#include "vmm/control/exit_counters.h"
+#include "vmm/control/registry.h"
+#include "vmm/machine/control_socket.h"
+#include "vmm/machine/machine_control.h"
 #include "vmm/trace/exit_trace.h"
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/event_loop.h"
@@ -70,6 +74,7 @@ Machine::~Machine() {
     for (auto& thread : m_threads)
         if (thread.joinable())
             thread.join();
+    close_control_socket();
     shutdown_virtio_devices();
 }
 
@@ -91,6 +96,17 @@ Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
             TRY(ExitTracer::create({config.trace_exits, config.trace_file, config.exit_stats},
                                    machine->m_memory, machine->m_io_bus, machine->m_mmio_bus));
     TRY(machine->create_vcpus());
+    machine->m_counters =
+        std::make_unique<ExitCounters>(config.cpus, machine->m_io_bus, machine->m_mmio_bus);
+    machine->m_vcpu_tids = std::make_unique<std::atomic<pid_t>[]>(config.cpus);
+    // The registry entry and control socket (twinbox vm ls / top / pause). With
+    // --name they are required; otherwise a VM whose state directory is not
+    // writable still runs, just without them.
+    if (auto opened = machine->open_control_socket(); !opened) {
+        if (!config.name.empty())
+            return std::move(opened).error().with_context("--name " + config.name);
+        log::info("no control socket for this VM: {}", opened.error().to_string());
+    }
     return machine;
 }
 

@@ -22,6 +22,7 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/vm.h"
+#include "vmm/machine/pause_gate.h"
 #include "vmm/machine/vm_config.h"
 #include "vmm/memory/guest_memory.h"
 
@@ -29,6 +30,11 @@ namespace twinbox {
 
 class Serial;
 class ExitTracer;
+class ExitStatusPort;
+class ExitCounters;
+class ControlServer;
+class MachineControl;
+class VmRegistration;
 namespace virtio {
 class EventLoop;
 class MmioTransport;
@@ -47,13 +53,29 @@ public:
     int run();
 
     const GuestMemory& memory() const { return m_memory; }
+
+    // Exit-by-exit control for the single-stepper (vmm/trace/stepper.h), instead
+    // of run(): the calling thread is the vCPU (one-vCPU machines only). Enters
+    // the guest once, serves the exit as run() would (port I/O, MMIO, power-off)
+    // and returns its KVM_EXIT_* reason; KVM_EXIT_DEBUG is left to the caller and
+    // a signal gives KVM_EXIT_INTR. See machine_step.cpp.
+    Result<uint32_t> enter_guest_once();
+    Vcpu& boot_vcpu() { return m_vcpus.front(); }
+    bool stopping() const { return m_stopping.load(); }
+    int exit_status() const { return m_exit_status.load(); }
+    // The name in the VM registry (vm ls, top); empty when the VM is not registered.
+    const std::string& name() const { return m_name; }
     KvmBackend backend() const { return m_kvm->backend(); }
+    // The exit status the guest agent reported on the exit-status port
+    // (vmm/devices/exit_status.h), if it did.
+    std::optional<int> workload_status() const;
 
     // PowerControl: called by devices (ACPI sleep, debug-exit, i8042) on vCPU threads.
     void power_off(int status) override;
     void reset() override;
 
 private:
+    friend class MachineControl;  // the control socket's stats, inspect, pause, resume, stop
     explicit Machine(const VmConfig& config, GuestMemory memory);
 
     Result<void> create_virtio_devices();
@@ -64,6 +86,9 @@ private:
     void shutdown_virtio_devices();
     std::string virtio_command_line() const;
     Result<void> create_vcpus();
+    // The registry entry and control socket (machine_control.cpp).
+    Result<void> open_control_socket();
+    void close_control_socket();
 
     // Asks every thread to stop; the first caller's status wins.
     void request_stop(int status);
@@ -97,7 +122,15 @@ private:
     std::vector<std::shared_ptr<virtio::MmioTransport>> m_virtio_transports;
     std::vector<EventFd> m_virtio_irqfds;
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;
-    std::unique_ptr<ExitTracer> m_tracer;  // --trace-exits / --exit-stats
+    std::shared_ptr<ExitStatusPort> m_exit_status_port;
+    std::unique_ptr<ExitTracer> m_tracer;               // --trace-exits / --exit-stats
+    std::unique_ptr<ExitCounters> m_counters;           // always on: stats for the control socket
+    std::unique_ptr<std::atomic<pid_t>[]> m_vcpu_tids;  // each vCPU thread's id, once it runs
+    PauseGate m_pause;
+    std::string m_name;
+    std::unique_ptr<MachineControl> m_control_target;
+    std::unique_ptr<ControlServer> m_control_server;
+    std::unique_ptr<VmRegistration> m_registration;
     std::atomic<bool> m_stopping{false};
     std::atomic<int> m_exit_status{0};
 };

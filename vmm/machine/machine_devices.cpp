@@ -7,6 +7,7 @@
 //   port 0x3f8-0x3ff   16550A UART, COM1, IRQ 4
 //   port 0x510-0x511   fw_cfg (QEMU firmware configuration)
 //   port 0x600-0x601   ACPI sleep control and status (hardware-reduced ACPI)
+//   port 0x604         twinbox exit status (the --isolation vm guest agent)
 //   MMIO 0xc0000000    boot-timer marker
 // The PIC, PIT, IOAPIC and local APICs are emulated inside KVM.
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include "vmm/devices/acpi_sleep.h"
 #include "vmm/devices/boot_timer.h"
 #include "vmm/devices/debug_exit.h"
+#include "vmm/devices/exit_status.h"
 #include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/rtc.h"
@@ -41,6 +43,8 @@ private:
 };
 
 Result<std::shared_ptr<ByteSink>> serial_sink(const VmConfig& config) {
+    if (config.serial_sink)
+        return config.serial_sink;
     switch (config.serial) {
         case SerialOutput::stdio:
             return std::shared_ptr<ByteSink>(std::make_shared<FdSink>(STDOUT_FILENO));
@@ -61,6 +65,10 @@ Result<std::shared_ptr<ByteSink>> serial_sink(const VmConfig& config) {
 
 }  // namespace
 
+std::optional<int> Machine::workload_status() const {
+    return m_exit_status_port ? m_exit_status_port->reported() : std::nullopt;
+}
+
 Result<void> Machine::create_devices() {
     auto power = std::make_shared<MachinePower>(*this);
     auto serial_interrupt = std::make_shared<KvmInterruptLine>(*m_vm, layout::kSerialIrq);
@@ -78,9 +86,12 @@ Result<void> Machine::create_devices() {
     TRY(m_io_bus.insert(rtc, Rtc::kBasePort, Rtc::kPortCount));
     TRY(m_io_bus.insert(std::make_shared<DebugExit>(power), DebugExit::kBasePort,
                         DebugExit::kPortCount));
-    TRY(m_io_bus.insert(
-        std::make_shared<FwCfg>(m_config.memory, static_cast<uint16_t>(m_config.cpus)),
-        FwCfg::kBasePort, FwCfg::kPortCount));
+    auto fw_cfg = std::make_shared<FwCfg>(m_config.memory, static_cast<uint16_t>(m_config.cpus));
+    for (const auto& [name, bytes] : m_config.fw_cfg_files)
+        TRY(fw_cfg->add_file(name, bytes).with_context("fw_cfg"));
+    TRY(m_io_bus.insert(fw_cfg, FwCfg::kBasePort, FwCfg::kPortCount));
+    m_exit_status_port = std::make_shared<ExitStatusPort>(power);
+    TRY(m_io_bus.insert(m_exit_status_port, layout::kExitStatusPort, 1));
     TRY(m_io_bus.insert(std::make_shared<AcpiSleep>(power), layout::kAcpiSleepControlPort, 2));
     auto start = m_config.start_time;
     TRY(m_mmio_bus.insert(

@@ -13,8 +13,10 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "vmm/control/exit_counters.h"
 #include "vmm/devices/serial.h"
 #include "vmm/machine/console.h"
+#include "vmm/machine/control_socket.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/register_dump.h"
 #include "vmm/trace/exit_trace.h"
@@ -46,6 +48,7 @@ void Machine::request_stop(int status) {
     if (!m_stopping.compare_exchange_strong(expected, true))
         return;
     m_exit_status.store(status);
+    m_pause.wake_all();  // paused vCPUs must see m_stopping
     if (m_stop_event) {
         uint64_t one = 1;
         [[maybe_unused]] ssize_t ignored = ::write(m_stop_event.get(), &one, sizeof(one));
@@ -154,11 +157,16 @@ bool Machine::handle_exit(Vcpu& vcpu) {
 
 void Machine::vcpu_thread(size_t index) {
     Vcpu& vcpu = m_vcpus[index];
+    m_vcpu_tids[index].store(::gettid());
     sigset_t kick;
     sigemptyset(&kick);
     sigaddset(&kick, kKickSignal);
     ::pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
     while (!m_stopping.load()) {
+        // {"cmd":"pause"} closes the gate and kicks us out of KVM_RUN: wait here.
+        m_pause.park_if_closed(m_stopping);
+        if (m_stopping.load())
+            break;
         auto result = vcpu.run();
         if (!result) {
             int err = result.error().code();
@@ -169,6 +177,7 @@ void Machine::vcpu_thread(size_t index) {
             fail_vcpu(vcpu, result.error().to_string());
             break;
         }
+        m_counters->count(index, *vcpu.run_state());
         if (m_tracer) {
             // Time from KVM_RUN's return to being ready to re-enter: what this exit cost
             // the guest in twinbox (the trip through the kernel comes on top).
@@ -182,6 +191,7 @@ void Machine::vcpu_thread(size_t index) {
         if (!handle_exit(vcpu))
             break;
     }
+    m_pause.thread_exited();
 }
 
 int Machine::run() {
@@ -195,11 +205,17 @@ int Machine::run() {
     sigset_t previous;
     ::pthread_sigmask(SIG_BLOCK, &blocked, &previous);
 
+    m_pause.set_running_threads(m_vcpus.size());
     for (size_t index = 0; index < m_vcpus.size(); ++index) {
         m_threads.emplace_back([this, index] { vcpu_thread(index); });
         m_thread_handles.push_back(m_threads.back().native_handle());
     }
+    if (m_control_server)
+        m_control_server->start();
     int status = serve_console();
+    // The control socket goes first (it may kick the vCPUs), and the registry entry
+    // with it: once the directory is gone, `twinbox vm stop` knows the VM ended.
+    close_control_socket();
     kick_vcpus();
     for (auto& thread : m_threads) thread.join();
     m_threads.clear();

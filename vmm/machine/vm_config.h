@@ -5,8 +5,10 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vmm/boot/boot_entry.h"
@@ -14,6 +16,7 @@
 namespace twinbox {
 
 enum class SerialOutput { stdio, file, none };
+class ByteSink;
 
 // --disk FILE[,ro]: a raw disk image served by virtio-blk.
 struct DiskConfig {
@@ -51,12 +54,18 @@ struct VmConfig {
     ConsoleKind console = ConsoleKind::serial;  // --console serial|virtio
     bool rng = true;                            // virtio-rng (--no-rng to leave it out)
 
+    // Named blobs for the guest on fw_cfg ("opt/twinbox/run" for the guest agent).
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> fw_cfg_files;
+
     SerialOutput serial = SerialOutput::stdio;
     std::string serial_file;          // with SerialOutput::file
+    // When set, the UART writes here instead (`twinbox vm step` shows the output per instruction).
+    std::shared_ptr<ByteSink> serial_sink;
     std::string dump_acpi_directory;  // --dump-acpi DIR
     bool trace_exits = false;         // --trace-exits[=FILE]: one line per exit
     std::string trace_file;           // empty: stderr
     bool exit_stats = false;          // --exit-stats: a table of exits at the end
+    std::string name;                 // --name: the VM's name in the registry (empty: random)
 
     // When `twinbox vm run` started, for the boot-time marker.
     std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();

@@ -45,6 +45,7 @@ GuestLocation locate_guest(const Vcpu& vcpu, const GuestMemory& memory, const kv
         return location;
     }
     location.instruction = disassemble({bytes, length}, location.mode, location.rip);
+    location.bytes.assign(bytes, bytes + location.instruction.length);
     return location;
 }
 

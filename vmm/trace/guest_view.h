@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "vmm/kvm/vcpu.h"
@@ -20,6 +21,7 @@ struct GuestLocation {
     uint64_t linear = 0;    // segment base + RIP
     uint64_t physical = 0;  // after paging (KVM_TRANSLATE)
     Instruction instruction;
+    std::vector<uint8_t> bytes;  // the decoded instruction's bytes (for the single-stepper)
 };
 
 // The CPU mode from CR0.PE, EFER.LMA and the code segment's L and D bits

@@ -96,6 +96,8 @@ inline constexpr uint32_t kPitGsi = 0;
 // legacy device decodes 0x600-0x601; QEMU's ICH9 machine puts its ACPI PM block at 0x600 too.
 inline constexpr uint16_t kAcpiSleepControlPort = 0x600;
 inline constexpr uint16_t kAcpiSleepStatusPort = 0x601;
+// twinbox's exit-status port (vmm/devices/exit_status.h), for the microVM guest agent.
+inline constexpr uint16_t kExitStatusPort = 0x604;
 
 // Guest RAM limits twinbox accepts.
 inline constexpr uint64_t kMinimumMemory = 2 * kMiB;

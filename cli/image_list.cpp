@@ -1,0 +1,63 @@
+// twinbox images: the store's images (docker images).
+#include <fmt/core.h>
+
+#include "cli/commands.h"
+#include "cli/container_common.h"
+#include "container/image/store.h"
+
+namespace twinbox::cli {
+
+namespace {
+
+std::string human_size(int64_t bytes) {
+    if (bytes >= (1 << 20))
+        return fmt::format("{:.1f}MB", static_cast<double>(bytes) / 1e6);
+    return fmt::format("{:.1f}kB", static_cast<double>(bytes) / 1e3);
+}
+
+}  // namespace
+
+void register_image_list(CLI::App& app, int& exit_code) {
+    auto quiet = std::make_shared<bool>(false);
+    CLI::App* images = app.add_subcommand("images", "List images");
+    images->add_flag("-q,--quiet", *quiet, "print only image ids");
+    images->callback([quiet, &exit_code] {
+        using namespace container::image;
+        auto store = ImageStore::open();
+        if (!store) {
+            exit_code = report(store.error());
+            return;
+        }
+        auto entries = store->list();
+        if (!entries) {
+            exit_code = report(entries.error());
+            return;
+        }
+        if (!*quiet)
+            fmt::print("{:<30}{:<16}{:<15}{:<23}{}\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+                       "SIZE");
+        for (const auto& entry : *entries) {
+            std::string id = entry.manifest.digest.substr(7, 12);
+            if (*quiet) {
+                fmt::print("{}\n", id);
+                continue;
+            }
+            auto image = store->load_manifest(entry.manifest.digest);
+            if (!image) {
+                fmt::print("{:<30}{:<16}{:<15}{}\n", entry.reference, "", id,
+                           "damaged: " + image.error().to_string());
+                continue;
+            }
+            int64_t size = image->manifest.config.size;
+            for (const auto& layer : image->manifest.layers) size += layer.size;
+            auto colon = entry.reference.rfind(':');
+            std::string created = image->config.value("created", "");
+            fmt::print("{:<30}{:<16}{:<15}{:<23}{}\n", entry.reference.substr(0, colon),
+                       entry.reference.substr(colon + 1), id, created.substr(0, 19),
+                       human_size(size));
+        }
+        exit_code = 0;
+    });
+}
+
+}  // namespace twinbox::cli

@@ -1,0 +1,128 @@
+// twinbox run --isolation vm: an image's command in its own microVM (see run_vm.h).
+#include "cli/run_vm.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "cli/container_common.h"
+#include "container/image/image_rootfs.h"
+#include "container/image/store.h"
+#include "container/image/vm_disk.h"
+#include "vmm/machine/vm_workload.h"
+
+namespace twinbox::cli {
+
+namespace {
+
+constexpr uint64_t kDefaultVmMemory = 256ull << 20;
+constexpr uint64_t kMinimumVmMemory = 64ull << 20;  // the Debian kernel and initramfs need this
+
+// What the VM isolation cannot do yet, refused up front with the reason.
+Result<void> check_supported(const container::RunFlags& flags) {
+    auto refuse = [](const char* flag, const char* why) {
+        return Error::message(
+            fmt::format("{} is not supported with --isolation vm: {}", flag, why));
+    };
+    if (flags.detach)
+        return refuse("-d",
+                      "a VM runs in the foreground (use 'twinbox vm run' for long-lived VMs)");
+    if (!flags.volumes.empty())
+        return refuse("-v", "host directories are not passed to VMs yet");
+    if (!flags.publish.empty() || (flags.network != "none" && !flags.network.empty()))
+        return refuse("--network/-p", "VM networking with images is not wired up yet");
+    if (!flags.rootfs.empty())
+        return refuse("--rootfs", "a VM runs an image; give IMAGE instead");
+    return ok();
+}
+
+// Docker's -e K=V, or -e K for the value in our own environment.
+std::vector<std::string> resolve_env(const std::vector<std::string>& entries) {
+    std::vector<std::string> env;
+    bool has_path = false;
+    for (const auto& entry : entries) {
+        std::string resolved = entry;
+        if (entry.find('=') == std::string::npos) {
+            const char* value = std::getenv(entry.c_str());
+            if (value == nullptr)
+                continue;
+            resolved = entry + "=" + value;
+        }
+        std::string key = resolved.substr(0, resolved.find('='));
+        std::erase_if(env, [&](const std::string& e) { return e.rfind(key + "=", 0) == 0; });
+        has_path = has_path || key == "PATH";
+        env.push_back(resolved);
+    }
+    if (!has_path)
+        env.insert(env.begin(),
+                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    return env;
+}
+
+Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& reference) {
+    TRY(check_supported(flags));
+    auto image = TRY(container::image::prepare_image(reference));
+    container::image::apply_image(image, flags);
+    auto disk = TRY(container::image::vm_disk_for_image(container::image::default_store_root(),
+                                                        image.manifest_digest, image.layer_dirs,
+                                                        TWINBOX_GUEST_DIR "/twinbox-init"));
+    if (disk.built_now)
+        log::info("built the VM disk of {} in {} ms: {}", reference, disk.build_time.count(),
+                  disk.path);
+
+    VmWorkload workload;
+    workload.root_disk = disk.path;
+    workload.command = flags.command.empty() ? std::vector<std::string>{"sh"} : flags.command;
+    workload.env = resolve_env(flags.env);
+    if (flags.tty)
+        workload.env.push_back("TERM=xterm");
+    workload.workdir = flags.workdir.empty() ? "/" : flags.workdir;
+    auto [uid, gid] = TRY(container::image::resolve_image_user(image.layer_dirs, flags.user)
+                              .with_context("-u " + flags.user));
+    workload.uid = uid;
+    workload.gid = gid;
+    workload.hostname = flags.hostname.empty() ? "twinbox-vm" : flags.hostname;
+    workload.tty = flags.tty;
+    workload.interactive = flags.interactive;
+    workload.memory = kDefaultVmMemory;
+    if (!flags.memory.empty()) {
+        auto bytes = TRY(container::parse_memory(flags.memory, "-m"));
+        if (static_cast<uint64_t>(bytes) < kMinimumVmMemory)
+            return Error::message(
+                fmt::format("-m {}: a VM needs at least {} MiB to boot its kernel", flags.memory,
+                            kMinimumVmMemory >> 20));
+        workload.memory = static_cast<uint64_t>(bytes);
+    }
+    if (flags.cpus) {
+        if (*flags.cpus <= 0 || *flags.cpus > 64)
+            return Error::message(fmt::format("--cpus {}: a VM has 1 to 64 vCPUs", *flags.cpus));
+        workload.cpus = static_cast<uint32_t>(std::ceil(*flags.cpus));  // whole vCPUs
+    }
+    return workload;
+}
+
+}  // namespace
+
+int run_image_in_vm(container::RunFlags flags, const std::string& reference) {
+    auto workload = workload_for(flags, reference);
+    if (!workload)
+        return report(std::move(workload).error());
+    // The serial console (kernel and initramfs messages) goes to a log that is
+    // kept only when the VM fails, so an error can point at it.
+    char log_template[] = "/tmp/twinbox-vm-console.XXXXXX";
+    int log_fd = ::mkstemp(log_template);
+    if (log_fd >= 0) {
+        ::close(log_fd);
+        workload->console_log = log_template;
+    }
+    auto status = run_vm_workload(*workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR});
+    if (!status)
+        return report(std::move(status).error());
+    if (!workload->console_log.empty())
+        ::unlink(workload->console_log.c_str());
+    return *status;
+}
+
+}  // namespace twinbox::cli

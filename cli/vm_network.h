@@ -1,0 +1,19 @@
+// `twinbox vm run --net bridge[=NAME]` when NAME is a twinbox network: the
+// glue between the VM's configuration (vmm/) and the network module
+// (container/network/vm_attach.h).
+#pragma once
+
+#include <vector>
+
+#include "common/result.h"
+#include "container/network/vm_attach.h"
+#include "vmm/machine/vm_config.h"
+
+namespace twinbox::cli {
+
+// Takes a lease for every card on a twinbox network and, for a Linux kernel,
+// adds the first one's ip= to the command line. The leases last as long as
+// the returned attachments.
+Result<std::vector<network::VmAttachment>> attach_vm_networks(VmConfig& config);
+
+}  // namespace twinbox::cli

@@ -1,0 +1,82 @@
+// libnftables wrapper (see nftables.h).
+#include "container/network/nftables.h"
+
+#include <fmt/format.h>
+#include <nftables/libnftables.h>
+
+#include <utility>
+
+#include "container/network/nft_rules.h"
+
+namespace twinbox::network {
+
+namespace {
+
+// nft's error text is several lines (the command, a caret); keep the first.
+std::string first_line(const char* text) {
+    std::string line = text ? text : "";
+    if (auto newline = line.find('\n'); newline != std::string::npos)
+        line.resize(newline);
+    if (line.starts_with("Error: "))
+        line.erase(0, 7);
+    return line;
+}
+
+}  // namespace
+
+Result<Nftables> Nftables::open() {
+    nft_ctx* context = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!context)
+        return Error::message("cannot create a libnftables context (out of memory?)");
+    Nftables nftables(context);
+    nft_ctx_buffer_output(context);
+    nft_ctx_buffer_error(context);
+    if (auto made = nftables.run(nft::base_ruleset(), "creating table ip twinbox"); !made)
+        return Error::message(
+                   fmt::format("nftables is not usable here ({})", made.error().to_string()))
+            .with_hint(
+                "NAT and published ports need a kernel with nf_tables (CONFIG_NF_TABLES, "
+                "CONFIG_NFT_NAT, CONFIG_NFT_MASQ) and CAP_NET_ADMIN");
+    return nftables;
+}
+
+Nftables::~Nftables() {
+    if (m_context)
+        nft_ctx_free(m_context);
+}
+
+Nftables::Nftables(Nftables&& other) noexcept
+    : m_context(std::exchange(other.m_context, nullptr)) {}
+
+Result<std::string> Nftables::run(std::string_view commands, std::string_view what) {
+    std::string text(commands);
+    if (nft_run_cmd_from_buffer(m_context, text.c_str()) != 0)
+        return Error::message(
+            fmt::format("nftables: {}: {}", what, first_line(nft_ctx_get_error_buffer(m_context))));
+    return std::string(nft_ctx_get_output_buffer(m_context));
+}
+
+Result<std::string> Nftables::list_table_json() {
+    unsigned flags = nft_ctx_output_get_flags(m_context);
+    nft_ctx_output_set_flags(m_context, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+    auto listing = run(fmt::format("list table ip {}", nft::kTable), "listing table ip twinbox");
+    nft_ctx_output_set_flags(m_context, flags);
+    return listing;
+}
+
+Result<void> Nftables::delete_rules(std::string_view comment, bool drop_empty_table) {
+    auto listing = list_table_json();
+    if (!listing)
+        return ok();  // no table, no rules
+    std::string commands = TRY(nft::delete_commands(*listing, comment));
+    if (!commands.empty())
+        TRY(run(commands, fmt::format("deleting the rules of {}", comment)));
+    if (drop_empty_table) {
+        auto after = TRY(list_table_json());
+        if (TRY(nft::table_is_empty(after)))
+            TRY(run(fmt::format("delete table ip {}", nft::kTable), "deleting table ip twinbox"));
+    }
+    return ok();
+}
+
+}  // namespace twinbox::network

@@ -1,0 +1,330 @@
+/*
+ * twinbox-init: PID 1 of a microVM that runs one container image's command
+ * (`twinbox run --isolation vm IMAGE [CMD...]`, docs/images.md).
+ *
+ * The default initramfs loads the drivers, mounts the image's ext4 disk
+ * read-only as the root and switch_roots here (/.twinbox/init). This program
+ * then does, inside the VM, what a container runtime does on the host:
+ *
+ *   1. reads the run configuration from fw_cfg (QEMU docs/specs/fw_cfg.rst,
+ *      traditional I/O interface: selector port 0x510, data port 0x511),
+ *      file "opt/twinbox/run";
+ *   2. stacks a writable layer in RAM on the read-only image (overlayfs with
+ *      a tmpfs upper directory, as Docker's container layer) and makes it the
+ *      root, with /proc, /sys, /dev and /dev/pts mounted;
+ *   3. sets the host name, environment, working directory and user, and runs
+ *      the command with its stdio on the console (virtio-console /dev/hvc0
+ *      when the VM has one, else the serial console);
+ *   4. reaps every process (it is PID 1), and when the command ends reports
+ *      its exit status to the VMM on twinbox's exit-status port (0x604, see
+ *      vmm/devices/exit_status.h) and powers the VM off.
+ *
+ * The configuration is a sequence of NUL-terminated strings "TAG=VALUE":
+ *   a=ARG        one argument of the command, in order (at least one)
+ *   e=KEY=VALUE  one environment variable
+ *   w=DIR        working directory (default /)
+ *   u=UID[:GID]  numeric user and group (default 0:0)
+ *   h=NAME       host name
+ *   t=1          the command gets the console as its controlling terminal
+ *   i=1          keep stdin (else /dev/null)
+ * Unknown tags are ignored, so older agents run newer configurations.
+ *
+ * Static, no libc beyond what glibc's static link gives, one file, so a
+ * student can read it next to container/runtime/init_process.cpp, the same
+ * steps on the host side.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FW_CFG_SELECTOR 0x510
+#define FW_CFG_DATA 0x511
+#define FW_CFG_FILE_DIR 0x19
+#define EXIT_STATUS_PORT 0x604
+#define EXIT_STATUS_SIGNATURE 'T' /* what a read of the port returns */
+#define CONFIG_NAME "opt/twinbox/run"
+#define CONFIG_MAX (64 * 1024)
+#define MAX_ARGS 1024
+
+static void say(const char *text) {
+    /* Before the console is set up, stderr is the kernel's /dev/console. */
+    ssize_t ignored = write(2, text, strlen(text));
+    (void)ignored;
+}
+
+static void die(const char *what) {
+    char line[512];
+    snprintf(line, sizeof line, "twinbox-init: %s: %s\n", what, strerror(errno));
+    say(line);
+}
+
+/* ---- fw_cfg: find and read one named file ---------------------------- */
+
+static void fw_cfg_select(uint16_t key) { outw(key, FW_CFG_SELECTOR); }
+
+static void fw_cfg_read(void *buffer, size_t length) {
+    uint8_t *bytes = buffer;
+    for (size_t i = 0; i < length; ++i) bytes[i] = inb(FW_CFG_DATA);
+}
+
+/* Reads the file `name` into a new buffer; its size in *size. NULL if absent. */
+static char *fw_cfg_file(const char *name, size_t *size) {
+    uint32_t count_be;
+    fw_cfg_select(FW_CFG_FILE_DIR);
+    fw_cfg_read(&count_be, sizeof count_be);
+    uint32_t count = __builtin_bswap32(count_be); /* the directory is big endian */
+    if (count > 4096)
+        return NULL;
+    for (uint32_t i = 0; i < count; ++i) {
+        struct {
+            uint32_t size;
+            uint16_t select;
+            uint16_t reserved;
+            char name[56];
+        } entry;
+        fw_cfg_read(&entry, sizeof entry);
+        entry.name[sizeof entry.name - 1] = '\0';
+        if (strcmp(entry.name, name) != 0)
+            continue;
+        uint32_t length = __builtin_bswap32(entry.size);
+        if (length > CONFIG_MAX)
+            return NULL;
+        char *data = calloc(1, length + 1);
+        if (data == NULL)
+            return NULL;
+        fw_cfg_select(__builtin_bswap16(entry.select));
+        fw_cfg_read(data, length);
+        *size = length;
+        return data;
+    }
+    return NULL;
+}
+
+/* ---- the run configuration ------------------------------------------- */
+
+struct config {
+    char *argv[MAX_ARGS + 1];
+    int argc;
+    char *envp[MAX_ARGS + 1];
+    int envc;
+    const char *workdir, *hostname;
+    uid_t uid;
+    gid_t gid;
+    int tty, stdin_open;
+};
+
+static int parse_config(char *data, size_t size, struct config *config) {
+    memset(config, 0, sizeof *config);
+    config->workdir = "/";
+    for (size_t at = 0; at < size;) {
+        char *item = data + at;
+        size_t length = strnlen(item, size - at);
+        at += length + 1; /* a missing final NUL is covered by the +1 of calloc */
+        if (length < 2 || item[1] != '=')
+            continue;
+        char *value = item + 2;
+        switch (item[0]) {
+            case 'a':
+                if (config->argc < MAX_ARGS)
+                    config->argv[config->argc++] = value;
+                break;
+            case 'e':
+                if (config->envc < MAX_ARGS && strchr(value, '=') != NULL)
+                    config->envp[config->envc++] = value;
+                break;
+            case 'w':
+                config->workdir = value;
+                break;
+            case 'h':
+                config->hostname = value;
+                break;
+            case 'u': {
+                char *end;
+                unsigned long uid = strtoul(value, &end, 10), gid = 0;
+                if (*end == ':')
+                    gid = strtoul(end + 1, &end, 10);
+                if (*end != '\0')
+                    return -1;
+                config->uid = (uid_t)uid;
+                config->gid = (gid_t)gid;
+                break;
+            }
+            case 't':
+                config->tty = value[0] == '1';
+                break;
+            case 'i':
+                config->stdin_open = value[0] == '1';
+                break;
+            default:
+                break;
+        }
+    }
+    return config->argc > 0 ? 0 : -1;
+}
+
+/* ---- the root: the read-only image plus a writable layer in RAM ------- */
+
+static void mount_or_warn(const char *source, const char *target, const char *type,
+                          unsigned long flags, const char *data) {
+    mkdir(target, 0755);
+    if (mount(source, target, type, flags, data) != 0) {
+        char what[256];
+        snprintf(what, sizeof what, "mount %s on %s", type, target);
+        die(what);
+    }
+}
+
+static int make_root(void) {
+    /* /.twinbox/rw exists in the image: the disk builder adds it. */
+    if (mount("tmpfs", "/.twinbox/rw", "tmpfs", 0, "mode=0755") != 0) {
+        die("mount tmpfs on /.twinbox/rw");
+        return -1;
+    }
+    mkdir("/.twinbox/rw/upper", 0755);
+    mkdir("/.twinbox/rw/work", 0755);
+    mkdir("/.twinbox/rw/root", 0755);
+    if (mount("overlay", "/.twinbox/rw/root", "overlay", 0,
+              "lowerdir=/,upperdir=/.twinbox/rw/upper,workdir=/.twinbox/rw/work") != 0) {
+        die("mount overlay (is the overlay module in the initramfs?)");
+        return -1;
+    }
+    mount_or_warn("proc", "/.twinbox/rw/root/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  NULL);
+    mount_or_warn("sysfs", "/.twinbox/rw/root/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  NULL);
+    mount_or_warn("devtmpfs", "/.twinbox/rw/root/dev", "devtmpfs", MS_NOSUID, NULL);
+    mount_or_warn("devpts", "/.twinbox/rw/root/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                  "gid=5,mode=620,ptmxmode=666");
+    mount_or_warn("tmpfs", "/.twinbox/rw/root/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+                  "mode=1777");
+    if (chdir("/.twinbox/rw/root") != 0 || chroot(".") != 0 || chdir("/") != 0) {
+        die("chroot into the container root");
+        return -1;
+    }
+    return 0;
+}
+
+/* The console for the workload: virtio-console's hvc0 once its driver has
+ * bound (it is loaded by the initramfs, shortly before this runs), else the
+ * kernel console. */
+static int open_console(void) {
+    for (int tries = 0; tries < 100; ++tries) {
+        int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+        if (errno != ENOENT && errno != ENODEV && errno != ENXIO)
+            break;
+        usleep(10000);
+    }
+    return open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
+/* ---- run, reap, report ------------------------------------------------ */
+
+static void report_and_power_off(int status) {
+    sync();
+    if (inb(EXIT_STATUS_PORT) == EXIT_STATUS_SIGNATURE) {
+        outb((uint8_t)status, EXIT_STATUS_PORT); /* the VMM ends the VM here */
+    } else {
+        /* A VMM without the port (QEMU): say it on the console, then power off. */
+        char line[64];
+        snprintf(line, sizeof line, "twinbox-init: exit status %d\n", status);
+        say(line);
+    }
+    reboot(RB_POWER_OFF);
+    for (;;) pause();
+}
+
+static void run_child(const struct config *config, int console) {
+    setsid();
+    int in = config->stdin_open ? console : open("/dev/null", O_RDONLY);
+    if (dup2(in, 0) < 0 || dup2(console, 1) < 0 || dup2(console, 2) < 0)
+        _exit(125);
+    if (config->tty)
+        ioctl(0, TIOCSCTTY, 0);
+    if (config->hostname != NULL)
+        sethostname(config->hostname, strlen(config->hostname));
+    if (chdir(config->workdir) != 0) {
+        fprintf(stderr, "twinbox-init: working directory %s: %s\n", config->workdir,
+                strerror(errno));
+        _exit(125);
+    }
+    if (setgroups(0, NULL) != 0 || setgid(config->gid) != 0 || setuid(config->uid) != 0) {
+        fprintf(stderr, "twinbox-init: user %u:%u: %s\n", config->uid, config->gid,
+                strerror(errno));
+        _exit(125);
+    }
+    /* PATH lookup uses the image's PATH, as Docker's runtime does. */
+    environ = (char **)config->envp;
+    execvp(config->argv[0], config->argv);
+    int saved = errno;
+    fprintf(stderr, "twinbox-init: %s: %s\n", config->argv[0], strerror(saved));
+    _exit(saved == ENOENT ? 127 : 126);
+}
+
+int main(void) {
+    if (getpid() != 1) {
+        say("twinbox-init: must run as PID 1 of a twinbox microVM\n");
+        return 125;
+    }
+    /* Port access for fw_cfg and the exit-status port (we are root, in ring 3). */
+    if (ioperm(FW_CFG_SELECTOR, 2, 1) != 0 || ioperm(EXIT_STATUS_PORT, 1, 1) != 0) {
+        die("ioperm");
+        reboot(RB_POWER_OFF);
+    }
+    size_t size = 0;
+    char *data = fw_cfg_file(CONFIG_NAME, &size);
+    static struct config config;
+    if (data == NULL || parse_config(data, size, &config) != 0) {
+        say("twinbox-init: no valid run configuration in fw_cfg " CONFIG_NAME "\n");
+        report_and_power_off(125);
+    }
+    if (make_root() != 0)
+        report_and_power_off(125);
+    int console = open_console();
+    if (console < 0) {
+        die("open the console");
+        report_and_power_off(125);
+    }
+
+    pid_t child = fork();
+    if (child < 0) {
+        die("fork");
+        report_and_power_off(125);
+    }
+    if (child == 0)
+        run_child(&config, console);
+
+    /* PID 1 reaps every orphan; the VM's life is the command's. */
+    int status = 125;
+    for (;;) {
+        int wait_status;
+        pid_t pid = wait(&wait_status);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid < 0)
+            break;
+        if (pid == child) {
+            status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status)
+                                            : 128 + WTERMSIG(wait_status);
+            break;
+        }
+    }
+    kill(-1, SIGKILL); /* what is left of the container goes with it */
+    report_and_power_off(status);
+    return status;
+}

@@ -1,0 +1,70 @@
+#!/bin/bash
+# Runs every command of one lab page (docs/labs/*.md), so the labs never rot.
+#
+# A lab's commands are its ```sh code blocks; ```text blocks show output and
+# are not run. The blocks run in order in one bash (so a variable set in one
+# block is there in the next), with `set -euo pipefail`: a command that must
+# fail is written `cmd || echo "exit status: $?"` in the lab itself.
+# The working directory is a fresh temporary one holding `build` (the build
+# directory) and `guest` (the sources' guest/), as in a checkout, and
+# `twinbox` is on PATH.
+#
+# usage: lab.sh LAB.md TWINBOX_BINARY BUILD_DIR [--kvm]
+#   --kvm  the lab boots VMs: run it through with-kvm.sh (the test host VM
+#          where /dev/kvm is PVM); its working directory is shared writable.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+lab="$(realpath "$1")"
+twinbox="$(realpath "$2")"
+build="$(realpath "$3")"
+mode="${4:-}"
+source_dir="$(cd "$here/../.." && pwd)"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: the labs run containers and VMs, which need root"
+    exit 77
+fi
+
+if [ "${LAB_INNER:-}" = 1 ]; then
+    # Inside (the test host, or here): set up and run the blocks.
+    cd "$LAB_WORKDIR"
+    mkdir -p bin
+    ln -sf "$twinbox" bin/twinbox
+    export PATH="$LAB_WORKDIR/bin:$PATH"
+    export TWINBOX_ROOT="$LAB_WORKDIR/state"
+    script="$LAB_WORKDIR/lab-commands.sh"
+    {
+        echo 'set -euo pipefail'
+        awk -v name="$(basename "$lab")" '
+            /^```sh[ \t]*$/ { inside = 1; block++; printf "echo \"### %s block %d\"\n", name, block; next }
+            /^```/ && inside { inside = 0; next }
+            inside { print }
+        ' "$lab"
+        echo 'echo "### all blocks ran"'
+    } >"$script"
+    exec bash "$script"
+fi
+
+workdir="$(mktemp -d /tmp/twinbox-lab.XXXXXX)"
+cleanup() {
+    # A lab may leave a container running if it fails half-way; stop them all.
+    if [ -d "$workdir/state" ]; then
+        TWINBOX_ROOT="$workdir/state" "$twinbox" ps -a -q 2>/dev/null |
+            xargs -r env TWINBOX_ROOT="$workdir/state" "$twinbox" rm -f >/dev/null 2>&1 || true
+    fi
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+ln -s "$build" "$workdir/build"
+ln -s "$source_dir/guest" "$workdir/guest"
+ln -s "$source_dir/docs" "$workdir/docs"
+ln -s "$source_dir/bench" "$workdir/bench"
+
+export LAB_INNER=1 LAB_WORKDIR="$workdir"
+if [ "$mode" = --kvm ]; then
+    TWINBOX_TEST_SHARE="$workdir" "$here/with-kvm.sh" --timeout 900 -- \
+        env LAB_INNER=1 LAB_WORKDIR="$workdir" "$0" "$lab" "$twinbox" "$build"
+else
+    "$0" "$lab" "$twinbox" "$build"
+fi

@@ -1,0 +1,182 @@
+// The VM registry (vmm/control/registry.h): names, atomic registration,
+// removal when the VM ends, and stale entries of a killed twinbox.
+#include "vmm/control/registry.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "vmm/control/proc_stat.h"
+
+namespace twinbox {
+namespace {
+
+class VmRegistryTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/twinbox-vm-registry-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        m_root = std::string(pattern) + "/vms";
+    }
+    void TearDown() override {
+        std::filesystem::remove_all(std::filesystem::path(m_root).parent_path());
+    }
+    VmRecord record(const std::string& name) const {
+        VmRecord record;
+        record.name = name;
+        record.pid = ::getpid();
+        record.pid_start_time = live_process_start(::getpid());
+        record.boot = "flat";
+        record.guest = "/guest/tick-real.bin";
+        record.cpus = 2;
+        record.memory = 64 << 20;
+        return record;
+    }
+    // A PID that certainly belongs to no live process: a child that exited and was reaped.
+    static pid_t dead_pid() {
+        pid_t child = ::fork();
+        if (child == 0)
+            ::_exit(0);
+        ::waitpid(child, nullptr, 0);
+        return child;
+    }
+    std::string m_root;
+};
+
+TEST(VmNames, FollowTheContainerRules) {
+    for (const char* name : {"a", "demo", "vm-1", "my_vm.2", "0abc"})
+        EXPECT_TRUE(validate_vm_name(name)) << name;
+    for (const char* name : {"", "-x", ".hidden", "a/b", "..", "sp ace", "new\nline"})
+        EXPECT_FALSE(validate_vm_name(name)) << name;
+    EXPECT_TRUE(validate_vm_name(std::string(64, 'a')));
+    EXPECT_FALSE(validate_vm_name(std::string(65, 'a')));
+    std::string random = random_vm_name();
+    EXPECT_EQ(random.size(), 12u);
+    EXPECT_TRUE(validate_vm_name(random));
+}
+
+TEST_F(VmRegistryTest, RegistersListsAndRemovesWhenTheVmEnds) {
+    VmRegistry registry(m_root);
+    {
+        auto registration = registry.add(record("demo"));
+        ASSERT_TRUE(registration) << registration.error().to_string();
+        EXPECT_EQ(registration->socket_path(), m_root + "/demo/control.sock");
+        EXPECT_TRUE(std::filesystem::exists(m_root + "/demo/state.json"));
+        auto listed = registry.list();
+        ASSERT_EQ(listed.size(), 1u);
+        EXPECT_EQ(listed[0].name, "demo");
+        EXPECT_EQ(listed[0].pid, ::getpid());
+        EXPECT_EQ(listed[0].cpus, 2u);
+        EXPECT_EQ(listed[0].memory, 64u << 20);
+        EXPECT_EQ(listed[0].guest, "/guest/tick-real.bin");
+        auto found = registry.find("demo");
+        ASSERT_TRUE(found);
+        EXPECT_EQ(found->pid_start_time, record("demo").pid_start_time);
+        // The name is taken while the VM lives.
+        auto again = registry.add(record("demo"));
+        ASSERT_FALSE(again);
+        EXPECT_NE(again.error().to_string().find("already running"), std::string::npos);
+    }
+    EXPECT_FALSE(std::filesystem::exists(m_root + "/demo"));
+    EXPECT_TRUE(registry.list().empty());
+}
+
+TEST_F(VmRegistryTest, UnknownNamesAreOneClearError) {
+    VmRegistry registry(m_root);
+    for (const char* name : {"nothere", "../etc", ""}) {
+        auto found = registry.find(name);
+        ASSERT_FALSE(found);
+        EXPECT_NE(found.error().to_string().find("no such VM"), std::string::npos) << name;
+    }
+}
+
+TEST_F(VmRegistryTest, EntryOfASigkilledProcessIsCleanedByTheNextListing) {
+    VmRegistry registry(m_root);
+    pid_t child = ::fork();
+    if (child == 0) {
+        VmRecord mine = record("killed");
+        mine.pid = ::getpid();
+        mine.pid_start_time = live_process_start(::getpid());
+        auto registration = registry.add(mine);
+        ::raise(SIGKILL);  // no destructor runs, as for a SIGKILLed twinbox
+        ::_exit(1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    ASSERT_TRUE(std::filesystem::exists(m_root + "/killed/state.json"));
+    EXPECT_TRUE(registry.list().empty());
+    EXPECT_FALSE(std::filesystem::exists(m_root + "/killed"));
+}
+
+TEST_F(VmRegistryTest, ListingRemovesDeadAndReusedPids) {
+    VmRegistry registry(m_root);
+    auto write_entry = [&](const std::string& name, pid_t pid, uint64_t start) {
+        std::filesystem::create_directories(m_root + "/" + name);
+        VmRecord stale = record(name);
+        nlohmann::json object = {{"name", name},     {"pid", pid},       {"pidStartTime", start},
+                                 {"boot", "flat"},   {"guest", "x.bin"}, {"cpus", 1},
+                                 {"memory", 1 << 20}};
+        std::ofstream(m_root + "/" + name + "/state.json") << object.dump();
+        std::ofstream(m_root + "/" + name + "/control.sock") << "";
+    };
+    write_entry("dead", dead_pid(), 12345);
+    // Our own PID with another start time: the PID was reused by another process.
+    write_entry("reused", ::getpid(), live_process_start(::getpid()) + 1);
+    write_entry("garbage", ::getpid(), 0);
+    std::ofstream(m_root + "/garbage/state.json") << "{not json";
+    auto live = registry.add(record("live"));
+    ASSERT_TRUE(live);
+
+    auto listed = registry.list();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].name, "live");
+    for (const char* name : {"dead", "reused", "garbage"})
+        EXPECT_FALSE(std::filesystem::exists(m_root + "/" + name)) << name;
+
+    // find() of a stale name cleans it too and says so.
+    write_entry("dead2", dead_pid(), 1);
+    auto found = registry.find("dead2");
+    ASSERT_FALSE(found);
+    EXPECT_NE(found.error().to_string().find("is gone"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(m_root + "/dead2"));
+
+    // A stale entry does not block the name.
+    write_entry("again", dead_pid(), 1);
+    auto taken = registry.add(record("again"));
+    ASSERT_TRUE(taken) << taken.error().to_string();
+    EXPECT_EQ(registry.list().size(), 2u);
+}
+
+TEST_F(VmRegistryTest, DirectoryWithoutStateIsStartingUntilItIsOld) {
+    VmRegistry registry(m_root);
+    std::filesystem::create_directories(m_root + "/young");
+    std::filesystem::create_directories(m_root + "/old");
+    struct utimbuf long_ago {
+        ::time(nullptr) - 3600, ::time(nullptr) - 3600
+    };
+    ASSERT_EQ(::utime((m_root + "/old").c_str(), &long_ago), 0);
+    EXPECT_TRUE(registry.list().empty());
+    EXPECT_TRUE(std::filesystem::exists(m_root + "/young"));  // maybe still being created
+    EXPECT_FALSE(std::filesystem::exists(m_root + "/old"));   // abandoned
+    auto found = registry.find("young");
+    ASSERT_FALSE(found);
+    EXPECT_NE(found.error().to_string().find("still starting"), std::string::npos);
+}
+
+TEST_F(VmRegistryTest, SocketPathsThatDoNotFitAreRefused) {
+    VmRegistry registry(m_root + "/" + std::string(100, 'd'));
+    auto registration = registry.add(record("demo"));
+    ASSERT_FALSE(registration);
+    EXPECT_NE(registration.error().to_string().find("too long"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace twinbox

@@ -1,0 +1,220 @@
+#include "vmm/control/registry.h"
+
+#include <dirent.h>
+#include <fmt/core.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "common/twinbox_root.h"
+#include "vmm/control/proc_stat.h"
+
+namespace twinbox {
+
+namespace {
+
+using nlohmann::json;
+
+// A directory without state.json is a VM being registered (a few
+// microseconds between mkdir and rename) or one whose twinbox died right
+// then; after this long it counts as abandoned.
+constexpr auto kAbandonedAfter = std::chrono::seconds(30);
+
+json to_json(const VmRecord& record) {
+    return {{"name", record.name},
+            {"pid", record.pid},
+            {"pidStartTime", record.pid_start_time},
+            {"started", record.started},
+            {"startedUnixMs", record.started_unix_ms},
+            {"boot", record.boot},
+            {"guest", record.guest},
+            {"cpus", record.cpus},
+            {"memory", record.memory}};
+}
+
+std::optional<VmRecord> from_json(const json& object) {
+    if (!object.is_object())
+        return std::nullopt;
+    try {
+        VmRecord record;
+        record.name = object.at("name").get<std::string>();
+        record.pid = object.at("pid").get<pid_t>();
+        record.pid_start_time = object.at("pidStartTime").get<uint64_t>();
+        record.started = object.value("started", "");
+        record.started_unix_ms = object.value("startedUnixMs", int64_t{0});
+        record.boot = object.value("boot", "");
+        record.guest = object.value("guest", "");
+        record.cpus = object.value("cpus", 0u);
+        record.memory = object.value("memory", uint64_t{0});
+        return record;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
+bool older_than(const std::string& path, std::chrono::seconds age) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) < 0)
+        return false;
+    return ::time(nullptr) - status.st_mtime > age.count();
+}
+
+}  // namespace
+
+Result<void> validate_vm_name(std::string_view name) {
+    bool valid =
+        !name.empty() && name.size() <= 64 && std::isalnum(static_cast<unsigned char>(name[0]));
+    for (char c : name)
+        valid = valid &&
+                (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+    if (!valid)
+        return Error::message(fmt::format(
+            "invalid VM name '{}': use letters, digits, '_', '.' and '-', starting with a letter "
+            "or digit, at most 64 characters",
+            name));
+    return ok();
+}
+
+std::string random_vm_name() {
+    std::random_device random;
+    return fmt::format("{:08x}{:04x}", random(), random() & 0xffff);
+}
+
+VmRegistration::~VmRegistration() {
+    if (m_directory.empty())
+        return;
+    std::error_code ignored;
+    std::filesystem::remove_all(m_directory, ignored);
+}
+
+VmRegistry VmRegistry::open_default() {
+    return VmRegistry(twinbox_run_root() + "/vms");
+}
+
+VmRegistry::Liveness VmRegistry::check(const std::string& name, VmRecord* record) const {
+    std::string path = directory(name) + "/state.json";
+    std::ifstream file(path);
+    if (!file)
+        return older_than(directory(name), kAbandonedAfter) ? Liveness::stale : Liveness::starting;
+    std::stringstream text;
+    text << file.rdbuf();
+    json object = json::parse(text.str(), nullptr, false);
+    auto parsed = from_json(object);
+    if (!parsed || parsed->name != name)
+        return Liveness::stale;
+    if (live_process_start(parsed->pid) != parsed->pid_start_time)
+        return Liveness::stale;  // the twinbox that ran it is gone (or its PID was reused)
+    if (record)
+        *record = *parsed;
+    return Liveness::alive;
+}
+
+void VmRegistry::remove_stale(const std::string& name) const {
+    std::error_code error;
+    std::filesystem::remove_all(directory(name), error);
+    if (error)
+        log::warn("cannot remove the stale VM entry {}: {}", directory(name), error.message());
+    else
+        log::info("removed the entry of VM {}: the twinbox that ran it is gone", name);
+}
+
+Result<VmRegistration> VmRegistry::add(const VmRecord& record) const {
+    TRY(validate_vm_name(record.name));
+    std::string dir = directory(record.name);
+    if (sizeof(sockaddr_un::sun_path) <= socket_path(record.name).size())
+        return Error::message(fmt::format("the control socket path {} is too long for a Unix "
+                                          "socket",
+                                          socket_path(record.name)))
+            .with_hint("use a shorter TWINBOX_ROOT or --name");
+    std::error_code ignored;
+    std::filesystem::create_directories(m_root, ignored);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (::mkdir(dir.c_str(), 0700) == 0)
+            break;
+        if (errno != EEXIST)
+            return Error::from_errno("mkdir", dir)
+                .with_hint(
+                    "is the state directory writable (are you root, or is TWINBOX_ROOT set)?");
+        if (attempt == 0 && check(record.name, nullptr) == Liveness::stale) {
+            remove_stale(record.name);
+            continue;
+        }
+        return Error::message(fmt::format("a VM named {} is already running", record.name))
+            .with_hint("choose another --name, or stop it with 'twinbox vm stop " + record.name +
+                       "'");
+    }
+    VmRegistration registration(dir);
+    // Written to a temporary file and renamed, so a reader never sees half of it.
+    std::string text = to_json(record).dump(2) + "\n";
+    std::string temporary = dir + "/state.json.tmp";
+    TRY(write_whole_file(temporary, text.data(), text.size()));
+    if (::rename(temporary.c_str(), (dir + "/state.json").c_str()) < 0)
+        return Error::from_errno("rename", temporary);
+    return registration;
+}
+
+std::vector<VmRecord> VmRegistry::list() const {
+    std::vector<VmRecord> records;
+    std::vector<std::string> names;
+    if (DIR* dir = ::opendir(m_root.c_str())) {
+        while (dirent* entry = ::readdir(dir)) {
+            std::string name = entry->d_name;
+            if (name != "." && name != ".." && validate_vm_name(name))
+                names.push_back(name);
+        }
+        ::closedir(dir);
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+        VmRecord record;
+        switch (check(name, &record)) {
+            case Liveness::alive:
+                records.push_back(record);
+                break;
+            case Liveness::stale:
+                remove_stale(name);
+                break;
+            case Liveness::starting:
+                break;
+        }
+    }
+    return records;
+}
+
+Result<VmRecord> VmRegistry::find(const std::string& name) const {
+    auto no_such = [&] {
+        return Error::message(fmt::format("no such VM: {}", name)).with_hint("see 'twinbox vm ls'");
+    };
+    if (!validate_vm_name(name))
+        return no_such();
+    VmRecord record;
+    struct stat status {};
+    if (::stat(directory(name).c_str(), &status) < 0)
+        return no_such();
+    switch (check(name, &record)) {
+        case Liveness::alive:
+            return record;
+        case Liveness::stale:
+            remove_stale(name);
+            return Error::message(
+                       fmt::format("VM {} is gone: the twinbox that ran it died; removed its entry",
+                                   name))
+                .with_hint("see 'twinbox vm ls'");
+        case Liveness::starting:
+            break;
+    }
+    return Error::message(fmt::format("VM {} is still starting", name))
+        .with_hint("try again in a moment");
+}
+
+}  // namespace twinbox

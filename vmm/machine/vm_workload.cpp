@@ -1,0 +1,94 @@
+// Running one command in a microVM (see vm_workload.h).
+#include "vmm/machine/vm_workload.h"
+
+#include <fmt/core.h>
+
+#include "vmm/machine/default_guest.h"
+#include "vmm/machine/machine.h"
+
+namespace twinbox {
+
+namespace {
+
+constexpr size_t kMaxAgentConfig = 64 * 1024;  // the agent's CONFIG_MAX
+
+Result<void> append(std::vector<uint8_t>& blob, char tag, const std::string& value) {
+    if (value.find('\0') != std::string::npos)
+        return Error::message(
+            fmt::format("a NUL byte in \"{}\" cannot be passed to the VM", value.c_str()));
+    blob.push_back(static_cast<uint8_t>(tag));
+    blob.push_back('=');
+    blob.insert(blob.end(), value.begin(), value.end());
+    blob.push_back('\0');
+    return ok();
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> encode_agent_config(const VmWorkload& workload) {
+    if (workload.command.empty())
+        return Error::message("no command to run in the VM (the image has no CMD or ENTRYPOINT)");
+    std::vector<uint8_t> blob;
+    for (const auto& arg : workload.command) TRY(append(blob, 'a', arg));
+    for (const auto& variable : workload.env) {
+        if (variable.find('=') == std::string::npos)
+            return Error::message(fmt::format("environment entry \"{}\" has no '='", variable));
+        TRY(append(blob, 'e', variable));
+    }
+    TRY(append(blob, 'w', workload.workdir.empty() ? "/" : workload.workdir));
+    TRY(append(blob, 'u', fmt::format("{}:{}", workload.uid, workload.gid)));
+    if (!workload.hostname.empty())
+        TRY(append(blob, 'h', workload.hostname));
+    TRY(append(blob, 't', workload.tty ? "1" : "0"));
+    TRY(append(blob, 'i', workload.interactive ? "1" : "0"));
+    if (blob.size() > kMaxAgentConfig)
+        return Error::message(fmt::format(
+            "the command and environment take {} bytes; the VM agent accepts at most {}",
+            blob.size(), kMaxAgentConfig));
+    return blob;
+}
+
+Result<VmConfig> workload_vm_config(const VmWorkload& workload,
+                                    const std::vector<std::string>& guest_directories) {
+    auto guest = TRY(find_default_guest(guest_directories));
+    VmConfig config;
+    config.kernel = guest.kernel;
+    config.initrd = guest.initrd;
+    // The serial console carries only the kernel's and the initramfs's own
+    // messages; the workload's stdio is on virtio-console (hvc0), which the
+    // agent opens itself. `ro`: the image's disk is shared by every run.
+    config.command_line =
+        fmt::format("{} root=/dev/vda ro init=/.twinbox/init{}{}", guest.command_line,
+                    workload.extra_command_line.empty() ? "" : " ", workload.extra_command_line);
+    config.memory = workload.memory;
+    config.cpus = workload.cpus;
+    config.disks.push_back({workload.root_disk, true});
+    for (const auto& disk : workload.extra_disks) config.disks.push_back(disk);
+    config.nets = workload.nets;
+    config.console = ConsoleKind::virtio;
+    if (workload.console_log.empty()) {
+        config.serial = SerialOutput::none;
+    } else {
+        config.serial = SerialOutput::file;
+        config.serial_file = workload.console_log;
+    }
+    config.fw_cfg_files.emplace_back("opt/twinbox/run", TRY(encode_agent_config(workload)));
+    return config;
+}
+
+Result<int> run_vm_workload(const VmWorkload& workload,
+                            const std::vector<std::string>& guest_directories) {
+    auto config = TRY(workload_vm_config(workload, guest_directories));
+    auto machine = TRY(Machine::create(config));
+    int status = machine->run();
+    if (auto reported = machine->workload_status())
+        return *reported;
+    if (status >= exit_status::kSignalBase && status != exit_status::kTwinboxError)
+        return status;  // twinbox itself was stopped by a signal (Ctrl-C, docker stop)
+    return Error::message(fmt::format(
+        "the VM ended (status {}) without its agent reporting the command's exit status{}", status,
+        workload.console_log.empty() ? std::string()
+                                     : "; its console log is " + workload.console_log));
+}
+
+}  // namespace twinbox
