@@ -1,23 +1,28 @@
-// twinbox ps: list containers (running ones; -a for all).
+// twinbox ps: list containers (running ones; -a for all), and the running
+// VMs (twinbox vm run, twinbox run --isolation vm) from the VM registry, each
+// with its isolation.
 #include <fmt/core.h>
+
+#include <chrono>
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "vmm/control/registry.h"
 
 namespace twinbox::cli {
 
 void register_container_ps(CLI::App& app, int& exit_code) {
     auto all = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
-    CLI::App* ps = app.add_subcommand("ps", "List containers");
+    CLI::App* ps = app.add_subcommand("ps", "List containers and VMs");
     ps->add_flag("-a,--all", *all, "show stopped containers too");
     ps->add_flag("-q,--quiet", *quiet, "print only ids");
     ps->callback([all, quiet, &exit_code] {
         auto store = container_store();
         auto containers = container::list_containers(store);
         if (!*quiet)
-            fmt::print("{:<14}{:<20}{:<10}{:<28}{}\n", "CONTAINER ID", "NAME", "PID", "STATUS",
-                       "COMMAND");
+            fmt::print("{:<14}{:<20}{:<11}{:<10}{:<28}{}\n", "CONTAINER ID", "NAME", "ISOLATION",
+                       "PID", "STATUS", "COMMAND");
         for (const auto& view : containers) {
             bool running = view.status != container::Status::Stopped;
             if (!*all && !running)
@@ -31,9 +36,25 @@ void register_container_ps(CLI::App& app, int& exit_code) {
                 command += (command.empty() ? "" : " ") + arg;
             if (command.size() > 40)
                 command = command.substr(0, 37) + "...";
-            fmt::print("{:<14}{:<20}{:<10}{:<28}\"{}\"\n", view.state.id, view.state.name,
-                       running ? std::to_string(view.state.pid) : "-",
+            fmt::print("{:<14}{:<20}{:<11}{:<10}{:<28}\"{}\"\n", view.state.id, view.state.name,
+                       "container", running ? std::to_string(view.state.pid) : "-",
                        container::describe_status(view), command);
+        }
+        // VMs are listed while they run (a VM leaves no state behind when it ends).
+        auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+        for (const auto& vm : VmRegistry::open_default().list()) {
+            if (*quiet) {
+                fmt::print("{}\n", vm.name);
+                continue;
+            }
+            int64_t seconds = std::max<int64_t>(0, (now_ms - vm.started_unix_ms) / 1000);
+            std::string guest = vm.boot + " " + vm.guest;
+            if (guest.size() > 40)
+                guest = guest.substr(0, 37) + "...";
+            fmt::print("{:<14}{:<20}{:<11}{:<10}{:<28}\"{}\"\n", "-", vm.name, "vm", vm.pid,
+                       fmt::format("Up {} seconds", seconds), guest);
         }
         exit_code = 0;
     });

@@ -11,6 +11,7 @@
 #include "container/image/image_rootfs.h"
 #include "container/image/store.h"
 #include "container/image/vm_disk.h"
+#include "vmm/control/registry.h"
 #include "vmm/machine/vm_workload.h"
 
 namespace twinbox::cli {
@@ -73,6 +74,9 @@ Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& r
                   disk.path);
 
     VmWorkload workload;
+    if (!flags.name.empty())
+        TRY(validate_vm_name(flags.name).with_context("--name"));
+    workload.name = flags.name;  // `twinbox ps` and `twinbox vm ls` show it by this name
     workload.root_disk = disk.path;
     workload.command = flags.command.empty() ? std::vector<std::string>{"sh"} : flags.command;
     workload.env = resolve_env(flags.env);

@@ -41,6 +41,8 @@ constexpr const char* kExamples = R"(Examples:
   twinbox vm run --disk build/guest/disk.ext4 --cmdline 'console=ttyS0 root=/dev/vda'
                                                    boot from an ext4 disk (virtio-blk)
   twinbox vm run --net tap=tap0 --console virtio   a virtio-net card on tap0, the shell on hvc0
+  twinbox vm run --net bridge                      on the network twinbox0 with an address (ip=),
+                                                   next to containers run with --network bridge
   twinbox vm run --flat build/guest/examples/hello-real.bin --mode real
   twinbox vm run --flat build/guest/examples/hello-long.bin --mode long
   twinbox vm run --name demo --flat build/guest/examples/tick-real.bin --serial none &

@@ -290,8 +290,8 @@ Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& 
         TRY(apply_bridge_network(flags, spec));  // network_attach.h does the rest
     }
     if (!flags.publish.empty() && !spec.annotations.contains(kNetworkAnnotation))
-        return Error::message(fmt::format("-p needs a bridge network, not --network {}",
-                                          flags.network))
+        return Error::message(
+                   fmt::format("-p needs a bridge network, not --network {}", flags.network))
             .with_hint("add --network bridge (or a network name)");
     for (const auto& volume : flags.volumes) spec.mounts.push_back(TRY(parse_volume(volume)));
     for (const auto& tmpfs : flags.tmpfs) spec.mounts.push_back(TRY(parse_tmpfs(tmpfs)));

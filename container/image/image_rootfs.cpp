@@ -84,9 +84,17 @@ Result<void> merge(const fs::path& from, const fs::path& to) {
         }
         if (exists)
             fs::remove_all(target, error);
-        fs::copy(item.path(), target, fs::copy_options::copy_symlinks, error);
-        if (error)
-            return Error::from_errno("copy", item.path().string(), error.value());
+        if (S_ISCHR(status.st_mode) || S_ISBLK(status.st_mode) || S_ISFIFO(status.st_mode)) {
+            // Device nodes and FIFOs an image ships (fs::copy refuses them).
+            if (::mknod(target.c_str(), status.st_mode, status.st_rdev) < 0)
+                return Error::from_errno("mknod", target.string());
+        } else if (S_ISSOCK(status.st_mode)) {
+            continue;  // a socket is not content
+        } else {
+            fs::copy(item.path(), target, fs::copy_options::copy_symlinks, error);
+            if (error)
+                return Error::from_errno("copy", item.path().string(), error.value());
+        }
         ::lchown(target.c_str(), status.st_uid, status.st_gid);
         if (!S_ISLNK(status.st_mode))
             ::chmod(target.c_str(), status.st_mode & 07777);

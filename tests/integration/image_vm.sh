@@ -15,7 +15,9 @@ set -uo pipefail
 
 twinbox="$1"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-work="$(mktemp -d)"
+# /dev/shm: a tmpfs on every host. (Inside the test host, /tmp is an overlayfs,
+# which cannot hold the upper directory of a container's overlay.)
+work="$(mktemp -d -p /dev/shm twinbox-image-vm.XXXXXX)"
 export TWINBOX_ROOT="$work/root"
 trap 'rm -rf "$work"' EXIT
 

@@ -32,7 +32,10 @@ if [ "${LAB_INNER:-}" = 1 ]; then
     mkdir -p bin
     ln -sf "$twinbox" bin/twinbox
     export PATH="$LAB_WORKDIR/bin:$PATH"
-    export TWINBOX_ROOT="$LAB_WORKDIR/state"
+    # twinbox's state on a tmpfs: the working directory may be a 9p share
+    # (inside the test host), which cannot hold a container's overlay.
+    TWINBOX_ROOT="$(mktemp -d -p /dev/shm twinbox-lab-state.XXXXXX)"
+    export TWINBOX_ROOT
     script="$LAB_WORKDIR/lab-commands.sh"
     {
         echo 'set -euo pipefail'
@@ -43,19 +46,16 @@ if [ "${LAB_INNER:-}" = 1 ]; then
         ' "$lab"
         echo 'echo "### all blocks ran"'
     } >"$script"
-    exec bash "$script"
+    status=0
+    bash "$script" || status=$?
+    # A lab that failed half-way may leave a container running: remove them all.
+    "$twinbox" ps -a -q 2>/dev/null | xargs -r "$twinbox" rm -f >/dev/null 2>&1
+    rm -rf "$TWINBOX_ROOT"
+    exit "$status"
 fi
 
 workdir="$(mktemp -d /tmp/twinbox-lab.XXXXXX)"
-cleanup() {
-    # A lab may leave a container running if it fails half-way; stop them all.
-    if [ -d "$workdir/state" ]; then
-        TWINBOX_ROOT="$workdir/state" "$twinbox" ps -a -q 2>/dev/null |
-            xargs -r env TWINBOX_ROOT="$workdir/state" "$twinbox" rm -f >/dev/null 2>&1 || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
+trap 'rm -rf "$workdir"' EXIT
 ln -s "$build" "$workdir/build"
 ln -s "$source_dir/guest" "$workdir/guest"
 ln -s "$source_dir/docs" "$workdir/docs"

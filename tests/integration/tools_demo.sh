@@ -14,7 +14,7 @@ set -uo pipefail
 twinbox="$1"
 guest="$2"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-work="$(mktemp -d)"
+work="$(mktemp -d -p /dev/shm twinbox-demo.XXXXXX)"  # a tmpfs (test host: /tmp is overlayfs)
 export TWINBOX_ROOT="$work/root"
 cleanup() {
     "$twinbox" rm -f demo-inspect >/dev/null 2>&1

@@ -74,7 +74,8 @@ import json, sys
 print(json.load(sys.stdin)[0]["Members"][0]["IPv4Address"].split("/")[0])')
 [ -n "$address" ] || fail "the container has no address"
 
-tb vm run --kernel "$kernel" --initrd "$work/initrd.gz" --memory 512M --net bridge \
+nsenter --net="/run/netns/$ns" "$twinbox" vm run --kernel "$kernel" --initrd "$work/initrd.gz" \
+    --memory 512M --net bridge \
     --cmdline "$base TWINBOX_RUN=\"vm-net $address\"" </dev/null >"$work/out" 2>"$work/err" &
 vm=$!
 for _ in $(seq 600); do
@@ -97,7 +98,9 @@ cmp -s "$work/srv/payload" "$work/srv/up" || fail "guest -> container TCP payloa
 pass "a container and a VM on twinbox0: 1 MiB each way over TCP byte for byte; lease and tap gone"
 
 # A SIGKILLed VMM: its tap goes with its fd, its lease with the next command.
-tb vm run --kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --memory 256M --net bridge \
+# (nsenter directly, not the tb function: $! must be twinbox itself.)
+nsenter --net="/run/netns/$ns" "$twinbox" vm run --kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" \
+    --memory 256M --net bridge \
     --cmdline "$base TWINBOX_RUN=\"sleep 600\"" </dev/null >/dev/null 2>&1 &
 vm=$!
 for _ in $(seq 100); do [ "$(leases)" = 2 ] && break; sleep 0.1; done

@@ -3,8 +3,8 @@
 #include <fmt/core.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -62,7 +62,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::create(const std::string& 
         return Error::from_errno("bind", socket_path);
     // Only the owner (root, normally) may pause or stop the VM.
     ::chmod(socket_path.c_str(), 0600);
-    if (::listen(listener.get(), 8) < 0)
+    if (::listen(listener.get(), 32) < 0)
         return Error::from_errno("listen", socket_path);
     UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop)
@@ -135,10 +135,12 @@ void ControlServer::serve() {
             if (keep[index])
                 still.push_back(std::move(clients[index]));
         clients = std::move(still);
-        if (fds[1].revents & POLLIN) {
+        // Take every waiting connection (up to the limit), so the backlog drains.
+        while ((fds[1].revents & POLLIN) && clients.size() < kMaxClients) {
             int fd = ::accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-            if (fd >= 0)
-                clients.push_back({UniqueFd(fd), {}});
+            if (fd < 0)
+                break;
+            clients.push_back({UniqueFd(fd), {}});
         }
     }
 }

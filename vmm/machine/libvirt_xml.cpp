@@ -50,7 +50,7 @@ std::string disk_name(size_t index) {
     return "vd" + suffix;
 }
 
-void append_disks(std::string& xml, const VmConfig& config) {
+void append_disks(std::string& xml, const VmConfig& config, const std::string& address) {
     for (size_t index = 0; index < config.disks.size(); ++index) {
         const DiskConfig& disk = config.disks[index];
         xml += "    <disk type='file' device='disk'>\n";
@@ -59,13 +59,14 @@ void append_disks(std::string& xml, const VmConfig& config) {
         xml += fmt::format("      <target dev='{}' bus='virtio'/>\n", disk_name(index));
         if (disk.read_only)
             xml += "      <readonly/>\n";
+        xml += address;
         xml += "    </disk>\n";
     }
 }
 
 // --net bridge=NAME: libvirt makes a tap and enslaves it to the bridge; --net tap=NAME:
 // an existing tap libvirt uses as is (managed='no'); --net tap: libvirt makes a tap.
-void append_networks(std::string& xml, const VmConfig& config) {
+void append_networks(std::string& xml, const VmConfig& config, const std::string& address) {
     for (const NetConfig& net : config.nets) {
         if (!net.bridge.empty()) {
             xml += "    <interface type='bridge'>\n";
@@ -79,12 +80,13 @@ void append_networks(std::string& xml, const VmConfig& config) {
         if (net.mac)
             xml += fmt::format("      <mac address='{}'/>\n", mac_text(*net.mac));
         xml += "      <model type='virtio'/>\n";
+        xml += address;
         xml += "    </interface>\n";
     }
 }
 
 // twinbox's 16550A on ttyS0 is QEMU's isa-serial; virsh console attaches to the pty.
-void append_consoles(std::string& xml, const VmConfig& config) {
+void append_consoles(std::string& xml, const VmConfig& config, const std::string& address) {
     switch (config.serial) {
         case SerialOutput::stdio:
             xml += "    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n";
@@ -102,10 +104,14 @@ void append_consoles(std::string& xml, const VmConfig& config) {
             xml += "    <serial type='null'>\n      <target port='0'/>\n    </serial>\n";
             break;
     }
-    if (config.console == ConsoleKind::virtio)
+    if (config.console == ConsoleKind::virtio) {
+        // hvc0 sits on a virtio-serial controller, which must be placed too.
         xml +=
             "    <console type='pty'>\n      <target type='virtio' port='0'/>\n"
             "    </console>\n";
+        xml +=
+            "    <controller type='virtio-serial' index='0'>\n" + address + "    </controller>\n";
+    }
 }
 
 }  // namespace
@@ -187,15 +193,17 @@ Result<std::string> libvirt_domain_xml(const VmConfig& config, const LibvirtXmlO
         "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
         "  <on_crash>destroy</on_crash>\n";
     xml += "  <devices>\n";
-    append_disks(xml, config);
-    append_networks(xml, config);
-    append_consoles(xml, config);
+    // On microvm every virtio device must say it sits on virtio-mmio, or libvirt
+    // looks for a PCI bus to put it on ("No PCI buses available").
+    std::string address = multiboot ? "" : "      <address type='virtio-mmio'/>\n";
+    append_disks(xml, config, address);
+    append_networks(xml, config, address);
+    append_consoles(xml, config, address);
     xml += "    <controller type='usb' model='none'/>\n";
     xml += "    <memballoon model='none'/>\n";
     if (config.rng)
-        xml +=
-            "    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
-            "    </rng>\n";
+        xml += "    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n" +
+               address + "    </rng>\n";
     xml += "  </devices>\n</domain>\n";
     return xml;
 }

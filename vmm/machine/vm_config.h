@@ -58,7 +58,7 @@ struct VmConfig {
     std::vector<std::pair<std::string, std::vector<uint8_t>>> fw_cfg_files;
 
     SerialOutput serial = SerialOutput::stdio;
-    std::string serial_file;          // with SerialOutput::file
+    std::string serial_file;  // with SerialOutput::file
     // When set, the UART writes here instead (`twinbox vm step` shows the output per instruction).
     std::shared_ptr<ByteSink> serial_sink;
     std::string dump_acpi_directory;  // --dump-acpi DIR

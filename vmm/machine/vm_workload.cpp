@@ -52,6 +52,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
                                     const std::vector<std::string>& guest_directories) {
     auto guest = TRY(find_default_guest(guest_directories));
     VmConfig config;
+    config.name = workload.name;
     config.kernel = guest.kernel;
     config.initrd = guest.initrd;
     // The serial console carries only the kernel's and the initramfs's own

@@ -25,6 +25,7 @@
 namespace twinbox {
 
 struct VmWorkload {
+    std::string name;                  // the VM's name in the registry (empty: a random one)
     std::string root_disk;             // ext4 image with /.twinbox/init
     std::vector<std::string> command;  // argv; the first is looked up on the image's PATH
     std::vector<std::string> env;      // KEY=VALUE

@@ -152,7 +152,9 @@ TEST(RunSpec, Network) {
     RunFlags flags;
     flags.network = "host";
     EXPECT_FALSE(has_namespace(*build(flags), oci::NamespaceType::Network));
-    flags.network = "bridge";
+    flags.network = "bridge";  // a bridge network: its own namespace (tests/unit/network/)
+    EXPECT_TRUE(has_namespace(*build(flags), oci::NamespaceType::Network));
+    flags.network = "not/a/name";
     EXPECT_FALSE(build(flags));
 }
 

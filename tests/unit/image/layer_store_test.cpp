@@ -16,6 +16,7 @@
 #include <set>
 
 #include "container/image/digest.h"
+#include "container/image/image_rootfs.h"
 #include "container/image/layer_tar.h"
 #include "container/image/reference.h"
 #include "container/image/store.h"
@@ -205,6 +206,30 @@ TEST_F(TempTree, StoreChecksDigests) {
     EXPECT_EQ((*store->list())[0].reference, "a:b");
     EXPECT_EQ(*store->untag(*parse_reference("a:b")), manifest->digest);
     EXPECT_FALSE(store->untag(*parse_reference("a:b")));
+}
+
+TEST_F(TempTree, FlattenAppliesWhiteoutsLikeOverlayfs) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "whiteouts are character devices and trusted.* xattrs: needs root";
+    write("lower/etc/keep", "keep");
+    write("lower/etc/gone", "gone");
+    write("lower/cache/old", "old");
+    write("lower/replaced", "lower");
+    write("upper/replaced", "upper");
+    write("upper/cache/new", "new");
+    fs::create_directories(path("upper/etc"));
+    ASSERT_EQ(::mknod(path("upper/etc/gone").c_str(), S_IFCHR, makedev(0, 0)), 0);
+    ASSERT_EQ(::setxattr(path("upper/cache").c_str(), "trusted.overlay.opaque", "y", 1, 0), 0);
+    ASSERT_EQ(::mkfifo(path("upper/fifo").c_str(), 0600), 0);
+    fs::create_directories(path("flat"));
+    auto flat = flatten_layers({path("lower"), path("upper")}, path("flat"));
+    ASSERT_TRUE(flat) << flat.error().to_string();
+    EXPECT_EQ(read(path("flat/etc/keep")), "keep");
+    EXPECT_FALSE(fs::exists(fs::symlink_status(path("flat/etc/gone"))));
+    EXPECT_FALSE(fs::exists(path("flat/cache/old")));
+    EXPECT_EQ(read(path("flat/cache/new")), "new");
+    EXPECT_EQ(read(path("flat/replaced")), "upper");
+    EXPECT_TRUE(fs::is_fifo(path("flat/fifo")));
 }
 
 }  // namespace

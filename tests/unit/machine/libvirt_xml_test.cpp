@@ -56,6 +56,12 @@ TEST(LibvirtXml, NamesDevicesAsTwinboxDoes) {
     EXPECT_NE(xml->find("<target dev='vdb' bus='virtio'/>\n      <readonly/>"), std::string::npos);
     EXPECT_NE(xml->find("<mac address='52:54:00:12:34:56'/>"), std::string::npos);
     EXPECT_NE(xml->find("<name>twinbox-bzImage</name>"), std::string::npos);
+    // microvm has no PCI: each virtio device (2 disks, 1 card, rng) is placed on virtio-mmio.
+    size_t placed = 0;
+    for (size_t at = xml->find("<address type='virtio-mmio'/>"); at != std::string::npos;
+         at = xml->find("<address type='virtio-mmio'/>", at + 1))
+        ++placed;
+    EXPECT_EQ(placed, 4u) << *xml;
     // libvirt resolves nothing against the caller's directory: paths are absolute.
     EXPECT_EQ(xml->find("<kernel>relative/"), std::string::npos);
 }
