@@ -86,10 +86,11 @@ int demo(const DemoOptions& options) {
                                  run_one("vm", vm, options)};
     fmt::print("\n{}", render_demo(runs));
     fmt::print(
-        "\nThe container shares the host's kernel: same kernel version, no 'hypervisor' flag, "
-        "the host's\nmemory; namespaces give it its own PID 1, process list, hostname and "
-        "network. The VM runs\nits own kernel on virtual hardware, and every I/O it does "
-        "costs exits to the VMM.\n");
+        "\nThe container shares the host's kernel: the same kernel version, the host's CPU flags\n"
+        "and memory; namespaces give it its own PID 1, process list, hostname and network. The VM\n"
+        "runs its own kernel on virtual hardware: its CPU says 'hypervisor', it has the memory it\n"
+        "was given, and every I/O it does costs exits to the VMM. (On a host that is itself a VM,\n"
+        "the container sees the 'hypervisor' flag too: it is the host's.)\n");
     for (const auto& run : runs)
         if (!run.error.empty())
             return exit_status::kTwinboxError;

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 
 #include "cli/container_common.h"
 #include "container/image/image_rootfs.h"
@@ -30,8 +31,6 @@ Result<void> check_supported(const container::RunFlags& flags) {
     if (flags.detach)
         return refuse("-d",
                       "a VM runs in the foreground (use 'twinbox vm run' for long-lived VMs)");
-    if (!flags.volumes.empty())
-        return refuse("-v", "host directories are not passed to VMs yet");
     if (!flags.publish.empty() || (flags.network != "none" && !flags.network.empty()))
         return refuse("--network/-p", "VM networking with images is not wired up yet");
     if (!flags.rootfs.empty())
@@ -62,7 +61,28 @@ std::vector<std::string> resolve_env(const std::vector<std::string>& entries) {
     return env;
 }
 
-Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& reference) {
+// -v HOST:PATH:ro -> a read-only ext4 copy of HOST, mounted at PATH by the agent.
+// A VM cannot share a live host directory without virtio-fs (not built), so
+// only read-only volumes are accepted, and the copy is taken at start.
+Result<VmWorkload::Volume> volume_disk(const std::string& spec, const std::string& scratch,
+                                       size_t index) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t colon; (colon = spec.find(':', start)) != std::string::npos; start = colon + 1)
+        parts.push_back(spec.substr(start, colon - start));
+    parts.push_back(spec.substr(start));
+    if (parts.size() != 3 || parts[2] != "ro" || parts[0].empty() || parts[1].empty() ||
+        parts[1][0] != '/')
+        return Error::message(fmt::format(
+            "-v {}: with --isolation vm a volume is HOST_DIR:/PATH:ro (VMs get read-only copies)",
+            spec));
+    std::string disk = fmt::format("{}/volume{}.ext4", scratch, index);
+    TRY(container::image::make_ext4_from_directory(parts[0], disk).with_context("-v " + spec));
+    return VmWorkload::Volume{disk, parts[1]};
+}
+
+Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& reference,
+                                const std::string& scratch) {
     TRY(check_supported(flags));
     auto image = TRY(container::image::prepare_image(reference));
     container::image::apply_image(image, flags);
@@ -99,6 +119,8 @@ Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& r
                             kMinimumVmMemory >> 20));
         workload.memory = static_cast<uint64_t>(bytes);
     }
+    for (size_t index = 0; index < flags.volumes.size(); ++index)
+        workload.volumes.push_back(TRY(volume_disk(flags.volumes[index], scratch, index)));
     if (flags.cpus) {
         if (*flags.cpus <= 0 || *flags.cpus > 64)
             return Error::message(fmt::format("--cpus {}: a VM has 1 to 64 vCPUs", *flags.cpus));
@@ -110,7 +132,20 @@ Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& r
 }  // namespace
 
 int run_image_in_vm(container::RunFlags flags, const std::string& reference) {
-    auto workload = workload_for(flags, reference);
+    // A scratch directory for this run's volume disks, removed when it ends.
+    char scratch_template[] = "/tmp/twinbox-vm-run.XXXXXX";
+    if (::mkdtemp(scratch_template) == nullptr)
+        return report(Error::from_errno("mkdtemp", scratch_template));
+    std::string scratch = scratch_template;
+    struct RemoveScratch {
+        std::string path;
+        ~RemoveScratch() {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    } remove_scratch{scratch};
+
+    auto workload = workload_for(flags, reference, scratch);
     if (!workload)
         return report(std::move(workload).error());
     // The serial console (kernel and initramfs messages) goes to a log that is

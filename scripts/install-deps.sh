@@ -26,7 +26,7 @@ packages=(
     # ACPI table checks (iasl -d)
     acpica-tools
     # scripts
-    python3 procps
+    python3 procps jq
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -167,6 +167,19 @@ Result<VmDisk> vm_disk_for_image(const std::string& store_root, const std::strin
     return VmDisk{path, true, elapsed};
 }
 
+Result<void> make_ext4_from_directory(const std::string& directory, const std::string& output) {
+    struct stat info {};
+    if (::stat(directory.c_str(), &info) != 0)
+        return Error::from_errno("stat", directory);
+    if (!S_ISDIR(info.st_mode))
+        return Error::message(fmt::format("{} is not a directory", directory));
+    if (auto made = make_ext4(directory, output); !made) {
+        ::unlink(output.c_str());
+        return std::move(made).error().with_context("copying " + directory + " to a disk");
+    }
+    return ok();
+}
+
 Result<std::pair<uint32_t, uint32_t>> resolve_image_user(const std::vector<std::string>& layer_dirs,
                                                          const std::string& user) {
     if (user.empty())

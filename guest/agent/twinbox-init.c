@@ -27,6 +27,7 @@
  *   h=NAME       host name
  *   t=1          the command gets the console as its controlling terminal
  *   i=1          keep stdin (else /dev/null)
+ *   m=DEV:PATH   mount the ext4 disk DEV read-only at PATH (-v HOST:PATH:ro)
  * Unknown tags are ignored, so older agents run newer configurations.
  *
  * Static, no libc beyond what glibc's static link gives, one file, so a
@@ -125,6 +126,8 @@ struct config {
     uid_t uid;
     gid_t gid;
     int tty, stdin_open;
+    char *mounts[32]; /* "DEV:PATH" */
+    int mountc;
 };
 
 static int parse_config(char *data, size_t size, struct config *config) {
@@ -168,6 +171,10 @@ static int parse_config(char *data, size_t size, struct config *config) {
                 break;
             case 'i':
                 config->stdin_open = value[0] == '1';
+                break;
+            case 'm':
+                if (config->mountc < 32 && strchr(value, ':') != NULL && value[0] == '/')
+                    config->mounts[config->mountc++] = value;
                 break;
             default:
                 break;
@@ -214,6 +221,37 @@ static int make_root(void) {
     if (chdir("/.twinbox/rw/root") != 0 || chroot(".") != 0 || chdir("/") != 0) {
         die("chroot into the container root");
         return -1;
+    }
+    return 0;
+}
+
+/* mkdir -p inside the container root. */
+static void make_directories(char *path) {
+    for (char *slash = strchr(path + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755);
+        *slash = '/';
+    }
+    mkdir(path, 0755);
+}
+
+/* -v volumes: each is a read-only ext4 disk; virtio-blk probes asynchronously,
+ * so wait a little for the device node. */
+static int mount_volumes(const struct config *config) {
+    for (int i = 0; i < config->mountc; ++i) {
+        char *spec = config->mounts[i];
+        char *colon = strchr(spec, ':');
+        *colon = '\0';
+        const char *device = spec;
+        char *target = colon + 1;
+        for (int tries = 0; tries < 300 && access(device, F_OK) != 0; ++tries) usleep(10000);
+        make_directories(target);
+        if (mount(device, target, "ext4", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0) {
+            char what[512];
+            snprintf(what, sizeof what, "mount the volume %s on %s", device, target);
+            die(what);
+            return -1;
+        }
     }
     return 0;
 }
@@ -293,7 +331,7 @@ int main(void) {
         say("twinbox-init: no valid run configuration in fw_cfg " CONFIG_NAME "\n");
         report_and_power_off(125);
     }
-    if (make_root() != 0)
+    if (make_root() != 0 || mount_volumes(&config) != 0)
         report_and_power_off(125);
     int console = open_console();
     if (console < 0) {

@@ -3,10 +3,10 @@
 # runs an image's command in a microVM with the same result as a container.
 #   1. busybox:latest: output and exit status, in both isolations;
 #   2. the image config and flags reach the VM: -e, -w, -u, --hostname, a
-#      writable root that is thrown away, 127 for a missing command;
+#      writable root that is thrown away, 127 for a missing command, -v :ro;
 #   3. a Dockerfile-built image (ENV, WORKDIR, CMD, a RUN layer and a COPY)
 #      gives the same output in both isolations; the disk is cached;
-#   4. bad input: -m too small, -d, a missing image: one line, 125.
+#   4. bad input: -m too small, -d, a writable -v, a missing image: one line, 125.
 # Runs where /dev/kvm works (inside the test host VM on PVM hosts; see
 # with-kvm.sh), as root. Everything lives in a private TWINBOX_ROOT.
 # usage: image_vm.sh TWINBOX_BINARY
@@ -52,7 +52,12 @@ run vm busybox:latest sh -c 'test ! -e /etc/new-file'
 expect_status 0 "$status" "vm: a file written by an earlier run is gone"
 run vm busybox:latest no-such-command
 expect_status 127 "$status" "vm: a missing command"
-pass "vm: -e -w -u --hostname, a writable throw-away root, 127"
+mkdir -p "$work/volume/sub"
+echo "from the host" >"$work/volume/sub/file.txt"
+run vm -v "$work/volume:/mnt/host:ro" busybox:latest sh -c 'cat /mnt/host/sub/file.txt; touch /mnt/host/x'
+expect_contains "$work/out.clean" "from the host" "vm: -v HOST:PATH:ro"
+expect_contains "$work/out.clean" "Read-only file system" "vm: the volume is read-only"
+pass "vm: -e -w -u --hostname, a writable throw-away root, 127, a read-only volume"
 
 # 3. A built image.
 mkdir -p "$work/context"
@@ -90,6 +95,9 @@ expect_one_line "$work/err" "vm: -m 1m"
 run vm -d busybox:latest true
 expect_status 125 "$status" "vm: -d"
 expect_one_line "$work/err" "vm: -d"
+run vm -v "$work/volume:/mnt/host" busybox:latest true
+expect_status 125 "$status" "vm: a writable volume"
+expect_one_line "$work/err" "vm: a writable volume"
 run vm no-such-image:9 true
 expect_status 125 "$status" "vm: a missing image"
 expect_one_line "$work/err" "vm: a missing image"

@@ -39,7 +39,7 @@ vm_kernel=$(echo "$kernel_row" | cut -c59- | xargs)
 [ -n "$vm_kernel" ] && [ "$vm_kernel" != "?" ] || fail "demo: no kernel version from the VM"
 echo "$pid1_row" | cut -c29-58 | grep -q "sh -c" || fail "demo: the container's PID 1 is not the probe's shell: $pid1_row"
 echo "$pid1_row" | cut -c59- | grep -q "init" || fail "demo: the VM's PID 1 is not its init: $pid1_row"
-echo "$hypervisor_row" | cut -c59- | grep -qx ' *[1-9][0-9]* *' || fail "demo: the VM has no hypervisor flag: $hypervisor_row"
+echo "$hypervisor_row" | cut -c59- | grep -qx ' *yes *' || fail "demo: the VM has no hypervisor flag: $hypervisor_row"
 echo "$exits_row" | cut -c29-58 | grep -q "none" || fail "demo: the container column shows VM exits: $exits_row"
 echo "$exits_row" | cut -c59- | grep -qx ' *[1-9][0-9]* *' || fail "demo: no exit count for the VM: $exits_row"
 pass "demo: both columns filled; the VM has its own kernel, init, hypervisor flag and exits"
@@ -57,7 +57,7 @@ expect_contains "$work/pretty" "of 32.0 MiB" "the memory limit"
 grep -qE "^ +[0-9]+ +1  sh -c" "$work/pretty" || fail "inspect: the container's init is not PID 1 inside"
 grep -qE "^ +[0-9]+ +[0-9]+    sleep 300" "$work/pretty" || fail "inspect: the child process is not shown"
 grep -qE "^  / +overlay" "$work/pretty" || fail "inspect: the root overlay mount is not shown"
-host_pid=$("$twinbox" inspect demo-inspect | sed -n 's/^ *"Pid": \([0-9]*\),*/\1/p' | head -1)
+host_pid=$("$twinbox" inspect demo-inspect | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])')
 inode=$(readlink "/proc/$host_pid/ns/net" | tr -dc 0-9)
 "$twinbox" inspect demo-inspect | grep -q "\"Inode\": $inode" || fail "inspect: the JSON's net namespace inode is not /proc/$host_pid/ns/net ($inode)"
 pass "inspect --pretty: namespaces, cgroup limit, process tree and mounts of a running container"

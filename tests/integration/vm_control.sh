@@ -80,6 +80,10 @@ for text in "Memory map" "RAM " "at host 0x" "E820" "MMIO hole" "port-I/O bus" "
             "Exits to twinbox" "IO"; do
     expect_contains "$work/inspect" "$text" "vm inspect"
 done
+# `twinbox inspect NAME` (the container command) falls back to a running VM.
+tb inspect --pretty demo >"$work/inspect.top"; expect_status 0 $? "twinbox inspect --pretty VM"
+expect_contains "$work/inspect.top" "Memory map" "twinbox inspect of a VM"
+tb inspect demo | jq -e '.[0].Kind == "vm"' >/dev/null || fail "twinbox inspect of a VM: no Kind vm"
 tb vm inspect --json demo >"$work/inspect.json"
 jq -e '.memory.ram[0].guest_start == 0 and (.devices.io | length) > 3 and
        (.virtio[0].gsi | type) == "number" and (.vcpus[0].tid > 0)' "$work/inspect.json" >/dev/null ||

@@ -41,6 +41,14 @@ Result<std::vector<uint8_t>> encode_agent_config(const VmWorkload& workload) {
         TRY(append(blob, 'h', workload.hostname));
     TRY(append(blob, 't', workload.tty ? "1" : "0"));
     TRY(append(blob, 'i', workload.interactive ? "1" : "0"));
+    // Volumes are the disks after the root: vdb, vdc, ... (26 at most).
+    for (size_t index = 0; index < workload.volumes.size(); ++index) {
+        if (index >= 25)
+            return Error::message("a VM takes at most 25 -v volumes");
+        TRY(append(blob, 'm',
+                   fmt::format("/dev/vd{}:{}", static_cast<char>('b' + index),
+                               workload.volumes[index].mount_point)));
+    }
     if (blob.size() > kMaxAgentConfig)
         return Error::message(fmt::format(
             "the command and environment take {} bytes; the VM agent accepts at most {}",
@@ -64,7 +72,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     config.memory = workload.memory;
     config.cpus = workload.cpus;
     config.disks.push_back({workload.root_disk, true});
-    for (const auto& disk : workload.extra_disks) config.disks.push_back(disk);
+    for (const auto& volume : workload.volumes) config.disks.push_back({volume.disk, true});
     config.nets = workload.nets;
     config.console = ConsoleKind::virtio;
     if (workload.console_log.empty()) {

@@ -35,7 +35,12 @@ struct VmWorkload {
     bool tty = false, interactive = false;
     uint64_t memory = 256ull << 20;
     uint32_t cpus = 1;
-    std::vector<DiskConfig> extra_disks;  // vdb, vdc, ...: -v host directories as disks
+    // -v HOST:PATH:ro: ext4 images of host directories, attached read-only as
+    // vdb, vdc, ... and mounted by the agent at `mount_point`.
+    struct Volume {
+        std::string disk, mount_point;
+    };
+    std::vector<Volume> volumes;
     std::vector<NetConfig> nets;
     std::string extra_command_line;  // appended (e.g. ip= for a network)
     std::string console_log;         // where the serial console goes ("" = nowhere)

@@ -64,7 +64,7 @@ TEST(DemoProbe, RendersAKnownTable) {
     container.elapsed = std::chrono::milliseconds(42);
     DemoRun vm;
     vm.name = "vm";
-    vm.facts = {{"KERNEL", "6.1.0-guest"}, {"HYPERVISOR", "1"}};
+    vm.facts = {{"KERNEL", "6.1.0-guest"}, {"HYPERVISOR", "yes"}};
     vm.elapsed = std::chrono::milliseconds(5100);
     vm.vm_exits = 3170;
     DemoRun broken;
@@ -75,7 +75,7 @@ TEST(DemoProbe, RendersAKnownTable) {
                          "6.1.0-guest                   -"),
               std::string::npos)
         << table;
-    EXPECT_NE(table.find("cpuinfo 'hypervisor' flag   ?                             1"),
+    EXPECT_NE(table.find("cpuinfo 'hypervisor' flag   ?                             yes"),
               std::string::npos)
         << table;
     EXPECT_NE(table.find("42 ms"), std::string::npos);
