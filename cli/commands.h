@@ -42,4 +42,8 @@ void register_network_inspect(CLI::App& network, int& exit_code);
 // The classroom demo: the same probe in a container and a VM (cli/demo.cpp).
 void register_demo(CLI::App& app, int& exit_code);
 
+// The benchmark suite: native, container and VM side by side (cli/bench.cpp,
+// bench/suite/run.py).
+void register_bench(CLI::App& app, int& exit_code);
+
 }  // namespace twinbox::cli

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     cli::register_container_inspect(app, exit_code);
     cli::register_container_stats(app, exit_code);
     cli::register_demo(app, exit_code);
+    cli::register_bench(app, exit_code);
     cli::register_network(app, exit_code);
     cli::register_image_list(app, exit_code);
     cli::register_image(app, exit_code);

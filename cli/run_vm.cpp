@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "cli/container_common.h"
+#include "cli/vm_network.h"
 #include "container/image/image_rootfs.h"
 #include "container/image/store.h"
 #include "container/image/vm_disk.h"
@@ -31,8 +32,12 @@ Result<void> check_supported(const container::RunFlags& flags) {
     if (flags.detach)
         return refuse("-d",
                       "a VM runs in the foreground (use 'twinbox vm run' for long-lived VMs)");
-    if (!flags.publish.empty() || (flags.network != "none" && !flags.network.empty()))
-        return refuse("--network/-p", "VM networking with images is not wired up yet");
+    if (!flags.publish.empty())
+        return refuse("-p",
+                      "published ports reach containers only; a VM on a bridge network "
+                      "is reachable at its address (twinbox network inspect)");
+    if (flags.network == "host")
+        return refuse("--network host", "a VM always has its own network stack");
     if (!flags.rootfs.empty())
         return refuse("--rootfs", "a VM runs an image; give IMAGE instead");
     return ok();
@@ -156,7 +161,18 @@ int run_image_in_vm(container::RunFlags flags, const std::string& reference) {
         ::close(log_fd);
         workload->console_log = log_template;
     }
-    auto status = run_vm_workload(*workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR});
+    auto config = workload_vm_config(*workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR});
+    if (!config)
+        return report(std::move(config).error());
+    // --network bridge|NAME: one virtio-net card on the network's bridge, with
+    // an address lease (ip= on the command line), held while the VM runs.
+    if (!flags.network.empty() && flags.network != "none")
+        config->nets.push_back(
+            NetConfig{"", flags.network == "bridge" ? "twinbox0" : flags.network, std::nullopt});
+    auto networks = attach_vm_networks(*config);
+    if (!networks)
+        return report(std::move(networks).error().with_context("--network " + flags.network));
+    auto status = run_workload_config(*config, workload->console_log);
     if (!status)
         return report(std::move(status).error());
     if (!workload->console_log.empty())

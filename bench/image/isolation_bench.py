@@ -58,7 +58,9 @@ def main():
     def log(text):
         print(text, flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="twinbox-isolation-bench.") as root:
+    # twinbox's state on /dev/shm, a tmpfs: inside the test host /tmp is an
+    # overlayfs, which cannot hold a container's upper directory.
+    with tempfile.TemporaryDirectory(prefix="twinbox-isolation-bench.", dir="/dev/shm") as root:
         os.environ["TWINBOX_ROOT"] = root
         commands = {
             "container": [arguments.twinbox, "run", "--rm", arguments.image, "/bin/true"],

@@ -88,6 +88,22 @@ run vm twinbox-test/vm:1
 [ "$(ls "$TWINBOX_ROOT"/lib/images/vmdisks/*.ext4 | wc -l)" = "$disks" ] || fail "the VM disk was built again"
 pass "a built image gives the same output in both isolations; its disk is cached"
 
+# 3b. --network bridge: the VM gets an address lease on twinbox0. Inside a
+# network namespace of the test's own, so the bridge and rules die with it.
+unshare --net bash -c "ip link set lo up
+    timeout 300 '$twinbox' run --isolation vm --network bridge busybox:latest \
+        sh -c 'ip -4 addr show eth0; ip route' </dev/null" >"$work/net.out" 2>&1
+status=$?
+cat "$work/net.out"
+expect_status 0 "$status" "vm: --network bridge"
+grep -q "inet 10\.88\." "$work/net.out" || fail "vm: no twinbox0 address on eth0"
+grep -q "^default via 10\.88\.0\.1" "$work/net.out" || fail "vm: no default route through the bridge"
+if grep -qs '"address"' "$TWINBOX_ROOT"/run/networks/*.leases.json; then
+    cat "$TWINBOX_ROOT"/run/networks/*.leases.json
+    fail "vm: the address lease was not released"
+fi
+pass "vm: --network bridge gives the guest a lease and a default route; released at the end"
+
 # 4. Bad input.
 run vm -m 1m busybox:latest true
 expect_status 125 "$status" "vm: -m 1m"
@@ -98,6 +114,9 @@ expect_one_line "$work/err" "vm: -d"
 run vm -v "$work/volume:/mnt/host" busybox:latest true
 expect_status 125 "$status" "vm: a writable volume"
 expect_one_line "$work/err" "vm: a writable volume"
+run vm -p 8080:80 busybox:latest true
+expect_status 125 "$status" "vm: -p"
+expect_one_line "$work/err" "vm: -p"
 run vm no-such-image:9 true
 expect_status 125 "$status" "vm: a missing image"
 expect_one_line "$work/err" "vm: a missing image"

@@ -51,8 +51,8 @@ Result<std::vector<uint8_t>> encode_agent_config(const VmWorkload& workload) {
     }
     if (blob.size() > kMaxAgentConfig)
         return Error::message(fmt::format(
-            "the command and environment take {} bytes; the VM agent accepts at most {}",
-            blob.size(), kMaxAgentConfig));
+            "the command and environment take {} bytes; the VM agent accepts at most {} KiB",
+            blob.size(), kMaxAgentConfig / 1024));
     return blob;
 }
 
@@ -85,9 +85,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     return config;
 }
 
-Result<int> run_vm_workload(const VmWorkload& workload,
-                            const std::vector<std::string>& guest_directories) {
-    auto config = TRY(workload_vm_config(workload, guest_directories));
+Result<int> run_workload_config(const VmConfig& config, const std::string& console_log) {
     auto machine = TRY(Machine::create(config));
     int status = machine->run();
     if (auto reported = machine->workload_status())
@@ -96,8 +94,13 @@ Result<int> run_vm_workload(const VmWorkload& workload,
         return status;  // twinbox itself was stopped by a signal (Ctrl-C, docker stop)
     return Error::message(fmt::format(
         "the VM ended (status {}) without its agent reporting the command's exit status{}", status,
-        workload.console_log.empty() ? std::string()
-                                     : "; its console log is " + workload.console_log));
+        console_log.empty() ? std::string() : "; its console log is " + console_log));
+}
+
+Result<int> run_vm_workload(const VmWorkload& workload,
+                            const std::vector<std::string>& guest_directories) {
+    auto config = TRY(workload_vm_config(workload, guest_directories));
+    return run_workload_config(config, workload.console_log);
 }
 
 }  // namespace twinbox

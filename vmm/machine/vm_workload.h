@@ -55,8 +55,13 @@ Result<std::vector<uint8_t>> encode_agent_config(const VmWorkload& workload);
 Result<VmConfig> workload_vm_config(const VmWorkload& workload,
                                     const std::vector<std::string>& guest_directories);
 
-// Boots the VM and returns the command's exit status. A VM that ends without
-// the agent reporting a status (a kernel panic, a missing agent) is an error
+// Boots a VM made by workload_vm_config (perhaps changed since, e.g. given a
+// network) and returns the command's exit status; `console_log` is named in
+// the error when the agent reported no status.
+Result<int> run_workload_config(const VmConfig& config, const std::string& console_log);
+
+// workload_vm_config + run_workload_config. Boots the VM and returns the command's exit status. A
+// VM that ends without the agent reporting a status (a kernel panic, a missing agent) is an error
 // naming the console log.
 Result<int> run_vm_workload(const VmWorkload& workload,
                             const std::vector<std::string>& guest_directories);
