@@ -2,10 +2,15 @@
 #include "container/network/nftables.h"
 
 #include <fmt/format.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <utility>
 
+#include "common/subprocess.h"
 #include "container/network/nft_rules.h"
 
 namespace twinbox::network {
@@ -22,16 +27,55 @@ std::string first_line(const char* text) {
     return line;
 }
 
+// Whether the kernel speaks nfnetlink here. libnftables must not be asked
+// otherwise: when it cannot open its netlink socket it calls exit(3) itself,
+// which would end twinbox with no message and nothing cleaned up.
+bool nfnetlink_available() {
+    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0)
+        return false;
+    ::close(fd);
+    return true;
+}
+
+// Loads the nftables modules twinbox's rules use, as iptables and Docker do
+// with modprobe: the kernel's own on-demand loading needs a usermode helper
+// that is not always there (containers, chroots, the nested test host).
+void load_nftables_modules() {
+    const char* modprobe =
+        ::access("/sbin/modprobe", X_OK) == 0 ? "/sbin/modprobe" : "/usr/sbin/modprobe";
+    for (const char* module :
+         {"nf_tables", "nft_chain_nat", "nft_nat", "nft_masq", "nft_ct", "nft_fib_ipv4"})
+        [[maybe_unused]] auto ignored =
+            run_captured({modprobe, "-q", module}, std::chrono::seconds(10));
+}
+
 }  // namespace
 
 Result<Nftables> Nftables::open() {
+    if (!nfnetlink_available()) {
+        load_nftables_modules();
+        if (!nfnetlink_available())
+            return Error::message(
+                       "nftables is not usable here: the kernel has no nfnetlink "
+                       "(NETLINK_NETFILTER)")
+                .with_hint(
+                    "NAT and published ports need a kernel with nf_tables "
+                    "(CONFIG_NF_TABLES, CONFIG_NFT_NAT, CONFIG_NFT_MASQ)");
+    }
     nft_ctx* context = nft_ctx_new(NFT_CTX_DEFAULT);
     if (!context)
         return Error::message("cannot create a libnftables context (out of memory?)");
     Nftables nftables(context);
     nft_ctx_buffer_output(context);
     nft_ctx_buffer_error(context);
-    if (auto made = nftables.run(nft::base_ruleset(), "creating table ip twinbox"); !made)
+    auto made = nftables.run(nft::base_ruleset(), "creating table ip twinbox");
+    if (!made) {
+        // Perhaps only the NAT chain's module is missing: load them and try once more.
+        load_nftables_modules();
+        made = nftables.run(nft::base_ruleset(), "creating table ip twinbox");
+    }
+    if (!made)
         return Error::message(
                    fmt::format("nftables is not usable here ({})", made.error().to_string()))
             .with_hint(

@@ -90,6 +90,10 @@ pass "a built image gives the same output in both isolations; its disk is cached
 
 # 3b. --network bridge: the VM gets an address lease on twinbox0. Inside a
 # network namespace of the test's own, so the bridge and rules die with it.
+# The bridge and tap drivers are loaded first, as vm_network.sh does: in the
+# test host the kernel cannot load modules on demand (twinbox loads the
+# nftables ones itself, as iptables does).
+for module in tun bridge; do modprobe "$module" 2>/dev/null; done
 unshare --net bash -c "ip link set lo up
     timeout 300 '$twinbox' run --isolation vm --network bridge busybox:latest \
         sh -c 'ip -4 addr show eth0; ip route' </dev/null" >"$work/net.out" 2>&1
