@@ -99,8 +99,8 @@ void register_container_run(CLI::App& app, int& exit_code) {
             return;
         }
         if (command->isolation != "container") {
-            exit_code = report(Error::message(fmt::format(
-                "--isolation {}: expected container or vm", command->isolation)));
+            exit_code = report(Error::message(
+                fmt::format("--isolation {}: expected container or vm", command->isolation)));
             return;
         }
         flags.command = run->remaining();

@@ -61,13 +61,13 @@
 #define CONFIG_MAX (64 * 1024)
 #define MAX_ARGS 1024
 
-static void say(const char *text) {
+static void say(const char* text) {
     /* Before the console is set up, stderr is the kernel's /dev/console. */
     ssize_t ignored = write(2, text, strlen(text));
     (void)ignored;
 }
 
-static void die(const char *what) {
+static void die(const char* what) {
     char line[512];
     snprintf(line, sizeof line, "twinbox-init: %s: %s\n", what, strerror(errno));
     say(line);
@@ -75,15 +75,17 @@ static void die(const char *what) {
 
 /* ---- fw_cfg: find and read one named file ---------------------------- */
 
-static void fw_cfg_select(uint16_t key) { outw(key, FW_CFG_SELECTOR); }
+static void fw_cfg_select(uint16_t key) {
+    outw(key, FW_CFG_SELECTOR);
+}
 
-static void fw_cfg_read(void *buffer, size_t length) {
-    uint8_t *bytes = buffer;
+static void fw_cfg_read(void* buffer, size_t length) {
+    uint8_t* bytes = buffer;
     for (size_t i = 0; i < length; ++i) bytes[i] = inb(FW_CFG_DATA);
 }
 
 /* Reads the file `name` into a new buffer; its size in *size. NULL if absent. */
-static char *fw_cfg_file(const char *name, size_t *size) {
+static char* fw_cfg_file(const char* name, size_t* size) {
     uint32_t count_be;
     fw_cfg_select(FW_CFG_FILE_DIR);
     fw_cfg_read(&count_be, sizeof count_be);
@@ -104,7 +106,7 @@ static char *fw_cfg_file(const char *name, size_t *size) {
         uint32_t length = __builtin_bswap32(entry.size);
         if (length > CONFIG_MAX)
             return NULL;
-        char *data = calloc(1, length + 1);
+        char* data = calloc(1, length + 1);
         if (data == NULL)
             return NULL;
         fw_cfg_select(__builtin_bswap16(entry.select));
@@ -118,28 +120,28 @@ static char *fw_cfg_file(const char *name, size_t *size) {
 /* ---- the run configuration ------------------------------------------- */
 
 struct config {
-    char *argv[MAX_ARGS + 1];
+    char* argv[MAX_ARGS + 1];
     int argc;
-    char *envp[MAX_ARGS + 1];
+    char* envp[MAX_ARGS + 1];
     int envc;
     const char *workdir, *hostname;
     uid_t uid;
     gid_t gid;
     int tty, stdin_open;
-    char *mounts[32]; /* "DEV:PATH" */
+    char* mounts[32]; /* "DEV:PATH" */
     int mountc;
 };
 
-static int parse_config(char *data, size_t size, struct config *config) {
+static int parse_config(char* data, size_t size, struct config* config) {
     memset(config, 0, sizeof *config);
     config->workdir = "/";
     for (size_t at = 0; at < size;) {
-        char *item = data + at;
+        char* item = data + at;
         size_t length = strnlen(item, size - at);
         at += length + 1; /* a missing final NUL is covered by the +1 of calloc */
         if (length < 2 || item[1] != '=')
             continue;
-        char *value = item + 2;
+        char* value = item + 2;
         switch (item[0]) {
             case 'a':
                 if (config->argc < MAX_ARGS)
@@ -156,7 +158,7 @@ static int parse_config(char *data, size_t size, struct config *config) {
                 config->hostname = value;
                 break;
             case 'u': {
-                char *end;
+                char* end;
                 unsigned long uid = strtoul(value, &end, 10), gid = 0;
                 if (*end == ':')
                     gid = strtoul(end + 1, &end, 10);
@@ -185,8 +187,8 @@ static int parse_config(char *data, size_t size, struct config *config) {
 
 /* ---- the root: the read-only image plus a writable layer in RAM ------- */
 
-static void mount_or_warn(const char *source, const char *target, const char *type,
-                          unsigned long flags, const char *data) {
+static void mount_or_warn(const char* source, const char* target, const char* type,
+                          unsigned long flags, const char* data) {
     mkdir(target, 0755);
     if (mount(source, target, type, flags, data) != 0) {
         char what[256];
@@ -209,15 +211,13 @@ static int make_root(void) {
         die("mount overlay (is the overlay module in the initramfs?)");
         return -1;
     }
-    mount_or_warn("proc", "/.twinbox/rw/root/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  NULL);
+    mount_or_warn("proc", "/.twinbox/rw/root/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_warn("sysfs", "/.twinbox/rw/root/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                   NULL);
     mount_or_warn("devtmpfs", "/.twinbox/rw/root/dev", "devtmpfs", MS_NOSUID, NULL);
     mount_or_warn("devpts", "/.twinbox/rw/root/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                   "gid=5,mode=620,ptmxmode=666");
-    mount_or_warn("tmpfs", "/.twinbox/rw/root/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
-                  "mode=1777");
+    mount_or_warn("tmpfs", "/.twinbox/rw/root/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
     if (chdir("/.twinbox/rw/root") != 0 || chroot(".") != 0 || chdir("/") != 0) {
         die("chroot into the container root");
         return -1;
@@ -226,8 +226,8 @@ static int make_root(void) {
 }
 
 /* mkdir -p inside the container root. */
-static void make_directories(char *path) {
-    for (char *slash = strchr(path + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+static void make_directories(char* path) {
+    for (char* slash = strchr(path + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         mkdir(path, 0755);
         *slash = '/';
@@ -237,13 +237,13 @@ static void make_directories(char *path) {
 
 /* -v volumes: each is a read-only ext4 disk; virtio-blk probes asynchronously,
  * so wait a little for the device node. */
-static int mount_volumes(const struct config *config) {
+static int mount_volumes(const struct config* config) {
     for (int i = 0; i < config->mountc; ++i) {
-        char *spec = config->mounts[i];
-        char *colon = strchr(spec, ':');
+        char* spec = config->mounts[i];
+        char* colon = strchr(spec, ':');
         *colon = '\0';
-        const char *device = spec;
-        char *target = colon + 1;
+        const char* device = spec;
+        char* target = colon + 1;
         for (int tries = 0; tries < 300 && access(device, F_OK) != 0; ++tries) usleep(10000);
         make_directories(target);
         if (mount(device, target, "ext4", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0) {
@@ -287,7 +287,7 @@ static void report_and_power_off(int status) {
     for (;;) pause();
 }
 
-static void run_child(const struct config *config, int console) {
+static void run_child(const struct config* config, int console) {
     setsid();
     int in = config->stdin_open ? console : open("/dev/null", O_RDONLY);
     if (dup2(in, 0) < 0 || dup2(console, 1) < 0 || dup2(console, 2) < 0)
@@ -307,7 +307,7 @@ static void run_child(const struct config *config, int console) {
         _exit(125);
     }
     /* PATH lookup uses the image's PATH, as Docker's runtime does. */
-    environ = (char **)config->envp;
+    environ = (char**)config->envp;
     execvp(config->argv[0], config->argv);
     int saved = errno;
     fprintf(stderr, "twinbox-init: %s: %s\n", config->argv[0], strerror(saved));
@@ -325,7 +325,7 @@ int main(void) {
         reboot(RB_POWER_OFF);
     }
     size_t size = 0;
-    char *data = fw_cfg_file(CONFIG_NAME, &size);
+    char* data = fw_cfg_file(CONFIG_NAME, &size);
     static struct config config;
     if (data == NULL || parse_config(data, size, &config) != 0) {
         say("twinbox-init: no valid run configuration in fw_cfg " CONFIG_NAME "\n");
@@ -357,8 +357,8 @@ int main(void) {
         if (pid < 0)
             break;
         if (pid == child) {
-            status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status)
-                                            : 128 + WTERMSIG(wait_status);
+            status =
+                WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
             break;
         }
     }
