@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/cpu_mode_flag.h"
 #include "cli/vm_network.h"
 #include "common/log.h"
 #include "common/size.h"
@@ -56,15 +57,7 @@ to the isa-debug-exit port 0xf4; 128+N when signal N stopped twinbox (SIGTERM: 1
 Result<void> finish_config(VmRunOptions& options) {
     VmConfig& config = options.config;
     config.memory = TRY(parse_size(options.memory).with_context("--memory"));
-    if (options.mode == "real")
-        config.flat_mode = CpuMode::real;
-    else if (options.mode == "long")
-        config.flat_mode = CpuMode::long64;
-    else if (options.mode == "protected")
-        config.flat_mode = CpuMode::protected32;
-    else
-        return Error::message(
-            fmt::format("--mode {} is not one of real, protected, long", options.mode));
+    config.flat_mode = TRY(parse_cpu_mode(options.mode));
     if (!options.load_address.empty()) {
         char* end = nullptr;
         uint64_t address = std::strtoull(options.load_address.c_str(), &end, 0);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/cpu_mode_flag.h"
 #include "common/log.h"
 #include "common/size.h"
 #include "vmm/machine/machine.h"
@@ -52,15 +53,7 @@ Result<uint64_t> parse_number(const std::string& text, const char* option) {
 Result<std::pair<VmConfig, StepOptions>> make_config(const VmStepOptions& options) {
     VmConfig config;
     config.flat = options.flat;
-    if (options.mode == "real")
-        config.flat_mode = CpuMode::real;
-    else if (options.mode == "long")
-        config.flat_mode = CpuMode::long64;
-    else if (options.mode == "protected")
-        config.flat_mode = CpuMode::protected32;
-    else
-        return Error::message(
-            fmt::format("--mode {} is not one of real, protected, long", options.mode));
+    config.flat_mode = TRY(parse_cpu_mode(options.mode));
     if (!options.load_address.empty())
         config.flat_address = TRY(parse_number(options.load_address, "--load-address"));
     config.memory = TRY(parse_size(options.memory).with_context("--memory"));
