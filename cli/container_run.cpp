@@ -28,6 +28,7 @@ executed; 127 when it is not found; 128+N when signal N killed it (137 for SIGKI
 struct RunCommand {
     container::RunFlags flags;
     std::string isolation = "container";
+    std::string vm_kernel;  // --vm-kernel, for --isolation vm
 };
 
 }  // namespace
@@ -44,6 +45,9 @@ void register_container_run(CLI::App& app, int& exit_code) {
                     "directory to use as the root (default: the busybox root built by guest/)");
     run->add_option("--isolation", command->isolation,
                     "container (the default) or vm: the same image in its own microVM");
+    run->add_option("--vm-kernel", command->vm_kernel,
+                    "with --isolation vm: the guest kernel (default: the build's minimal "
+                    "kernel if built, else the newest /boot/vmlinuz-*)");
     run->add_flag("-i,--interactive", flags.interactive, "keep stdin open");
     run->add_flag("-t,--tty", flags.tty, "allocate a terminal");
     run->add_flag("-d,--detach", flags.detach, "run in the background and print the container id");
@@ -95,12 +99,16 @@ void register_container_run(CLI::App& app, int& exit_code) {
             }
             std::string reference = flags.command.front();
             flags.command.erase(flags.command.begin());
-            exit_code = run_image_in_vm(flags, reference);
+            exit_code = run_image_in_vm(flags, reference, command->vm_kernel);
             return;
         }
         if (command->isolation != "container") {
             exit_code = report(Error::message(
                 fmt::format("--isolation {}: expected container or vm", command->isolation)));
+            return;
+        }
+        if (!command->vm_kernel.empty()) {
+            exit_code = report(Error::message("--vm-kernel needs --isolation vm"));
             return;
         }
         flags.command = run->remaining();

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "cli/container_common.h"
 #include "cli/vm_network.h"
@@ -32,10 +34,11 @@ Result<void> check_supported(const container::RunFlags& flags) {
     if (flags.detach)
         return refuse("-d",
                       "a VM runs in the foreground (use 'twinbox vm run' for long-lived VMs)");
-    if (!flags.publish.empty())
-        return refuse("-p",
-                      "published ports reach containers only; a VM on a bridge network "
-                      "is reachable at its address (twinbox network inspect)");
+    if (!flags.publish.empty() && (flags.network.empty() || flags.network == "none"))
+        return Error::message(fmt::format("-p needs a bridge network, not --network {}",
+                                          flags.network.empty() ? "none" : flags.network))
+            .with_hint("add --network bridge (or a network name)");
+    TRY(network::parse_port_specs(flags.publish));  // bad -p before any disk is built
     if (flags.network == "host")
         return refuse("--network host", "a VM always has its own network stack");
     if (!flags.rootfs.empty())
@@ -136,7 +139,49 @@ Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& r
 
 }  // namespace
 
-int run_image_in_vm(container::RunFlags flags, const std::string& reference) {
+int write_image_vm_config(container::RunFlags flags, const std::string& reference,
+                          const std::string& out_dir) {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir, error);
+    if (error)
+        return report(Error::message(fmt::format("cannot create {}: {} - give a writable directory",
+                                                 out_dir, error.message())));
+    auto workload = workload_for(flags, reference, out_dir);
+    if (!workload)
+        return report(std::move(workload).error());
+    auto config = workload_vm_config(*workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR});
+    if (!config)
+        return report(std::move(config).error());
+    nlohmann::json dump = {{"kernel", config->kernel},
+                           {"initrd", config->initrd},
+                           {"command_line", config->command_line},
+                           {"memory_bytes", config->memory},
+                           {"cpus", config->cpus},
+                           {"console", "virtio"},
+                           {"disks", nlohmann::json::array()},
+                           {"fw_cfg", nlohmann::json::array()}};
+    for (const auto& disk : config->disks)
+        dump["disks"].push_back({{"path", disk.path}, {"read_only", disk.read_only}});
+    for (size_t index = 0; index < config->fw_cfg_files.size(); ++index) {
+        const auto& [name, blob] = config->fw_cfg_files[index];
+        std::string path = fmt::format("{}/fw_cfg{}.bin", out_dir, index);
+        std::ofstream file(path, std::ios::binary | std::ios::trunc);
+        file.write(reinterpret_cast<const char*>(blob.data()),
+                   static_cast<std::streamsize>(blob.size()));
+        if (!file.flush())
+            return report(Error::from_errno("write", path));
+        dump["fw_cfg"].push_back({{"name", name}, {"file", path}});
+    }
+    std::string path = out_dir + "/vm.json";
+    std::ofstream file(path, std::ios::trunc);
+    file << dump.dump(2) << "\n";
+    if (!file.flush())
+        return report(Error::from_errno("write", path));
+    return 0;
+}
+
+int run_image_in_vm(container::RunFlags flags, const std::string& reference,
+                    const std::string& kernel) {
     // A scratch directory for this run's volume disks, removed when it ends.
     char scratch_template[] = "/tmp/twinbox-vm-run.XXXXXX";
     if (::mkdtemp(scratch_template) == nullptr)
@@ -150,9 +195,13 @@ int run_image_in_vm(container::RunFlags flags, const std::string& reference) {
         }
     } remove_scratch{scratch};
 
+    if (!kernel.empty() && ::access(kernel.c_str(), R_OK) != 0)
+        return report(Error::from_errno("--vm-kernel", kernel)
+                          .with_hint("give a readable Linux kernel (bzImage)"));
     auto workload = workload_for(flags, reference, scratch);
     if (!workload)
         return report(std::move(workload).error());
+    workload->kernel = kernel;
     // The serial console (kernel and initramfs messages) goes to a log that is
     // kept only when the VM fails, so an error can point at it.
     char log_template[] = "/tmp/twinbox-vm-console.XXXXXX";
@@ -169,7 +218,11 @@ int run_image_in_vm(container::RunFlags flags, const std::string& reference) {
     if (!flags.network.empty() && flags.network != "none")
         config->nets.push_back(
             NetConfig{"", flags.network == "bridge" ? "twinbox0" : flags.network, std::nullopt});
-    auto networks = attach_vm_networks(*config);
+    // -p: DNAT rules to the guest's lease, as for a container (endpoint.h).
+    auto ports = network::parse_port_specs(flags.publish);
+    if (!ports)
+        return report(std::move(ports).error());
+    auto networks = attach_vm_networks(*config, *ports);
     if (!networks)
         return report(std::move(networks).error().with_context("--network " + flags.network));
     auto status = run_workload_config(*config, workload->console_log);

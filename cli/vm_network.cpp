@@ -3,13 +3,17 @@
 
 namespace twinbox::cli {
 
-Result<std::vector<network::VmAttachment>> attach_vm_networks(VmConfig& config) {
+Result<std::vector<network::VmAttachment>> attach_vm_networks(
+    VmConfig& config, const std::vector<network::PortMapping>& ports) {
     std::vector<network::VmAttachment> attachments;
     for (size_t card = 0; card < config.nets.size(); ++card) {
         NetConfig& net = config.nets[card];
         if (net.bridge.empty())
             continue;
-        auto attached = TRY(network::VmAttachment::attach(net.bridge, static_cast<int>(card)));
+        bool first = attachments.empty();
+        auto attached =
+            TRY(network::VmAttachment::attach(net.bridge, static_cast<int>(card),
+                                              first ? ports : std::vector<network::PortMapping>{}));
         if (!attached)
             continue;  // a Linux bridge of the user's
         net.bridge = attached->bridge();

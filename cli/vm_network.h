@@ -13,7 +13,9 @@ namespace twinbox::cli {
 
 // Takes a lease for every card on a twinbox network and, for a Linux kernel,
 // adds the first one's ip= to the command line. The leases last as long as
-// the returned attachments.
-Result<std::vector<network::VmAttachment>> attach_vm_networks(VmConfig& config);
+// the returned attachments. `ports` (-p) are published to the first card's
+// address.
+Result<std::vector<network::VmAttachment>> attach_vm_networks(
+    VmConfig& config, const std::vector<network::PortMapping>& ports = {});
 
 }  // namespace twinbox::cli

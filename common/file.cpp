@@ -45,6 +45,27 @@ Result<std::vector<uint8_t>> read_whole_file(const std::string& path, std::strin
     return data;
 }
 
+Result<std::string> read_text_file(const std::string& path, std::string_view what,
+                                   uint64_t max_size) {
+    auto bytes = TRY(read_whole_file(path, what, max_size));
+    return std::string(bytes.begin(), bytes.end());
+}
+
+Result<void> write_file_atomically(const std::string& path, std::string_view bytes, bool durable) {
+    std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
+    auto written = write_whole_file(temporary, bytes.data(), bytes.size());
+    if (written && durable) {
+        UniqueFd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd || ::fsync(fd.get()) < 0)
+            written = Error::from_errno("fsync", temporary);
+    }
+    if (written && ::rename(temporary.c_str(), path.c_str()) < 0)
+        written = Error::from_errno("rename", path);
+    if (!written)
+        ::unlink(temporary.c_str());
+    return written;
+}
+
 Result<void> write_whole_file(const std::string& path, const void* bytes, size_t size) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd)

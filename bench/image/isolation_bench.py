@@ -4,6 +4,7 @@ image as a twinbox container and as a twinbox microVM (issue 6,
 docs/benchmarks.md "One image, two isolations").
 
     isolation_bench.py --twinbox build/cli/twinbox --out DIR [--runs N]
+                       [--vm-kernel LABEL=PATH ...]
 
 Measured, in this order, with a private TWINBOX_ROOT:
   1. the first `twinbox run --isolation vm busybox:latest /bin/true`, which
@@ -13,6 +14,9 @@ Measured, in this order, with a private TWINBOX_ROOT:
      timed `twinbox run [--isolation vm] busybox:latest /bin/true` from spawn
      to exit, as the user sees it: the container's namespaces, overlay and
      cgroup, or the VM's kernel boot, agent and power-off.
+  3. with --vm-kernel LABEL=PATH, one more microVM column per kernel
+     (`twinbox run --isolation vm --vm-kernel PATH`), in the same rounds,
+     e.g. the minimal kernel of guest/kernel next to Debian's.
 Reports medians, min and max and the ratio vm / container; the target is at
 most 3x. The clock is wall time on this machine: where /dev/kvm is PVM, run
 it inside the test host (make bench-isolation does), so both isolations run
@@ -52,7 +56,15 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--image", default="busybox:latest")
+    parser.add_argument("--vm-kernel", action="append", default=[], metavar="LABEL=PATH",
+                        help="also measure a microVM with this guest kernel")
     arguments = parser.parse_args()
+    kernels = {}
+    for spec in arguments.vm_kernel:
+        label, _, path = spec.partition("=")
+        if not label or not os.access(path, os.R_OK):
+            parser.error(f"--vm-kernel {spec}: expected LABEL=PATH of a readable kernel")
+        kernels[f"vm-{label}"] = path
     os.makedirs(arguments.out, exist_ok=True)
 
     def log(text):
@@ -66,6 +78,9 @@ def main():
             "container": [arguments.twinbox, "run", "--rm", arguments.image, "/bin/true"],
             "vm": [arguments.twinbox, "run", "--isolation", "vm", arguments.image, "/bin/true"],
         }
+        for name, path in kernels.items():
+            commands[name] = [arguments.twinbox, "run", "--isolation", "vm", "--vm-kernel", path,
+                              arguments.image, "/bin/true"]
         # A container run first seeds the store (busybox:latest) for both.
         ms, status, output = runner.timed_run(commands["container"], 120)
         if status != 0:
@@ -75,20 +90,21 @@ def main():
             sys.exit(f"isolation_bench: the first VM run failed ({status}): {output[-400:]}")
         log(f"first VM run (builds the disk): {first_vm:.0f} ms")
 
-        values = {"container": [], "vm": []}
+        values = {name: [] for name in commands}
         failures = []
+        order = list(commands)
         for run in range(arguments.runs + 1):  # round 0 is a warm-up, not counted
-            names = ["container", "vm"] if run % 2 == 0 else ["vm", "container"]
-            for name in names:
+            shift = run % len(order)  # A B C, B C A, C A B, ...
+            for name in order[shift:] + order[:shift]:
                 ms, status, output = runner.timed_run(commands[name], 600)
                 if status != 0:
                     failures.append(f"{name}: status {status}: {output[-300:]!r}")
                 elif run > 0:
                     values[name].append(ms)
             if run > 0:
-                log(f"  round {run}/{arguments.runs}: container {values['container'][-1]:.1f} ms,"
-                    f" vm {values['vm'][-1]:.1f} ms" if values["vm"] and values["container"]
-                    else f"  round {run}: failures so far {len(failures)}")
+                log(f"  round {run}/{arguments.runs}: " + ", ".join(
+                    f"{name} {values[name][-1]:.1f} ms" for name in order if values[name]) +
+                    (f"; failures so far {len(failures)}" if failures else ""))
 
     container, vm = summary(values["container"]), summary(values["vm"])
     ratio = vm["median"] / container["median"] if vm and container else None
@@ -105,6 +121,8 @@ def main():
         "ratio_vm_to_container": ratio,
         "target_ratio": TARGET_RATIO,
         "first_vm_run_ms": first_vm,
+        "vm_kernels": {name: {"path": path, "ms": summary(values[name])}
+                       for name, path in kernels.items()},
         "disk_build_ms_estimate": disk_build,
         "failures": failures,
         "raw": values,
@@ -115,13 +133,22 @@ def main():
     def cell(s):
         return f"{s['median']:.1f} ({s['min']:.1f}-{s['max']:.1f}) ms, n={s['runs']}" if s else "-"
     verdict = "-" if ratio is None else ("PASS" if ratio <= TARGET_RATIO else "FAIL")
+
+    def extra_row(name):
+        row = summary(values[name])
+        if not row or not container:
+            return f"| microVM, kernel {kernels[name]} | - | - |\n"
+        extra = row["median"] / container["median"]
+        return (f"| microVM, kernel {kernels[name]} | {cell(row)} | {extra:.2f}x (target <= "
+                f"{TARGET_RATIO:.0f}x: {'PASS' if extra <= TARGET_RATIO else 'FAIL'}) |\n")
     table = (
         f"KVM backend: {results['kvm_backend']}; kernel {results['kernel']}; "
         f"load average {results['load_average'][0]:.1f}\n\n"
         "| isolation | start-to-exit of /bin/true, median (min-max) | ratio to container |\n"
         "|---|---|---|\n"
         f"| container | {cell(container)} | 1.00x |\n"
-        f"| microVM | {cell(vm)} | {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x: {verdict}) |\n\n"
+        f"| microVM | {cell(vm)} | {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x: {verdict}) |\n"
+        + "".join(extra_row(name) for name in kernels) + "\n" +
         f"First VM run, which builds the image's disk: {first_vm:.0f} ms "
         f"(disk build about {disk_build:.0f} ms).\n" if ratio is not None else
         "no result: every run failed\n")

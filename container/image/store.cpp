@@ -52,30 +52,6 @@ Result<FileLock> FileLock::acquire(const std::string& path, bool exclusive) {
     return lock;
 }
 
-Result<void> write_file_atomically(const std::string& path, const std::string& bytes) {
-    std::string temp = path + ".tmp." + std::to_string(::getpid());
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd)
-        return Error::from_errno("open", temp);
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t wrote = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote < 0) {
-            ::unlink(temp.c_str());
-            return Error::from_errno("write", temp);
-        }
-        done += static_cast<size_t>(wrote);
-    }
-    if (::fsync(fd.get()) < 0 || ::rename(temp.c_str(), path.c_str()) < 0) {
-        int error = errno;
-        ::unlink(temp.c_str());
-        return Error::from_errno("rename", path, error);
-    }
-    return ok();
-}
-
 Result<ImageStore> ImageStore::open() {
     return open_at(default_store_root(), true);
 }
@@ -90,7 +66,7 @@ Result<ImageStore> ImageStore::open_at(const std::string& root, bool seed_busybo
     }
     ImageStore store(root);
     if (::access((root + "/oci-layout").c_str(), F_OK) < 0)
-        TRY(write_file_atomically(root + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
+        TRY(write_file_atomically(root + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})", true));
     bool fresh = ::access((root + "/index.json").c_str(), F_OK) < 0;
     if (fresh) {
         auto lock = TRY(FileLock::acquire(root + "/lock", true));
@@ -128,7 +104,7 @@ Result<FileLock> ImageStore::lock_for_writing() const {
 Result<Descriptor> ImageStore::put_blob(const std::string& bytes, const std::string& media_type) {
     std::string digest = digest_of(bytes);
     if (!has_blob(digest))
-        TRY(write_file_atomically(blob_path(digest), bytes));
+        TRY(write_file_atomically(blob_path(digest), bytes, true));
     return Descriptor{media_type, digest, static_cast<int64_t>(bytes.size()), {}, {}, {}};
 }
 

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "container/image/oci_image.h"
@@ -129,9 +130,6 @@ private:
 
 // <TWINBOX_ROOT>/lib/images or /var/lib/twinbox/images.
 std::string default_store_root();
-
-// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
-Result<void> write_file_atomically(const std::string& path, const std::string& bytes);
 
 // The built-in busybox:latest (builtin_busybox.cpp): a root file system of
 // Debian's busybox-static /bin/busybox with its applet links, a minimal

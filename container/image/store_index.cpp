@@ -48,7 +48,7 @@ Result<void> ImageStore::write_index(const std::vector<IndexEntry>& entries) {
     }
     json index = {
         {"schemaVersion", 2}, {"mediaType", media_type::kIndex}, {"manifests", manifests}};
-    return write_file_atomically(m_root + "/index.json", index.dump(2));
+    return write_file_atomically(m_root + "/index.json", index.dump(2), true);
 }
 
 Result<std::vector<IndexEntry>> ImageStore::list() const {
@@ -152,7 +152,7 @@ std::optional<std::pair<Descriptor, std::string>> ImageStore::cache_lookup(
 Result<void> ImageStore::cache_store(const std::string& key, const Descriptor& layer,
                                      const std::string& diff_id) {
     json record = {{"layer", to_json(layer)}, {"diff_id", diff_id}};
-    return write_file_atomically(m_root + "/cache/" + key, record.dump());
+    return write_file_atomically(m_root + "/cache/" + key, record.dump(), true);
 }
 
 }  // namespace twinbox::container::image

@@ -148,6 +148,15 @@ Result<Endpoint> reserve_endpoint(const EndpointRequest& request) {
     return Endpoint{network, *table.find(request.owner)};
 }
 
+Result<void> publish_ports(const Lease& lease) {
+    if (lease.ports.empty())
+        return ok();
+    auto nft = TRY(Nftables::open());
+    TRY(nft.run(nft::port_rules(lease.owner, lease.address, lease.ports),
+                fmt::format("publishing the ports of {}", lease.name)));
+    return ok();
+}
+
 Result<void> connect_container(const Endpoint& endpoint, pid_t pid) {
     const Lease& lease = endpoint.lease;
     const NetworkConfig& network = endpoint.network;
@@ -166,11 +175,7 @@ Result<void> connect_container(const Endpoint& endpoint, pid_t pid) {
     }));
     auto paths = network_paths();
     auto lock = TRY(lock_networks(paths));
-    if (!lease.ports.empty()) {
-        auto nft = TRY(Nftables::open());
-        TRY(nft.run(nft::port_rules(lease.owner, lease.address, lease.ports),
-                    fmt::format("publishing the ports of {}", lease.name)));
-    }
+    TRY(publish_ports(lease));
     auto table = TRY(load_leases(paths.leases(network.name), network.subnet));
     Lease* stored = table.find(lease.owner);
     if (!stored)

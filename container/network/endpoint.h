@@ -6,6 +6,7 @@
 //   connect_container()     veth: host end on the bridge, "eth0" in the container's
 //                           netns with the address and default route; DNAT rules;
 //                           the lease now follows the container's first process
+//   publish_ports()         the DNAT rules of the lease's -p mappings
 //   follow_process()        (VMs) the lease follows the VMM, its tap is recorded
 //   release_endpoint()      rules, veth and lease gone (rm, exit, errors)
 //   release_stale_endpoints()  what dead owners left: run before every command
@@ -43,6 +44,9 @@ std::string resolve_network_name(std::string_view network);
 
 Result<Endpoint> reserve_endpoint(const EndpointRequest& request);
 Result<void> connect_container(const Endpoint& endpoint, pid_t pid);
+// The DNAT rules of a lease's published ports (connect_container calls it;
+// a VM's attachment calls it once its lease is taken).
+Result<void> publish_ports(const Lease& lease);
 Result<void> follow_process(const std::string& owner, pid_t pid, const std::string& interface);
 // Nothing to release is not an error.
 Result<void> release_endpoint(std::string_view owner);

@@ -8,52 +8,16 @@
 
 #include <filesystem>
 
+#include "common/file.h"
+
 namespace twinbox::network {
 
 Result<std::string> read_text(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
-        return Error::from_errno("open", path);
-    std::string text;
-    char buffer[4096];
-    for (;;) {
-        ssize_t got = ::read(fd.get(), buffer, sizeof(buffer));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return Error::from_errno("read", path);
-        if (got == 0)
-            return text;
-        text.append(buffer, static_cast<size_t>(got));
-        if (text.size() > (16u << 20))
-            return Error::message(fmt::format("{} is larger than 16 MiB", path));
-    }
+    return read_text_file(path, "file");
 }
 
 Result<void> write_text_atomically(const std::string& path, const std::string& text) {
-    std::string temporary = fmt::format("{}.tmp{}", path, ::getpid());
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd)
-        return Error::from_errno("open", temporary);
-    size_t done = 0;
-    while (done < text.size()) {
-        ssize_t wrote = ::write(fd.get(), text.data() + done, text.size() - done);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote < 0) {
-            int err = errno;
-            ::unlink(temporary.c_str());
-            return Error::from_errno("write", temporary, err);
-        }
-        done += static_cast<size_t>(wrote);
-    }
-    fd.reset();
-    if (::rename(temporary.c_str(), path.c_str()) < 0) {
-        int err = errno;
-        ::unlink(temporary.c_str());
-        return Error::from_errno("rename", path, err);
-    }
-    return ok();
+    return write_file_atomically(path, text);
 }
 
 Result<void> make_directories(const std::string& path) {

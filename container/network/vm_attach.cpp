@@ -8,7 +8,8 @@
 
 namespace twinbox::network {
 
-Result<std::optional<VmAttachment>> VmAttachment::attach(std::string_view bridge, int card) {
+Result<std::optional<VmAttachment>> VmAttachment::attach(std::string_view bridge, int card,
+                                                         const std::vector<PortMapping>& ports) {
     auto paths = network_paths();
     bool known = bridge == kDefaultNetwork || ::access(paths.config(bridge).c_str(), F_OK) == 0;
     if (!known)
@@ -18,8 +19,12 @@ Result<std::optional<VmAttachment>> VmAttachment::attach(std::string_view bridge
     request.owner = fmt::format("vm-{}-{}", ::getpid(), card);
     request.kind = "vm";
     request.name = fmt::format("vm pid {} eth{}", ::getpid(), card);
+    request.ports = ports;
     auto endpoint = TRY(reserve_endpoint(request));
-    return std::optional<VmAttachment>(VmAttachment(std::move(endpoint)));
+    // From here the attachment owns the lease: a failure below releases it.
+    VmAttachment attachment(std::move(endpoint));
+    TRY(publish_ports(attachment.m_endpoint.lease));
+    return std::optional<VmAttachment>(std::move(attachment));
 }
 
 VmAttachment::VmAttachment(VmAttachment&& other) noexcept

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "container/network/endpoint.h"
@@ -21,7 +22,10 @@ public:
     // `bridge` is what --net bridge=NAME gave ("twinbox0" for plain --net
     // bridge). Returns nullopt when it is not a twinbox network (a Linux
     // bridge of the user's: attach only, no lease).
-    static Result<std::optional<VmAttachment>> attach(std::string_view bridge, int card);
+    // `ports` (-p of `twinbox run --isolation vm`) are published to the
+    // guest's address: DNAT rules as for a container, deleted with the lease.
+    static Result<std::optional<VmAttachment>> attach(std::string_view bridge, int card,
+                                                      const std::vector<PortMapping>& ports = {});
     VmAttachment(VmAttachment&& other) noexcept;
     VmAttachment& operator=(VmAttachment&&) = delete;
     ~VmAttachment();

@@ -124,11 +124,7 @@ Result<void> StateStore::save(const ContainerState& state) const {
         object["exitCode"] = *state.exit_code;
     std::string text = object.dump(2) + "\n";
     std::string path = directory(state.id) + "/state.json";
-    std::string temporary = path + ".tmp";
-    TRY(write_whole_file(temporary, text.data(), text.size()));
-    if (::rename(temporary.c_str(), path.c_str()) < 0)
-        return Error::from_errno("rename", path);
-    return ok();
+    return write_file_atomically(path, text);
 }
 
 Result<ContainerState> StateStore::load(const std::string& id) const {

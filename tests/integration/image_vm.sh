@@ -6,7 +6,9 @@
 #      writable root that is thrown away, 127 for a missing command, -v :ro;
 #   3. a Dockerfile-built image (ENV, WORKDIR, CMD, a RUN layer and a COPY)
 #      gives the same output in both isolations; the disk is cached;
-#   4. bad input: -m too small, -d, a writable -v, a missing image: one line, 125.
+#      3b-d. --network bridge, -p to the guest, -it through a pseudo-terminal;
+#   4. bad input: -m too small, -d, a writable -v, -p without a network, a bad
+#      port, a missing image: one line, 125.
 # Runs where /dev/kvm works (inside the test host VM on PVM hosts; see
 # with-kvm.sh), as root. Everything lives in a private TWINBOX_ROOT.
 # usage: image_vm.sh TWINBOX_BINARY
@@ -14,6 +16,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 twinbox="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 # /dev/shm: a tmpfs on every host. (Inside the test host, /tmp is an overlayfs,
 # which cannot hold the upper directory of a container's overlay.)
@@ -108,6 +111,46 @@ if grep -qs '"address"' "$TWINBOX_ROOT"/run/networks/*.leases.json; then
 fi
 pass "vm: --network bridge gives the guest a lease and a default route; released at the end"
 
+# 3c. -p: a port published to the VM's address, reached from the host's
+# 127.0.0.1 and from the bridge's gateway address, as for a container. The
+# guest's busybox nc serves one line per connection; the host side retries
+# while the VM boots. Again in a network namespace of the test's own.
+unshare --net bash -c "ip link set lo up
+    timeout 300 '$twinbox' run --isolation vm --network bridge -p 18080:8080 busybox:latest \
+        sh -c 'for i in 1 2; do echo served-by-the-vm | nc -l -p 8080; done' </dev/null &
+    vm=\$!
+    got=0
+    for i in \$(seq 240); do
+        if reply=\$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18080; cat <&3' 2>/dev/null) &&
+            [ -n \"\$reply\" ]; then echo \"loopback: \$reply\"; got=1; break; fi
+        sleep 0.5
+    done
+    [ \$got = 1 ] && timeout 5 bash -c 'exec 3<>/dev/tcp/10.88.0.1/18080; cat <&3' |
+        sed 's/^/gateway: /'
+    wait \$vm
+    echo vm-status=\$?
+    python3 '$here/nft_list.py' 2>&1 | grep -c 'dport 18080' | sed 's/^/rules-left=/'" \
+    >"$work/publish.out" 2>&1
+cat "$work/publish.out"
+expect_contains "$work/publish.out" "loopback: served-by-the-vm" "vm -p: 127.0.0.1:18080 reaches the guest"
+expect_contains "$work/publish.out" "gateway: served-by-the-vm" "vm -p: 10.88.0.1:18080 reaches the guest"
+expect_contains "$work/publish.out" "vm-status=0" "vm -p: the VM's command exits 0"
+expect_contains "$work/publish.out" "rules-left=0" "vm -p: the DNAT rules are gone after the VM"
+pass "vm: -p publishes a port to the guest; its rules go with the VM"
+
+# 3d. -it: the guest's command gets a terminal (hvc0 as its controlling
+# tty), reads what is typed on the host's terminal and answers. Driven
+# through a pseudo-terminal by pty_drive.py (waits for a prompt, types).
+python3 "$here/pty_drive.py" --timeout 300 --expect 'name?' --send 'twinbox' \
+    --expect 'hello twinbox tty=yes' -- \
+    "$twinbox" run -it --isolation vm busybox:latest \
+    sh -c 'test -t 0 && t=yes || t=no; printf "name? "; read n; echo "hello $n tty=$t"; exit 4' \
+    >"$work/tty.out" 2>&1
+status=$?
+cat "$work/tty.out"
+expect_status 4 "$status" "vm -it: the command's exit status through the terminal"
+pass "vm: -it gives the command a terminal that reads the host's keyboard"
+
 # 4. Bad input.
 run vm -m 1m busybox:latest true
 expect_status 125 "$status" "vm: -m 1m"
@@ -119,8 +162,11 @@ run vm -v "$work/volume:/mnt/host" busybox:latest true
 expect_status 125 "$status" "vm: a writable volume"
 expect_one_line "$work/err" "vm: a writable volume"
 run vm -p 8080:80 busybox:latest true
-expect_status 125 "$status" "vm: -p"
-expect_one_line "$work/err" "vm: -p"
+expect_status 125 "$status" "vm: -p without a network"
+expect_one_line "$work/err" "vm: -p without a network"
+run vm --network bridge -p 99999:80 busybox:latest true
+expect_status 125 "$status" "vm: -p with a bad port"
+expect_one_line "$work/err" "vm: -p with a bad port"
 run vm no-such-image:9 true
 expect_status 125 "$status" "vm: a missing image"
 expect_one_line "$work/err" "vm: a missing image"

@@ -232,7 +232,7 @@ int Machine::serve_console() {
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, signal);
     UniqueFd signals(::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
 
-    bool reading_stdin = m_config.serial == SerialOutput::stdio;
+    bool reading_stdin = m_config.console_input.value_or(m_config.serial == SerialOutput::stdio);
     std::unique_ptr<RawTerminal> raw_terminal;
     if (reading_stdin && ::isatty(STDIN_FILENO)) {
         auto entered = RawTerminal::enter(STDIN_FILENO);

@@ -52,7 +52,11 @@ struct VmConfig {
     std::vector<DiskConfig> disks;              // vda, vdb, ... in order
     std::vector<NetConfig> nets;                // eth0, eth1, ...
     ConsoleKind console = ConsoleKind::serial;  // --console serial|virtio
-    bool rng = true;                            // virtio-rng (--no-rng to leave it out)
+    // Whether twinbox's stdin goes to the guest's console (hvc0 with virtio,
+    // else the UART), in raw mode when it is a terminal. Unset: when the
+    // serial console is on stdio (`vm run`); `run --isolation vm` sets it for -i.
+    std::optional<bool> console_input;
+    bool rng = true;  // virtio-rng (--no-rng to leave it out)
 
     // Named blobs for the guest on fw_cfg ("opt/twinbox/run" for the guest agent).
     std::vector<std::pair<std::string, std::vector<uint8_t>>> fw_cfg_files;

@@ -61,7 +61,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     auto guest = TRY(find_default_guest(guest_directories));
     VmConfig config;
     config.name = workload.name;
-    config.kernel = guest.kernel;
+    config.kernel = workload.kernel.empty() ? guest.kernel : workload.kernel;
     config.initrd = guest.initrd;
     // The serial console carries only the kernel's and the initramfs's own
     // messages; the workload's stdio is on virtio-console (hvc0), which the
@@ -75,6 +75,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     for (const auto& volume : workload.volumes) config.disks.push_back({volume.disk, true});
     config.nets = workload.nets;
     config.console = ConsoleKind::virtio;
+    config.console_input = workload.interactive;  // -i: keystrokes to hvc0
     if (workload.console_log.empty()) {
         config.serial = SerialOutput::none;
     } else {

@@ -44,6 +44,7 @@ struct VmWorkload {
     std::vector<NetConfig> nets;
     std::string extra_command_line;  // appended (e.g. ip= for a network)
     std::string console_log;         // where the serial console goes ("" = nowhere)
+    std::string kernel;              // the guest kernel ("" = the default guest's)
 };
 
 // The agent's configuration blob ("TAG=VALUE\0" strings, guest/agent/twinbox-init.c).
