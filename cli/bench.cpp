@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/run_vm.h"
 #include "common/log.h"
 #include "vmm/machine/vm_config.h"
 
@@ -26,6 +27,7 @@ struct BenchOptions {
     int runs = 0;
     int timeout = 0;
     std::vector<std::string> environments;
+    std::string where;  // auto, here or testhost (run.py decides what auto means)
     std::string report_dir;
     std::vector<std::string> compare_dirs;
 };
@@ -71,6 +73,12 @@ int bench(const BenchOptions& options, bool report, bool compare) {
         arguments.insert(arguments.end(), {"--timeout", std::to_string(options.timeout)});
     for (const auto& environment : options.environments)
         arguments.insert(arguments.end(), {"--env", environment});
+    if (!options.where.empty())
+        arguments.insert(arguments.end(), {"--where", options.where});
+    // The nested test host the harness re-executes itself in when this host's
+    // /dev/kvm cannot boot Linux (PVM or none): --where, docs/benchmarking.md.
+    arguments.insert(arguments.end(),
+                     {"--testhost", TWINBOX_BENCH_SUITE "/../../tests/testhost/testhost.sh"});
     return exec_harness(arguments);
 }
 
@@ -91,7 +99,35 @@ void register_bench(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1, 3600));
     command->add_option(
         "--env", options->environments,
-        "only these environments: native, twinbox-container, twinbox-vm, crun, runc");
+        "only these environments: native, twinbox-container, twinbox-vm, crun, runc, "
+        "qemu-microvm, libvirt-qemu, libvirt-lxc");
+    command
+        ->add_option("--where", options->where,
+                     "auto (default: inside the nested test host when /dev/kvm cannot boot "
+                     "Linux), here, or testhost")
+        ->check(CLI::IsMember({"auto", "here", "testhost"}));
+    // Hidden: what `twinbox run --isolation vm` would boot, as files, so the
+    // QEMU and libvirt baselines boot the very same guest (cli/run_vm.h).
+    auto vm_flags = std::make_shared<container::RunFlags>();
+    auto vm_out = std::make_shared<std::string>();
+    CLI::App* vm_config = command->add_subcommand(
+        "vm-config", "Write the kernel, command line, disks and agent config of a VM run");
+    vm_config->group("");
+    vm_config->prefix_command();
+    vm_config->add_option("--out", *vm_out, "directory for vm.json and the fw_cfg blobs")
+        ->required();
+    vm_config->add_option("-m,--memory", vm_flags->memory, "guest memory, e.g. 1g");
+    vm_config->add_option("--cpus", vm_flags->cpus, "vCPUs");
+    vm_config->callback([vm_flags, vm_out, vm_config, &exit_code] {
+        std::vector<std::string> rest = vm_config->remaining();
+        if (rest.empty()) {
+            log::error("twinbox bench vm-config needs an IMAGE [COMMAND...]");
+            exit_code = exit_status::kTwinboxError;
+            return;
+        }
+        vm_flags->command.assign(rest.begin() + 1, rest.end());
+        exit_code = write_image_vm_config(*vm_flags, rest.front(), *vm_out);
+    });
     CLI::App* report =
         command->add_subcommand("report", "Render report.md and plots from a results.json");
     report->add_option("DIR", options->report_dir, "a results directory")->required();
@@ -100,7 +136,9 @@ void register_bench(CLI::App& app, int& exit_code) {
     compare->add_option("DIRS", options->compare_dirs, "the old and the new results directory")
         ->required()
         ->expected(2);
-    command->callback([options, report, compare, &exit_code] {
+    command->callback([options, report, compare, vm_config, &exit_code] {
+        if (vm_config->parsed())
+            return;
         exit_code = bench(*options, report->parsed(), compare->parsed());
     });
 }

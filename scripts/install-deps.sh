@@ -22,7 +22,7 @@ packages=(
     # the test host VM and the QEMU baseline
     qemu-system-x86 qemu-utils
     # the libvirt baseline (libvirtd is started by hand: no systemd) and plots
-    libvirt-daemon-system libvirt-clients gnuplot-nox
+    libvirt-daemon-system libvirt-daemon-driver-lxc libvirt-clients gnuplot-nox
     # ACPI table checks (iasl -d)
     acpica-tools
     # scripts

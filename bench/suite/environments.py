@@ -1,4 +1,5 @@
-"""Where a workload runs: native, twinbox container and VM, crun and runc.
+"""Where a workload runs: native, twinbox container and VM, crun and runc
+(QEMU microvm and libvirt: environments_vm.py).
 
 Every environment runs the SAME workload binary: natively the build's
 bench/workload; in twinbox containers and VMs an image built once per run
@@ -43,6 +44,15 @@ class Environment:
 
     def argv(self, workload_args):
         raise NotImplementedError
+
+    def exit_status(self, result):
+        """The workload's exit status from measure.run's result (a VMM's own
+        status is not the guest's: environments_vm.py overrides this)."""
+        return result["status"]
+
+    def memory_roots(self):
+        """Processes outside the run's own tree whose memory belongs to the run."""
+        return []
 
     def after_run(self):
         """Untimed clean-up after one run (leftover state)."""
@@ -109,6 +119,24 @@ class TwinboxContainer(Environment):
         return [self.twinbox, "run", "--rm", IMAGE, GUEST_WORKLOAD, *workload_args]
 
 
+TESTHOST_HINT = "twinbox bench --where testhost runs the suite in the nested test host"
+
+
+def hardware_kvm():
+    """None when /dev/kvm can boot Linux (VMX or SVM), else why not."""
+    if not os.path.exists("/dev/kvm"):
+        return f"no /dev/kvm on this host ({TESTHOST_HINT})"
+    if os.path.isdir("/sys/module/kvm_pvm"):
+        return f"/dev/kvm is PVM, which cannot boot Linux ({TESTHOST_HINT})"
+    if not (os.path.isdir("/sys/module/kvm_intel") or os.path.isdir("/sys/module/kvm_amd")):
+        return "/dev/kvm is neither VMX nor SVM"
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR))
+    except OSError as error:
+        return f"cannot open /dev/kvm: {error.strerror}"
+    return None
+
+
 class TwinboxVM(Environment):
     name = "twinbox-vm"
 
@@ -117,13 +145,9 @@ class TwinboxVM(Environment):
         self.description = f"twinbox run --rm --isolation vm -m {VM_MEMORY} {IMAGE} (microVM)"
 
     def prepare(self, work_dir, log):
-        if not os.path.exists("/dev/kvm"):
-            raise Skipped("no /dev/kvm on this host (run the suite inside the test host: "
-                          "tests/testhost/testhost.sh)")
-        try:
-            os.close(os.open("/dev/kvm", os.O_RDWR))
-        except OSError as error:
-            raise Skipped(f"cannot open /dev/kvm: {error.strerror}")
+        why = hardware_kvm()
+        if why:
+            raise Skipped(why)
         self.image.ensure(work_dir, log)
 
     def argv(self, workload_args):
@@ -192,17 +216,26 @@ class OciRuntime(Environment):
             shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
-ALL = ("native", "twinbox-container", "twinbox-vm", "crun", "runc")
+ALL = ("native", "twinbox-container", "twinbox-vm", "crun", "runc", "qemu-microvm",
+       "libvirt-qemu", "libvirt-lxc")
+# Those that boot Linux in a VM: they need VMX or SVM (not PVM), see run.py --where.
+BOOTS_LINUX = ("twinbox-vm", "qemu-microvm", "libvirt-qemu")
 
 
 def make(names, twinbox, workload):
     """The environments called `names` (a subset of ALL, in that order)."""
+    from . import environments_vm  # noqa: E402 (it imports this module)
     image = WorkloadImage(twinbox, workload)
+    guests = environments_vm.GuestConfigs(twinbox, image)
+    daemon = environments_vm.Libvirtd()
     factories = {
         "native": lambda: Native(workload),
         "twinbox-container": lambda: TwinboxContainer(twinbox, image),
         "twinbox-vm": lambda: TwinboxVM(twinbox, image),
         "crun": lambda: OciRuntime("crun", workload),
         "runc": lambda: OciRuntime("runc", workload),
+        "qemu-microvm": lambda: environments_vm.QemuMicrovm(guests),
+        "libvirt-qemu": lambda: environments_vm.LibvirtQemu(daemon, guests),
+        "libvirt-lxc": lambda: environments_vm.LibvirtLxc(daemon, workload),
     }
     return [factories[name]() for name in ALL if name in names]

@@ -46,12 +46,14 @@ def tree_pss_kib(root):
     return total or None
 
 
-def run(argv, timeout, sample_every=None, env=None):
+def run(argv, timeout, sample_every=None, env=None, extra_roots=None):
     """Runs argv; returns a dict: wall_s, status, timed_out, stdout, stderr, memory_kib.
 
     `sample_every` (seconds): sample the tree's memory at that interval for
     the whole run and report the peak (a VM boots before its workload
     starts, so a single sample at a fixed time would miss the idle phase).
+    `extra_roots`: a callable giving more process ids whose trees belong to
+    the run (libvirt's QEMU and daemons, which are not our descendants).
     Raises KeyboardInterrupt after killing the process group.
     """
     start = time.monotonic()
@@ -67,6 +69,8 @@ def run(argv, timeout, sample_every=None, env=None):
                 reader.start()
             while process.poll() is None and time.monotonic() - start < timeout:
                 sample = tree_pss_kib(process.pid)
+                for root in (extra_roots() if extra_roots else []):
+                    sample = (sample or 0) + (tree_pss_kib(root) or 0)
                 if sample is not None and (memory is None or sample > memory):
                     memory = sample
                 time.sleep(sample_every)

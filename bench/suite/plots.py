@@ -3,6 +3,8 @@
   startup     start-up time (median ms) per environment, bars with min-max
   relative    performance relative to native per workload metric, one
               cluster per metric, one bar per environment (Felter's figures)
+  memory      peak PSS running `workload idle` per environment (median MiB,
+              bars with min-max): the memory each isolation costs
 
 The .dat and .gp files stay in the results directory so a plot can be
 re-drawn or restyled by hand. Without gnuplot nothing is drawn and the
@@ -97,6 +99,30 @@ def _relative(results, out_dir):
     return True
 
 
+def _memory(results, out_dir):
+    rows = []
+    for environment in report.ran_environments(results):
+        cell = results.get("results", {}).get("idle", {}).get(environment) or {}
+        summary = cell.get("summary", {}).get("memory_kib")
+        if cell.get("status") != "skipped" and summary and summary["median"] is not None:
+            rows.append((environment, summary["median"] / 1024, summary["min"] / 1024,
+                         summary["max"] / 1024))
+    if not rows:
+        return False
+    with open(os.path.join(out_dir, "memory.dat"), "w") as dat:
+        dat.write("# environment median_mib min_mib max_mib\n")
+        for row in rows:
+            dat.write(f"\"{row[0]}\" {row[1]:.3f} {row[2]:.3f} {row[3]:.3f}\n")
+    _draw(out_dir, "memory", (
+        "set title 'Peak memory of the whole run of workload idle (PSS; median, min-max)'\n"
+        "set ylabel 'MiB'\nset style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\n"
+        "set grid ytics\nunset key\n"
+        "plot 'memory.dat' using 0:2:xtic(1) with boxes lc rgb '#8060c0', "
+        "'' using 0:2:3:4 with yerrorbars lc rgb 'black' pt -1, "
+        "'' using 0:4:(sprintf('%.1f', $2)) with labels offset 0,0.8\n"))
+    return True
+
+
 def make(results, out_dir):
     """Draws what the results allow; returns {"made": [names], "skipped": reason or None}."""
     if not shutil.which("gnuplot"):
@@ -107,6 +133,8 @@ def make(results, out_dir):
             made.append("startup")
         if _relative(results, out_dir):
             made.append("relative")
+        if _memory(results, out_dir):
+            made.append("memory")
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
         return {"made": made, "skipped": str(error)}
     return {"made": made, "skipped": None}

@@ -107,6 +107,13 @@ def host_block(results):
              f"workload and environment, interleaved (each environment goes first in turn)"]
     for name, version in host.get("tools", {}).items():
         lines.append(f"- {name}: {version or 'not found'}")
+    where = config.get("where")
+    if isinstance(where, dict) and where.get("mode") == "testhost":  # run.py --where testhost
+        outer = results.get("outer_host", {})
+        lines.append(f"- **nested virtualisation**: {where.get('how', '')}. The host above is "
+                     f"that test host; it ran on {outer.get('cpu_model', '?')}, kernel "
+                     f"{outer.get('kernel', '?')}, whose /dev/kvm is "
+                     f"{where.get('outer_kvm_backend', '?')} ({where.get('testhost_seconds', '?')} s)")
     return lines
 
 
@@ -115,6 +122,8 @@ def environment_lines(results):
     for name, env in results.get("environments", {}).items():
         text = env.get("description") if env.get("status") == "ok" else \
             f"**skipped**: {env.get('reason', '')}"
+        if env.get("status") == "ok" and env.get("kvm"):  # the backend of its figures
+            text += f" [KVM: {env['kvm']}; ran in {env.get('ran_in', '?')}]"
         lines.append(f"- {name}: {text}")
     return lines
 
@@ -128,6 +137,13 @@ def failure_lines(results):
                 lines.append(f"- {workload} in {environment}: {failure.get('why', '?')} "
                              f"({len(cell['failures'])} run(s)); output: `{output}`")
     return lines
+
+
+def skipped_cell_lines(results):
+    """Workloads an environment did not run, with the reason (e.g. no network set-up)."""
+    return [f"- {workload} in {environment}: {cell.get('reason', 'skipped')}"
+            for workload, cells in results.get("results", {}).items()
+            for environment, cell in cells.items() if cell.get("status") == "skipped"]
 
 
 def storage_lines(results):
@@ -161,6 +177,9 @@ def render(results):
     failures = failure_lines(results)
     if failures:
         parts += ["", "## Failed runs", ""] + failures
+    skipped = skipped_cell_lines(results)
+    if skipped:
+        parts += ["", "## Not run", ""] + skipped
     plots = results.get("plots")
     if plots:
         parts += ["", "## Plots", ""]

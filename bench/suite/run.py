@@ -32,7 +32,9 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
 
-from suite import environments, host, measure, plots, report, stats, workloads  # noqa: E402
+from suite import (environments, host, measure, network, plots, report, stats,  # noqa: E402
+                   workloads)
+from suite import where  # noqa: E402
 
 
 def log(message):
@@ -57,21 +59,28 @@ def user_command():
     for word in sys.argv[2:]:
         if skip:
             skip = False
-        elif word in ("--twinbox", "--workload"):
+        elif word in ("--twinbox", "--workload", "--testhost", "--work"):
             skip = True
+        elif word == "--inside-testhost":
+            continue
         else:
             words.append(word)
     return " ".join(words)
 
 
-def one_run(environment, workload, arguments):
-    """Runs one workload once; returns (values dict or None, failure dict or None)."""
+def one_run(environment, workload, arguments, peer=None):
+    """Runs one workload once; returns (values dict or None, failure dict or None).
+
+    `peer`: the network.Peer the network workloads connect to.
+    """
     args = workload.quick_args if arguments.quick else workload.args
     timeout = arguments.timeout or workload.timeout
     sample = 0.2 if workload.kind == "memory" else None
-    argv = environment.argv(list(args))
+    argv = peer.argv(environment, list(args)) if peer else environment.argv(list(args))
     try:
-        result = measure.run(argv, timeout, sample_every=sample)
+        result = measure.run(argv, timeout, sample_every=sample,
+                             extra_roots=environment.memory_roots)
+        result["status"] = environment.exit_status(result)  # a VMM's status is not the guest's
     finally:
         environment.after_run()
     output = (result["stdout"] + result["stderr"])[-2000:]
@@ -97,6 +106,7 @@ def sanity_check(env):
     """One untimed `workload nop`; raises Skipped with the output's last line if it fails."""
     try:
         result = measure.run(env.argv(["nop"]), 300)
+        result["status"] = env.exit_status(result)
     finally:
         env.after_run()
     if result["timed_out"] or result["status"] != 0:
@@ -119,9 +129,43 @@ class Progress:
               file=sys.stderr, flush=True)
 
 
+def start_peer(arguments, ready, cells, workload):
+    """The network peer and the environments that can reach it.
+
+    The others' cells are marked skipped with the reason; without a peer
+    every cell is (with the peer's error).
+    """
+    taking_part = []
+    for env in ready:
+        why = network.unsupported(env)
+        if why:
+            cells[env.name].update(status="skipped", reason=why)
+        else:
+            taking_part.append(env)
+    if not taking_part:
+        return [], None
+    peer = network.Peer(arguments.workload)
+    try:
+        peer.start(log)
+    except network.PeerError as error:
+        for env in taking_part:
+            cells[env.name].update(status="skipped", reason=f"no network peer: {error}")
+        return [], None
+    args = workload.quick_args if arguments.quick else workload.args
+    for env in list(taking_part):
+        try:
+            peer.argv(env, list(args))
+        except (ValueError, OSError) as error:
+            cells[env.name].update(status="skipped", reason=str(error))
+            taking_part.remove(env)
+    return taking_part, peer
+
+
 def summarize_cell(cell, metrics):
     cell["summary"] = {m["name"]: stats.summarize([run.get(m["name"]) for run in cell["runs"]])
                        for m in metrics}
+    if cell.get("status") == "skipped":
+        return
     cell["status"] = "ok" if not cell["failures"] else ("failed" if not cell["runs"] else "partial")
 
 
@@ -133,14 +177,28 @@ def write_outputs(results, out_dir):
         out.write(report.render(results))
 
 
+def save_results(results, out_dir):
+    with open(os.path.join(out_dir, "results.json.tmp"), "w") as out:
+        json.dump(results, out)
+    os.replace(os.path.join(out_dir, "results.json.tmp"), os.path.join(out_dir, "results.json"))
+
+
+def finish_testhost_run(results, out_dir):
+    results["config"]["command"] = user_command()
+    write_outputs(results, out_dir)
+    log(f"results in {out_dir}/results.json, report in {out_dir}/report.md")
+    print(report.render(results))
+
+
 def run_suite(arguments):
     names = workloads.resolve_suite(arguments.suite or ("quick" if arguments.quick else "full"))
     runs = arguments.runs or (3 if arguments.quick else 5)
     warmup = 1
     out_dir = os.path.abspath(arguments.out or os.path.join(
         "bench-results", datetime.datetime.now().strftime("%Y%m%d-%H%M%S")))
-    work_dir = os.path.join(out_dir, "work")
+    work_dir = arguments.work or os.path.join(out_dir, "work")
     os.makedirs(work_dir, exist_ok=True)
+    backend = where.kvm_backend()
     tools = {"twinbox": [arguments.twinbox, "--version"], "crun": ["crun", "--version"],
              "runc": ["runc", "--version"], "gnuplot": ["gnuplot", "--version"]}
     results = {"schema": 1, "host": host.describe(tools), "interrupted": False,
@@ -149,15 +207,19 @@ def run_suite(arguments):
                "metrics": workloads.metric_table(names), "environments": {}, "results": {}}
     envs = environments.make(arguments.env or environments.ALL, arguments.twinbox,
                              arguments.workload)
-    ready = []
+    ready, peer = [], None
     try:
         for env in envs:
             try:
                 env.prepare(work_dir, log)
                 sanity_check(env)
                 ready.append(env)
-                results["environments"][env.name] = {"status": "ok",
-                                                     "description": env.description}
+                results["environments"][env.name] = {
+                    "status": "ok", "description": env.description,
+                    # the KVM backend behind this environment's figures, and where they ran
+                    "kvm": backend["label"] if env.name in environments.BOOTS_LINUX else "not used",
+                    "ran_in": "the nested test host (QEMU TCG L1)" if arguments.inside_testhost
+                    else ("this host, itself a VM" if backend["nested"] else "this host")}
                 log(f"{env.name}: ready ({env.description})")
             except (environments.Skipped, OSError) as reason:
                 results["environments"][env.name] = {"status": "skipped", "reason": str(reason)}
@@ -169,10 +231,14 @@ def run_suite(arguments):
             cells = results["results"].setdefault(name, {})
             for env in ready:
                 cells[env.name] = {"runs": [], "failures": []}
+            taking_part = ready
+            if workload.needs_peer:  # the network workloads (network.py)
+                taking_part, peer = start_peer(arguments, ready, cells, workload)
+                progress.total -= (warmup + runs) * (len(ready) - len(taking_part))
             for round_index in range(warmup + runs):
-                shift = round_index % len(ready) if ready else 0
-                for env in ready[shift:] + ready[:shift]:
-                    values, failure = one_run(env, workload, arguments)
+                shift = round_index % len(taking_part) if taking_part else 0
+                for env in taking_part[shift:] + taking_part[:shift]:
+                    values, failure = one_run(env, workload, arguments, peer)
                     cell = cells[env.name]
                     if failure:
                         failure["round"] = round_index
@@ -183,11 +249,18 @@ def run_suite(arguments):
                                   f"{' (warm-up)' if round_index < warmup else ''}"
                                   f"{' FAILED' if failure else ''}")
                     summarize_cell(cell, metrics)
+                    if arguments.inside_testhost:  # the outer run renders what is there on Ctrl-C
+                        save_results(results, out_dir)
+            if peer:
+                peer.stop()
+                peer = None
     except KeyboardInterrupt:
         results["interrupted"] = True
         print(file=sys.stderr)
         log("interrupted: cleaning up and writing the partial report")
     finally:
+        if peer:
+            peer.stop()
         for env in envs:
             env.cleanup()
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -241,6 +314,11 @@ def main():
     run.add_argument("--timeout", type=int, help="seconds one run may take")
     run.add_argument("--env", action="append", choices=environments.ALL,
                      help="only this environment (repeatable)")
+    run.add_argument("--where", choices=("auto", "here", "testhost"), default="auto",
+                     help="auto: inside the nested test host when /dev/kvm cannot boot Linux")
+    run.add_argument("--testhost", help="tests/testhost/testhost.sh (cli/bench.cpp passes it)")
+    run.add_argument("--work", help=argparse.SUPPRESS)  # scratch directory (the test host's tmpfs)
+    run.add_argument("--inside-testhost", action="store_true", help=argparse.SUPPRESS)
     rerender = commands.add_parser("report", help="re-render report.md and plots")
     rerender.add_argument("dir")
     compare = commands.add_parser("compare", help="compare two results directories")
@@ -257,12 +335,29 @@ def main():
         return 0
     if arguments.runs is not None and arguments.runs < 1:
         parser.error("--runs must be at least 1")
+    if arguments.suite == "micro":  # Google Benchmark micro-benchmarks (bench/micro)
+        from suite import micro
+        return micro.run_suite(arguments, log)
     try:
         workloads.resolve_suite(arguments.suite or "full")
     except ValueError as error:
         parser.error(str(error))
     if not os.access(arguments.workload, os.X_OK):
         parser.error(f"no workload binary at {arguments.workload} - build the bench-workload target")
+    backend = where.kvm_backend()
+    if arguments.testhost:
+        arguments.testhost = os.path.normpath(arguments.testhost)
+    try:
+        selected = arguments.env or environments.ALL
+        mode = where.decide(arguments.where, backend, arguments.testhost, os.geteuid() == 0,
+                            any(name in environments.BOOTS_LINUX for name in selected))
+    except ValueError as error:
+        parser.error(str(error))
+    if mode == "testhost":
+        tools = {"twinbox": [arguments.twinbox, "--version"]}
+        return where.run_in_testhost(arguments, os.path.abspath(__file__), sys.executable,
+                                     backend, log, lambda: host.describe(tools),
+                                     finish_testhost_run)
     return run_suite(arguments)
 
 

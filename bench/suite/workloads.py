@@ -29,6 +29,7 @@ class Workload:
     kind: str = "runtime"  # runtime (main table), startup or memory
     timeout: int = 120     # seconds one run may take (full suite)
     notes: tuple = field(default_factory=tuple)
+    needs_peer: bool = False  # a client of `workload net-server` (network.py)
 
 
 STARTUP_MS = Metric("startup_ms", "start-up to exit", "ms", False)
@@ -62,16 +63,33 @@ WORKLOADS = {
         Metric("rand_read_iops", "file: 4 KiB random read", "IOPS", True))),
     "idle": Workload("idle", ("idle", "--seconds", "4"), ("idle", "--seconds", "1.5"), (MEMORY_KIB,),
                      kind="memory"),
+    # network.py fills in {host} and {port}: the peer runs natively, in a
+    # network namespace of the run's own.
+    "net-stream": Workload(
+        "net-stream", ("net-stream", "--host", "{host}", "--port", "{port}", "--seconds", "2"),
+        ("net-stream", "--host", "{host}", "--port", "{port}", "--seconds", "0.5"), (
+            Metric("send_mb_s", "network: TCP stream to the peer", "MB/s", True),
+            Metric("recv_mb_s", "network: TCP stream from the peer", "MB/s", True)),
+        needs_peer=True),
+    "net-rr": Workload(
+        "net-rr", ("net-rr", "--host", "{host}", "--port", "{port}", "--seconds", "2"),
+        ("net-rr", "--host", "{host}", "--port", "{port}", "--seconds", "0.5"), (
+            Metric("transactions_per_s", "network: 1-byte request/response", "transactions/s",
+                   True),
+            Metric("latency_us", "network: request/response round trip", "us", False)),
+        needs_peer=True),
 }
 
 SUITES = {
-    "full": ("startup", "cpu", "stream", "gups", "syscall", "forkexec", "fileio", "idle"),
+    "full": ("startup", "cpu", "stream", "gups", "syscall", "forkexec", "fileio", "idle",
+             "net-stream", "net-rr"),
     "quick": ("startup", "cpu", "stream", "gups", "syscall", "forkexec", "fileio", "idle"),
     "cpu": ("cpu",),
     "memory": ("stream", "gups", "idle"),
     "syscall": ("syscall", "forkexec"),
     "startup": ("startup",),
     "io": ("fileio",),
+    "network": ("net-stream", "net-rr"),
 }
 
 

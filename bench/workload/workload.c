@@ -16,18 +16,25 @@
  *   workload forkexec  fork + exec of this binary ("nop") + wait, us/op
  *   workload fileio    sequential write/read MB/s, 4 KiB random read IOPS
  *   workload idle      sleep --seconds (the harness samples memory meanwhile)
+ *   workload net-server  the peer of net-stream and net-rr (workload_net.c)
+ *   workload net-stream  TCP throughput to the peer, both directions, MB/s
+ *   workload net-rr      1-byte TCP request/response: transactions/s, latency
  *   workload nop       exit 0 at once (start-up time, forkexec's child)
  *
  * Options: --seconds S (run each kernel for at least S seconds, default 2),
  * --iterations N (run each kernel exactly N times instead), --size-mib M
- * (stream/gups/fileio working set), --dir D (fileio's directory).
+ * (stream/gups/fileio working set), --dir D (fileio's directory), --host H
+ * and --port P (the peer of net-stream and net-rr; net-server's port),
+ * --connections N (net-server: exit after N).
  * Files: workload.c (options, cpu), workload_memory.c (stream, gups),
- * workload_os.c (syscall, forkexec, idle), workload_fileio.c (fileio).
+ * workload_os.c (syscall, forkexec, idle), workload_fileio.c (fileio),
+ * workload_net.c (net-server, net-stream, net-rr).
  * Bad input: one line on stderr, exit status 2. A failed measurement: one
  * line on stderr, exit status 1. */
 #define _GNU_SOURCE
 #include "workload.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -130,7 +137,8 @@ static int run_cpu(const struct options* o) {
 static void usage_error(const char* message, const char* value) {
     fprintf(stderr,
             "workload: %s%s%s - usage: workload cpu|stream|gups|syscall|forkexec|fileio|"
-            "idle|nop [--seconds S] [--iterations N] [--size-mib M] [--dir D]\n",
+            "idle|nop|net-server|net-stream|net-rr [--seconds S] [--iterations N] "
+            "[--size-mib M] [--dir D] [--host IPV4|gateway] [--port P] [--connections N]\n",
             message, value ? ": " : "", value ? value : "");
     exit(2);
 }
@@ -148,7 +156,8 @@ static double parse_number(const char* text, double min, double max, const char*
 }
 
 int main(int argc, char** argv) {
-    struct options o = {2.0, 0, 0, "/tmp"};
+    struct options o = {2.0, 0, 0, "/tmp", NULL, 5201, 0};
+    int seconds_given = 0;
     if (argc < 2)
         usage_error("no subcommand", NULL);
     const char* command = argv[1];
@@ -158,13 +167,19 @@ int main(int argc, char** argv) {
             usage_error("missing value after", option);
         const char* value = argv[++i];
         if (strcmp(option, "--seconds") == 0)
-            o.seconds = parse_number(value, 0.001, 3600, option);
+            o.seconds = parse_number(value, 0.001, 3600, option), seconds_given = 1;
         else if (strcmp(option, "--iterations") == 0)
             o.iterations = (long)parse_number(value, 1, 1e9, option);
         else if (strcmp(option, "--size-mib") == 0)
             o.size_mib = (long)parse_number(value, 1, 65536, option);
         else if (strcmp(option, "--dir") == 0)
             o.dir = value;
+        else if (strcmp(option, "--host") == 0)
+            o.host = value;
+        else if (strcmp(option, "--port") == 0)
+            o.port = (int)parse_number(value, 0, 65535, option);
+        else if (strcmp(option, "--connections") == 0)
+            o.connections = (long)parse_number(value, 1, 1e9, option);
         else
             usage_error("unknown option", option);
     }
@@ -186,6 +201,23 @@ int main(int argc, char** argv) {
         return run_fileio(&o);
     if (strcmp(command, "idle") == 0)
         return run_idle(&o);
+    if (strcmp(command, "net-server") == 0) {
+        if (!seconds_given)
+            o.seconds = 60; /* the peer outlives the clients the harness runs */
+        return run_net_server(&o);
+    }
+    if (strcmp(command, "net-stream") == 0 || strcmp(command, "net-rr") == 0) {
+        struct in_addr ignored;
+        if (!o.host)
+            usage_error("--host is required for", command);
+        if (strcmp(o.host, "gateway") != 0 && inet_pton(AF_INET, o.host, &ignored) != 1)
+            usage_error("--host wants an IPv4 address or gateway", o.host);
+        if (o.port == 0)
+            usage_error("--port wants the peer's port, 1..65535", "0");
+        if (command[4] == 's' && o.iterations > 0)
+            usage_error("net-stream runs for --seconds, not", "--iterations");
+        return command[4] == 's' ? run_net_stream(&o) : run_net_rr(&o);
+    }
     usage_error("unknown subcommand", command);
     return 2;
 }

@@ -1,6 +1,8 @@
 // The built-in busybox:latest image, so a fresh machine has an image to
 // run without a network: Debian's busybox-static (/bin/busybox, one static
-// binary) with a link per applet (`busybox --list-full`), a minimal /etc.
+// binary) with a link per applet (`busybox --list-full`), a minimal /etc,
+// and the benchmark workload as /usr/bin/twinbox-workload (issue 7: the same
+// static binary natively, in a container and in a VM), when it is built.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <filesystem>
 
 #include "common/file.h"
+#include "common/log.h"
 #include "container/image/layer_tar.h"
 #include "container/image/store.h"
 
@@ -23,6 +26,36 @@ constexpr const char* kBusybox = "/bin/busybox";
 // 2024-01-01T00:00:00Z: every file's time, so the layer's digest is stable.
 constexpr time_t kEpoch = 1704067200;
 constexpr const char* kCreated = "2024-01-01T00:00:00Z";
+
+// Where the benchmark workload is: the build tree's guest/twinbox-workload,
+// else the installed copy (container/CMakeLists.txt defines both).
+#ifndef TWINBOX_WORKLOAD_PATH
+#define TWINBOX_WORKLOAD_PATH ""
+#endif
+#ifndef TWINBOX_INSTALL_WORKLOAD_PATH
+#define TWINBOX_INSTALL_WORKLOAD_PATH ""
+#endif
+
+// Copies the workload to usr/bin/twinbox-workload if there is one; the image
+// is complete without it (a log line says so).
+Result<void> add_workload(const std::string& root) {
+    for (const char* candidate : {TWINBOX_WORKLOAD_PATH, TWINBOX_INSTALL_WORKLOAD_PATH}) {
+        if (*candidate == '\0' || ::access(candidate, X_OK) != 0)
+            continue;
+        std::error_code error;
+        std::string target = root + "/usr/bin/twinbox-workload";
+        fs::copy_file(candidate, target, error);
+        if (error)
+            return Error::from_errno("copy", candidate, error.value());
+        ::chmod(target.c_str(), 0755);
+        return ok();
+    }
+    log::warn(
+        "built-in busybox image: no benchmark workload at {} (build the guest-workload "
+        "target); the image is made without /usr/bin/twinbox-workload",
+        *TWINBOX_WORKLOAD_PATH ? TWINBOX_WORKLOAD_PATH : "(not configured)");
+    return ok();
+}
 
 Result<std::vector<std::string>> applet_paths() {
     FILE* pipe = ::popen("/bin/busybox --list-full", "r");
@@ -70,6 +103,7 @@ Result<void> make_root(const std::string& root) {
     std::string group = "root:x:0:\nnobody:x:65534:\n";
     TRY(write_whole_file(root + "/etc/passwd", passwd.data(), passwd.size()));
     TRY(write_whole_file(root + "/etc/group", group.data(), group.size()));
+    TRY(add_workload(root));
     // Fixed times last, deepest first is not needed: utimensat does not touch parents.
     timespec times[2] = {{kEpoch, 0}, {kEpoch, 0}};
     for (const auto& item : fs::recursive_directory_iterator(root))

@@ -15,8 +15,8 @@ class PlotsTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             outcome = plots.make(fixture.results(), directory)
             self.assertIsNone(outcome["skipped"])
-            self.assertEqual(outcome["made"], ["startup", "relative"])
-            for name in ("startup", "relative"):
+            self.assertEqual(outcome["made"], ["startup", "relative", "memory"])
+            for name in ("startup", "relative", "memory"):
                 for extension in ("svg", "png"):
                     path = os.path.join(directory, f"{name}.{extension}")
                     self.assertGreater(os.path.getsize(path), 1000, path)
@@ -28,6 +28,30 @@ class PlotsTest(unittest.TestCase):
                 lines = dat.read().splitlines()
             self.assertEqual(lines, ['metric "native" "crun"', '"STREAM copy" 1.0000 0.7500',
                                      '"syscall: getpid" 1.0000 NaN'])
+
+    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot is not installed")
+    def test_memory_plot_has_median_min_max_per_environment(self):
+        results = fixture.results()
+        results["results"]["idle"]["native"] = fixture.cell(
+            [{"memory_kib": 1024}, {"memory_kib": 2048}, {"memory_kib": 4096}])
+        with tempfile.TemporaryDirectory() as directory:
+            outcome = plots.make(results, directory)
+            self.assertIn("memory", outcome["made"])
+            with open(os.path.join(directory, "memory.dat")) as dat:
+                lines = dat.read().splitlines()
+            self.assertEqual(lines, ["# environment median_mib min_mib max_mib",
+                                     '"native" 2.000 1.000 4.000', '"crun" 1.855 1.855 1.855'])
+            with open(os.path.join(directory, "memory.svg")) as svg:
+                text = svg.read()
+            self.assertIn("crun", text)
+            self.assertIn("Peak memory", text)
+
+    def test_no_memory_plot_without_idle_results(self):
+        results = fixture.results()
+        del results["results"]["idle"]
+        with tempfile.TemporaryDirectory() as directory:
+            self.assertFalse(plots._memory(results, directory))
+            self.assertEqual(os.listdir(directory), [])
 
     @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot is not installed")
     def test_environment_without_values_is_left_out(self):

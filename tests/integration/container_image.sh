@@ -24,6 +24,13 @@ expect_status 3 $status "busybox:latest sh -c 'echo hi; exit 3'"
 [ "$out" = hi ] || fail "busybox printed '$out', expected hi"
 [ -f "$store/oci-layout" ] && [ -f "$store/index.json" ] || fail "store is not an OCI layout"
 pass "built-in busybox:latest runs: hi, exit 3"
+# the benchmark workload baked into it (guest/README.md), when the build made it
+if [ -x "$rootfs/../twinbox-workload" ]; then
+    out=$(tb run --rm busybox:latest twinbox-workload cpu --iterations 1) ||
+        fail "busybox:latest: twinbox-workload cpu failed"
+    case "$out" in '{"workload":"cpu",'*) ;; *) fail "twinbox-workload cpu printed '$out'" ;; esac
+    pass "built-in busybox:latest runs the baked-in twinbox-workload"
+fi
 
 # --- root file system tarballs: plain, gzip, zstd, xz (stored as plain)
 tar -C "$rootfs" -cf "$work/rootfs.tar" .

@@ -131,6 +131,8 @@ TEST(ExampleGuestsTest, InitramfsHoldsInitBusyboxAndModuleList) {
     EXPECT_TRUE(has("bin/sh"));
     EXPECT_TRUE(has("sbin/poweroff"));
     EXPECT_TRUE(has("bin/setsid") || has("usr/bin/setsid"));
+    // The benchmark workload, baked in (guest/README.md).
+    EXPECT_TRUE(has("usr/bin/twinbox-workload"));
     // Reproducible archives list files in sorted order.
     EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
 }
