@@ -35,13 +35,7 @@ def cgroup_layout():
 
 def describe(tools):
     """A dict for results.json; `tools` maps names to argv printing a version."""
-    cpu_model, flags = "", ""
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name") and not cpu_model:
-                cpu_model = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and not flags:
-                flags = line.split(":", 1)[1]
+    cpu_model, flags = where.cpu_info()
     os_name = ""
     if os.path.exists("/etc/os-release"):
         with open("/etc/os-release") as release:

@@ -37,26 +37,39 @@ def _draw(out_dir, name, body):
     return made
 
 
-def _startup(results, out_dir):
-    rows = []
-    for environment in report.ran_environments(results):
-        cell = results.get("results", {}).get("startup", {}).get(environment) or {}
-        summary = cell.get("summary", {}).get("startup_ms")
-        if summary and summary["median"] is not None:
-            rows.append((environment, summary["median"], summary["min"], summary["max"]))
+def _bar_chart(out_dir, name, rows, title, ylabel, tag, style=""):
+    """Bars of medians with min-max error bars, one per (label, median, min, max) row."""
     if not rows:
         return False
-    with open(os.path.join(out_dir, "startup.dat"), "w") as dat:
-        dat.write("# environment median_ms min_ms max_ms\n")
+    with open(os.path.join(out_dir, f"{name}.dat"), "w") as dat:
+        dat.write(f"# environment median_{tag} min_{tag} max_{tag}\n")
         for row in rows:
             dat.write(f"\"{row[0]}\" {row[1]:.3f} {row[2]:.3f} {row[3]:.3f}\n")
-    _draw(out_dir, "startup", (
-        "set title 'Start-up to exit of workload nop (median, min-max)'\n"
-        "set ylabel 'ms'\nset style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\n"
+    _draw(out_dir, name, (
+        f"set title '{title}'\n"
+        f"set ylabel '{ylabel}'\nset style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\n"
         "set grid ytics\nunset key\n"
-        "plot 'startup.dat' using 0:2:xtic(1) with boxes, "
-        "'' using 0:2:3:4 with yerrorbars lc rgb 'black' pt -1\n"))
+        f"plot '{name}.dat' using 0:2:xtic(1) with boxes {style}, "
+        "'' using 0:2:3:4 with yerrorbars lc rgb 'black' pt -1, "
+        "'' using 0:4:(sprintf('%.1f', $2)) with labels offset 0,0.8\n"))
     return True
+
+
+def _summaries(results, workload, metric, scale=1.0):
+    """(environment, median, min, max) of one metric for every environment that ran it."""
+    rows = []
+    for environment in report.ran_environments(results):
+        cell = results.get("results", {}).get(workload, {}).get(environment) or {}
+        summary = cell.get("summary", {}).get(metric)
+        if cell.get("status") != "skipped" and summary and summary["median"] is not None:
+            rows.append((environment, summary["median"] / scale, summary["min"] / scale,
+                         summary["max"] / scale))
+    return rows
+
+
+def _startup(results, out_dir):
+    return _bar_chart(out_dir, "startup", _summaries(results, "startup", "startup_ms"),
+                      "Start-up to exit of workload nop (median, min-max)", "ms", "ms")
 
 
 def _relative(results, out_dir):
@@ -100,27 +113,9 @@ def _relative(results, out_dir):
 
 
 def _memory(results, out_dir):
-    rows = []
-    for environment in report.ran_environments(results):
-        cell = results.get("results", {}).get("idle", {}).get(environment) or {}
-        summary = cell.get("summary", {}).get("memory_kib")
-        if cell.get("status") != "skipped" and summary and summary["median"] is not None:
-            rows.append((environment, summary["median"] / 1024, summary["min"] / 1024,
-                         summary["max"] / 1024))
-    if not rows:
-        return False
-    with open(os.path.join(out_dir, "memory.dat"), "w") as dat:
-        dat.write("# environment median_mib min_mib max_mib\n")
-        for row in rows:
-            dat.write(f"\"{row[0]}\" {row[1]:.3f} {row[2]:.3f} {row[3]:.3f}\n")
-    _draw(out_dir, "memory", (
-        "set title 'Peak memory of the whole run of workload idle (PSS; median, min-max)'\n"
-        "set ylabel 'MiB'\nset style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\n"
-        "set grid ytics\nunset key\n"
-        "plot 'memory.dat' using 0:2:xtic(1) with boxes lc rgb '#8060c0', "
-        "'' using 0:2:3:4 with yerrorbars lc rgb 'black' pt -1, "
-        "'' using 0:4:(sprintf('%.1f', $2)) with labels offset 0,0.8\n"))
-    return True
+    return _bar_chart(out_dir, "memory", _summaries(results, "idle", "memory_kib", 1024),
+                      "Peak memory of the whole run of workload idle (PSS; median, min-max)",
+                      "MiB", "mib", "lc rgb '#8060c0'")
 
 
 def make(results, out_dir):

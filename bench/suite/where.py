@@ -20,7 +20,8 @@ INNER_ROOT = "/dev/shm/twinbox-bench-root"  # tmpfs: can hold overlay upper dirs
 INNER_WORK = "/dev/shm/twinbox-bench-work"
 
 
-def _cpu_info():
+def cpu_info():
+    """(model name, flags) of the first CPU in /proc/cpuinfo; empty strings if unreadable."""
     model, flags = "", ""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -44,7 +45,7 @@ def kvm_backend(modules=None, dev_kvm=None, cpu_model=None, cpu_flags=None):
     if dev_kvm is None:
         dev_kvm = os.access("/dev/kvm", os.R_OK | os.W_OK)
     if cpu_model is None or cpu_flags is None:
-        cpu_model, cpu_flags = _cpu_info()
+        cpu_model, cpu_flags = cpu_info()
     nested = " hypervisor" in f" {cpu_flags}"
     if not dev_kvm:
         pvm = " (kvm_pvm loaded)" if "kvm_pvm" in modules else ""
