@@ -310,6 +310,10 @@ class LibvirtLxc(LibvirtDomain):
         if not os.path.exists("/usr/lib/libvirt/libvirt_lxc"):
             raise Skipped("libvirt's LXC driver is not installed (apt-get install "
                           "libvirt-daemon-driver-lxc)")
+        if not os.path.exists("/dev/fuse"):
+            # libvirt_lxc mounts a FUSE /proc/meminfo; a kernel that cannot
+            # autoload modules (the test host) needs fuse loaded by hand.
+            subprocess.run(["modprobe", "fuse"], capture_output=True, timeout=60)
         self.daemon.ensure(self.uri, log)
         self.work_dir = os.path.join(work_dir, self.name)
         if not os.access(self.busybox, os.X_OK):

@@ -308,7 +308,7 @@ def main():
     run.add_argument("--twinbox", required=True, help="the twinbox binary")
     run.add_argument("--workload", required=True, help="the workload binary (bench/workload)")
     run.add_argument("--quick", action="store_true")
-    run.add_argument("--suite", help=f"one of {', '.join(workloads.SUITES)} or workloads a,b,c")
+    run.add_argument("--suite", help=f"one of {', '.join(workloads.SUITES)}, micro, or workloads a,b,c")
     run.add_argument("--out", help="results directory")
     run.add_argument("--runs", type=int, help="measured runs per cell (default 5, quick 3)")
     run.add_argument("--timeout", type=int, help="seconds one run may take")
