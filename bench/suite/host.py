@@ -6,6 +6,8 @@ import platform
 import re
 import subprocess
 
+from . import where
+
 
 def _first_line(argv):
     try:

@@ -1,11 +1,13 @@
 """bench/suite/vm_guest.py and where.py: QEMU argv, libvirt XML, backend, test-host mode."""
 
 import argparse
+import json
+import os
 import unittest
 import xml.etree.ElementTree as ElementTree
 
 import fixture  # noqa: F401  (puts bench/ on sys.path)
-from suite import vm_guest, where
+from suite import host, vm_guest, where
 
 VM = {"kernel": "/boot/vmlinuz-6.1", "initrd": "/b/guest/initramfs.cpio.gz",
       "command_line": "console=ttyS0 reboot=t quiet root=/dev/vda ro init=/.twinbox/init",
@@ -102,6 +104,13 @@ class WhereTest(unittest.TestCase):
         self.assertEqual((tcg["kind"], tcg["label"], tcg["nested"]),
                          ("hardware", "SVM (nested, emulated by QEMU TCG)", True))
         self.assertEqual(self.backend({"kvm"})["kind"], "unknown")
+
+    def test_host_description(self):
+        # The header of every report: this host's CPU (where.cpu_info) and kernel.
+        described = host.describe({"python": ["python3", "--version"]})
+        model, _ = where.cpu_info()
+        self.assertIn(model, json.dumps(described))
+        self.assertIn(os.uname().release, json.dumps(described))
 
     def test_decide(self):
         pvm, svm = {"kind": "pvm"}, {"kind": "hardware"}
