@@ -36,7 +36,7 @@ struct VmRunOptions {
 
 constexpr const char* kExamples = R"(Examples:
   twinbox vm run                                   boot the default guest (Linux + busybox) to a shell
-  twinbox vm run --kernel /boot/vmlinuz-6.1.0-56-amd64 --initrd build/guest/initramfs.cpio.gz \
+  twinbox vm run --kernel /boot/vmlinuz-VERSION --initrd build/guest/initramfs.cpio.gz \
                  --cpus 2 --memory 512M --cmdline 'console=ttyS0 quiet TWINBOX_RUN="uname -a"'
   twinbox vm run --multiboot build/guest/examples/hello-multiboot.elf --cmdline exit=21
   twinbox vm run --disk build/guest/disk.ext4 --cmdline 'console=ttyS0 root=/dev/vda'

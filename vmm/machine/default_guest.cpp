@@ -14,7 +14,8 @@ bool readable(const std::string& path) {
     return ::access(path.c_str(), R_OK) == 0;
 }
 
-// The newest /boot/vmlinuz-* by version-aware name order (6.1.0-10 after 6.1.0-9).
+}  // namespace
+
 std::string newest_boot_kernel() {
     std::vector<std::string> kernels;
     std::error_code error;
@@ -30,8 +31,6 @@ std::string newest_boot_kernel() {
                                  return ::strverscmp(a.c_str(), b.c_str()) < 0;
                              });
 }
-
-}  // namespace
 
 Result<DefaultGuest> find_default_guest(const std::vector<std::string>& guest_directories) {
     DefaultGuest guest;

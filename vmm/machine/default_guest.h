@@ -16,6 +16,11 @@ struct DefaultGuest {
     std::string command_line;
 };
 
+// The newest readable /boot/vmlinuz-* in version order (6.1.0-10 after
+// 6.1.0-9), or "" when /boot has none. Nothing in twinbox names a kernel
+// version: Debian's kernel package moves on under the user's feet.
+std::string newest_boot_kernel();
+
 // Looks in `guest_directories` (build tree first, then the installed share dir).
 Result<DefaultGuest> find_default_guest(const std::vector<std::string>& guest_directories);
 
