@@ -14,6 +14,7 @@
 #include "common/size.h"
 #include "container/cgroups/cgroup.h"
 #include "container/engine/network_attach.h"
+#include "container/mounts/rootfs.h"
 #include "container/oci/default_seccomp.h"
 #include "container/security/capabilities.h"
 #include "container/security/process_limits.h"
@@ -108,6 +109,7 @@ Result<oci::Mount> parse_volume(const std::string& text) {
     struct stat status {};
     if (::stat(parts[0].c_str(), &status) < 0)
         return Error::from_errno("stat", fmt::format("-v {}: host path {}", text, parts[0]));
+    TRY(check_user_destination("-v " + text, parts[1]));
     oci::Mount mount{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
     if (parts.size() == 3) {
         if (parts[2] != "ro" && parts[2] != "rw")
@@ -123,6 +125,7 @@ Result<oci::Mount> parse_tmpfs(const std::string& text) {
     std::string path = text.substr(0, colon);
     if (path.empty() || path[0] != '/')
         return Error::message(fmt::format("--tmpfs {}: the path must be absolute", text));
+    TRY(check_user_destination("--tmpfs " + text, path));
     oci::Mount mount{path, "tmpfs", "tmpfs", {"noexec", "nosuid", "nodev"}};
     if (colon != std::string::npos) {
         std::stringstream split(text.substr(colon + 1));

@@ -14,8 +14,11 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <vector>
 
+#include "common/unique_fd.h"
 #include "container/image/digest.h"
+#include "container/sys/in_root.h"
 
 namespace twinbox::container::image {
 
@@ -177,49 +180,111 @@ Result<std::string> checksum_sources(const std::vector<CopySource>& sources,
 
 namespace {
 
-Result<void> make_parents(const std::string& path, const CopyTarget& target) {
-    std::error_code error;
-    fs::path parent = fs::path(path).parent_path();
-    if (!fs::exists(parent)) {
-        fs::create_directories(parent, error);
-        if (error)
-            return Error::from_errno("mkdir", parent.string(), error.value());
-    }
-    (void)target;
+// The entry at `name` in `directory`, unless it is a directory, is removed
+// so that the copy replaces it: an earlier entry of this COPY may be a
+// symbolic link, and writing through it would write wherever it points
+// (BuildKit's copy removes a file or link it is about to replace, too).
+Result<void> remove_non_directory(const InRootParent& parent, const std::string& to) {
+    struct stat status {};
+    if (::fstatat(parent.directory.get(), parent.name.c_str(), &status, AT_SYMLINK_NOFOLLOW) < 0)
+        return ok();
+    if (!S_ISDIR(status.st_mode) && ::unlinkat(parent.directory.get(), parent.name.c_str(), 0) < 0)
+        return Error::from_errno("unlinkat", to);
     return ok();
 }
 
-Result<void> copy_entry(const std::string& from, const std::string& to, const struct stat& status,
-                        const CopyTarget& target) {
-    TRY(make_parents(to, target));
-    std::error_code error;
-    if (S_ISDIR(status.st_mode)) {
-        fs::create_directories(to, error);
-    } else if (S_ISLNK(status.st_mode)) {
-        fs::remove(to, error);
-        fs::create_symlink(fs::read_symlink(from), to, error);
-    } else if (S_ISREG(status.st_mode)) {
-        fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
-    } else {
-        return ok();  // sockets, fifos, devices: Docker skips them too
+Result<void> copy_bytes(int in, int out, const std::string& from) {
+    std::vector<char> buffer(1 << 16);
+    for (;;) {
+        ssize_t got = ::read(in, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return Error::from_errno("read", from);
+        if (got == 0)
+            return ok();
+        for (ssize_t done = 0; done < got;) {
+            ssize_t put = ::write(out, buffer.data() + done, static_cast<size_t>(got - done));
+            if (put < 0 && errno == EINTR)
+                continue;
+            if (put < 0)
+                return Error::from_errno("write", from);
+            done += put;
+        }
     }
-    if (error)
-        return Error::from_errno("copy", from, error.value());
-    ::lchown(to.c_str(), target.uid, target.gid);
-    if (!S_ISLNK(status.st_mode)) {
-        mode_t mode = target.mode ? *target.mode : (status.st_mode & 07777);
-        ::chmod(to.c_str(), mode);
-        timespec times[2] = {status.st_mtim, status.st_mtim};
-        ::utimensat(AT_FDCWD, to.c_str(), times, AT_SYMLINK_NOFOLLOW);
-    }
+}
+
+// Owner, mode and time of a copied file or directory, on its descriptor.
+Result<void> set_attributes(int fd, const struct stat& status, const CopyTarget& target,
+                            const std::string& to) {
+    // chown first: it clears the set-user-ID bits that the mode may set.
+    if (::fchown(fd, target.uid, target.gid) < 0)
+        return Error::from_errno("fchown", to);
+    if (::fchmod(fd, target.mode ? *target.mode : (status.st_mode & 07777)) < 0)
+        return Error::from_errno("fchmod", to);
+    timespec times[2] = {status.st_mtim, status.st_mtim};
+    if (::futimens(fd, times) < 0)
+        return Error::from_errno("futimens", to);
     return ok();
+}
+
+Result<void> copy_file_entry(int root, const std::string& from, const std::string& to,
+                             const struct stat& status, const CopyTarget& target) {
+    // The source is opened without following a link and must still be the
+    // regular file that the walk saw (no FIFO to block on, no swapped link).
+    UniqueFd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat opened {};
+    if (!in || ::fstat(in.get(), &opened) < 0)
+        return Error::from_errno("open", from);
+    if (!S_ISREG(opened.st_mode))
+        return Error::message(fmt::format("COPY: {} changed while it was copied", from));
+    InRootParent parent = TRY(parent_in_root(root, to, 0755, Symlinks::in_root));
+    TRY(remove_non_directory(parent, to));
+    UniqueFd out(::openat(parent.directory.get(), parent.name.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out)
+        return Error::from_errno("openat(O_CREAT)", to);
+    TRY(copy_bytes(in.get(), out.get(), from));
+    return set_attributes(out.get(), status, target, to);
+}
+
+Result<void> copy_symlink_entry(int root, const std::string& from, const std::string& to,
+                                const CopyTarget& target) {
+    std::error_code error;
+    std::string link = fs::read_symlink(from, error).string();
+    if (error)
+        return Error::from_errno("readlink", from, error.value());
+    InRootParent parent = TRY(parent_in_root(root, to, 0755, Symlinks::in_root));
+    TRY(remove_non_directory(parent, to));
+    if (::symlinkat(link.c_str(), parent.directory.get(), parent.name.c_str()) < 0)
+        return Error::from_errno("symlinkat", to);
+    if (::fchownat(parent.directory.get(), parent.name.c_str(), target.uid, target.gid,
+                   AT_SYMLINK_NOFOLLOW) < 0)
+        return Error::from_errno("fchownat", to);
+    return ok();
+}
+
+// `to` is a path in the image ("/app/x"), written beneath the layer's root
+// descriptor: nothing in it, and no link copied before it, leads out.
+Result<void> copy_entry(int root, const std::string& from, const std::string& to,
+                        const struct stat& status, const CopyTarget& target) {
+    if (S_ISREG(status.st_mode))
+        return copy_file_entry(root, from, to, status, target);
+    if (S_ISLNK(status.st_mode))
+        return copy_symlink_entry(root, from, to, target);
+    if (!S_ISDIR(status.st_mode))
+        return ok();  // sockets, fifos, devices: Docker skips them too
+    UniqueFd directory = TRY(make_directories_in_root(root, to, 0755, Symlinks::in_root));
+    UniqueFd opened = TRY(reopen(directory.get(), O_RDONLY | O_DIRECTORY));
+    return set_attributes(opened.get(), status, target, to);
 }
 
 }  // namespace
 
 Result<void> copy_sources(const std::vector<CopySource>& sources, const DockerIgnore& ignore,
                           const CopyTarget& target) {
-    std::string dest = target.root + target.destination;
+    UniqueFd root = TRY(open_root(target.root));
+    const std::string& dest = target.destination;
     for (const auto& source : sources) {
         // A directory's contents go into dest; a file goes to dest, or into it.
         std::string base = dest;
@@ -228,8 +293,9 @@ Result<void> copy_sources(const std::vector<CopySource>& sources, const DockerIg
         TRY(walk(source, ignore,
                  [&](const std::string& below, const std::string& path,
                      const struct stat& status) -> Result<void> {
-                     return copy_entry(path, below.empty() ? base : base + "/" + below, status,
-                                       target);
+                     return copy_entry(root.get(), path, below.empty() ? base : base + "/" + below,
+                                       status, target)
+                         .with_context(fmt::format("COPY {}", source.relative));
                  }));
     }
     return ok();

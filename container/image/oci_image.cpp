@@ -22,6 +22,17 @@ json to_json(const Descriptor& descriptor) {
     return out;
 }
 
+std::string json_error_text(const json::exception& error) {
+    if (const auto* parse = dynamic_cast<const json::parse_error*>(&error))
+        return fmt::format("not valid JSON (at byte {})", parse->byte);
+    // "[json.exception.type_error.302] type must be string..." -> the sentence.
+    std::string_view text(error.what());
+    size_t end = text.find("] ");
+    if (text.starts_with("[json.exception.") && end != std::string_view::npos)
+        text.remove_prefix(end + 2);
+    return std::string(text);
+}
+
 Result<Descriptor> descriptor_from_json(const json& in) {
     try {
         Descriptor descriptor;
@@ -39,7 +50,7 @@ Result<Descriptor> descriptor_from_json(const json& in) {
             return Error::message("descriptor with a negative size");
         return descriptor;
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("bad descriptor: {}", error.what()));
+        return Error::message(fmt::format("bad descriptor: {}", json_error_text(error)));
     }
 }
 
@@ -68,7 +79,7 @@ Result<Manifest> parse_manifest(const std::string& text) {
             manifest.layers.push_back(TRY(descriptor_from_json(layer)));
         return manifest;
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("image manifest: {}", error.what()));
+        return Error::message(fmt::format("image manifest: {}", json_error_text(error)));
     }
 }
 
@@ -100,7 +111,7 @@ Result<ImageConfig> image_config_from_json(const json& config) {
             image.labels = in["Labels"].get<std::map<std::string, std::string>>();
         return image;
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("image config: {}", error.what()));
+        return Error::message(fmt::format("image config: {}", json_error_text(error)));
     }
 }
 

@@ -29,7 +29,7 @@ Result<std::vector<IndexEntry>> read_index(const std::string& path) {
         }
         return entries;
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("{}: {}", path, error.what()))
+        return Error::message(fmt::format("{}: {}", path, json_error_text(error)))
             .with_hint("the image index is damaged");
     }
 }
@@ -94,8 +94,8 @@ Result<Image> ImageStore::load_manifest(const std::string& digest) const {
     try {
         image.config = json::parse(config);
     } catch (const json::exception& error) {
-        return Error::message(
-            fmt::format("image config {}: {}", image.manifest.config.digest, error.what()));
+        return Error::message(fmt::format("image config {}: {}", image.manifest.config.digest,
+                                          json_error_text(error)));
     }
     TRY(check_platform(image.config));
     image.run_config = TRY(image_config_from_json(image.config));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "container/image/store.h"
 
 namespace twinbox::container::image {
@@ -42,15 +43,27 @@ Result<std::vector<IndexEntry>> import_oci_layout(ImageStore& store, const std::
 Result<std::vector<IndexEntry>> import_docker_save(ImageStore& store, const std::string& dir,
                                                    const std::string& name);
 
-// Copies (or moves) `source` into the store as a blob, checking the digest
-// and size in `expected`.
-Result<Descriptor> ingest_blob(ImageStore& store, const std::string& source,
+// A file of an extracted archive (or of an OCI layout directory), opened
+// inside that tree (container/sys/in_root.h): a symbolic link in the archive
+// is followed only within the tree, never to the host's /etc/shadow, and
+// the member must be a regular file - a FIFO would block the import
+// forever, a device would read the host's disk.
+struct ArchiveMember {
+    UniqueFd fd;       // O_PATH
+    std::string path;  // /proc/self/fd/N: names exactly this file, for path-taking calls
+    int64_t size = 0;
+};
+Result<ArchiveMember> open_member(const std::string& dir, const std::string& relative);
+
+// Copies (or, within the store's file system, links) `source` into the
+// store as a blob, checking the digest and size in `expected`.
+Result<Descriptor> ingest_blob(ImageStore& store, const ArchiveMember& source,
                                const Descriptor& expected, bool may_move);
 // Checks each layer's diff id against the config, unpacks every layer.
 Result<void> check_layers(ImageStore& store, const Manifest& manifest,
                           const nlohmann::json& config);
-// A path inside an archive directory: refuses absolute paths and "..".
-Result<std::string> inside(const std::string& dir, const std::string& relative);
+// Refuses a member name that is absolute or climbs with "..".
+Result<void> check_member_name(const std::string& relative);
 
 }  // namespace detail
 

@@ -23,7 +23,8 @@ struct DockerImage {
 };
 
 Result<std::vector<DockerImage>> read_manifest(const std::string& dir) {
-    auto bytes = TRY(read_whole_file(dir + "/manifest.json", "manifest.json", 16 << 20));
+    ArchiveMember file = TRY(open_member(dir, "manifest.json"));
+    auto bytes = TRY(read_whole_file(file.path, "manifest.json", 16 << 20));
     try {
         std::vector<DockerImage> images;
         for (const auto& item : json::parse(bytes.begin(), bytes.end())) {
@@ -38,7 +39,7 @@ Result<std::vector<DockerImage>> read_manifest(const std::string& dir) {
             return Error::message("manifest.json lists no image");
         return images;
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("manifest.json: {}", error.what()))
+        return Error::message(fmt::format("manifest.json: {}", json_error_text(error)))
             .with_hint("is this a docker save archive?");
     }
 }
@@ -63,28 +64,33 @@ Result<std::vector<IndexEntry>> import_docker_save(ImageStore& store, const std:
     std::vector<IndexEntry> tagged;
     bool first = true;
     for (const auto& image : images) {
-        std::string config_path = TRY(inside(dir, image.config));
-        auto bytes = TRY(read_whole_file(config_path, "image config", 16 << 20));
+        ArchiveMember config_file = TRY(open_member(dir, image.config));
+        auto bytes = TRY(read_whole_file(config_file.path, "image config", 16 << 20));
         std::string config_text(bytes.begin(), bytes.end());
         TRY(check_named_digest(image.config, config_text));
         json config;
         try {
             config = json::parse(config_text);
         } catch (const json::exception& error) {
-            return Error::message(fmt::format("{}: {}", image.config, error.what()));
+            return Error::message(fmt::format("{:.100}: {}", image.config, json_error_text(error)));
         }
         TRY(check_platform(config));
         Manifest manifest;
         manifest.config = TRY(store.put_blob(config_text, media_type::kConfig));
         for (const auto& layer_name : image.layers) {
-            std::string path = TRY(inside(dir, layer_name));
-            StreamInfo info = TRY(inspect_stream(path).with_context(layer_name));
+            ArchiveMember layer = TRY(open_member(dir, layer_name));
+            StreamInfo info = TRY(inspect_stream(layer.path).with_context(layer_name));
             if (info.compression == Compression::other)
                 return Error::message(
                     fmt::format("layer {}: only plain, gzip and zstd tars", layer_name));
-            Descriptor expected{
-                layer_media_type(info.compression), TRY(digest_of_file(path)), 0, {}, {}, {}};
-            manifest.layers.push_back(TRY(ingest_blob(store, path, expected, true)));
+            // docker save names no sizes: the file's own is the expectation.
+            Descriptor expected{layer_media_type(info.compression),
+                                TRY(digest_of_file(layer.path)),
+                                layer.size,
+                                {},
+                                {},
+                                {}};
+            manifest.layers.push_back(TRY(ingest_blob(store, layer, expected, true)));
         }
         TRY(check_layers(store, manifest, config));
         Descriptor stored = TRY(store.put_blob(manifest_to_json(manifest), media_type::kManifest));

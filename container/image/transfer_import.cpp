@@ -12,6 +12,7 @@
 #include "container/image/digest.h"
 #include "container/image/layer_tar.h"
 #include "container/image/transfer.h"
+#include "container/sys/in_root.h"
 
 namespace twinbox::container::image {
 
@@ -20,11 +21,31 @@ using nlohmann::json;
 
 namespace detail {
 
-Result<std::string> inside(const std::string& dir, const std::string& relative) {
+Result<void> check_member_name(const std::string& relative) {
     std::string check = "/" + relative + "/";
     if (relative.empty() || relative[0] == '/' || check.find("/../") != std::string::npos)
         return Error::message(fmt::format("archive path {:.100} leaves the archive", relative));
-    return dir + "/" + relative;
+    return ok();
+}
+
+Result<ArchiveMember> open_member(const std::string& dir, const std::string& relative) {
+    TRY(check_member_name(relative));
+    UniqueFd root = TRY(open_root(dir));
+    ArchiveMember member;
+    auto opened = open_in_root(root.get(), relative, Symlinks::in_root);
+    if (!opened)
+        return std::move(opened).error().with_context(
+            fmt::format("archive member {:.100}", relative));
+    member.fd = std::move(opened.value());
+    struct stat status {};
+    if (::fstat(member.fd.get(), &status) < 0)
+        return Error::from_errno("fstat", relative);
+    if (!S_ISREG(status.st_mode))
+        return Error::message(fmt::format("archive member {:.100} is not a regular file", relative))
+            .with_hint("the archive is corrupt or hostile");
+    member.path = fd_path(member.fd.get());
+    member.size = status.st_size;
+    return member;
 }
 
 Result<ArchiveKind> classify_archive(const std::string& path) {
@@ -32,6 +53,7 @@ Result<ArchiveKind> classify_archive(const std::string& path) {
     std::set<std::string> top;
     archive_entry* entry = nullptr;
     int entries = 0;
+    std::string odd_member;  // the first FIFO, device or socket
     for (;;) {
         int status = archive_read_next_header(reader.get(), &entry);
         if (status == ARCHIVE_EOF)
@@ -42,45 +64,62 @@ Result<ArchiveKind> classify_archive(const std::string& path) {
         while (name.starts_with("./")) name.erase(0, 2);
         top.insert(name);
         ++entries;
+        auto type = archive_entry_filetype(entry);
+        if (odd_member.empty() && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+            odd_member = name.empty() ? "." : name;
         if (archive_read_data_skip(reader.get()) < ARCHIVE_WARN)
             return archive_error(reader.get(), "truncated or corrupt", path);
     }
     if (entries == 0)
         return Error::message(fmt::format("{}: the archive is empty", path));
+    ArchiveKind kind = ArchiveKind::rootfs;
     if (top.contains("oci-layout") && top.contains("index.json"))
-        return ArchiveKind::oci_layout;
-    if (top.contains("manifest.json"))
-        return ArchiveKind::docker_save;
-    return ArchiveKind::rootfs;
+        kind = ArchiveKind::oci_layout;
+    else if (top.contains("manifest.json"))
+        kind = ArchiveKind::docker_save;
+    // An image archive holds JSON files and layer tars (and links between
+    // them); a FIFO in it would block the import, a device would be read.
+    // A root file system tarball is a layer: its FIFOs and devices are content.
+    if (kind != ArchiveKind::rootfs && !odd_member.empty())
+        return Error::message(
+                   fmt::format("{}: archive member {:.100} is not a file, directory or link", path,
+                               odd_member))
+            .with_hint("an image archive holds only files; the archive is corrupt or hostile");
+    return kind;
 }
 
 Result<void> extract_archive(const std::string& path, const std::string& dir) {
     return unpack_layer(path, dir).with_context(path);
 }
 
-Result<Descriptor> ingest_blob(ImageStore& store, const std::string& source,
+Result<Descriptor> ingest_blob(ImageStore& store, const ArchiveMember& source,
                                const Descriptor& expected, bool may_move) {
     TRY(digest_hex(expected.digest, "blob digest"));
-    struct stat status {};
-    if (::stat(source.c_str(), &status) < 0)
-        return Error::from_errno("stat", source).with_hint("the archive lacks a blob it names");
-    if (expected.size > 0 && status.st_size != expected.size)
+    // Descriptors carry the blob's size (image-spec descriptor.md "size"),
+    // checked before reading a byte of it.
+    if (source.size != expected.size)
         return Error::message(fmt::format("blob {} is {} bytes, its descriptor says {}",
-                                          expected.digest, status.st_size, expected.size))
+                                          expected.digest, source.size, expected.size))
             .with_hint("the archive is truncated or altered");
     Descriptor stored = expected;
     if (store.has_blob(expected.digest))
         return stored;
     auto temp = TRY(store.make_temp_dir());
     std::string staged = temp.path() + "/blob";
-    if (may_move && ::rename(source.c_str(), staged.c_str()) == 0) {
-        // moved within the store's file system
-    } else {
+    // A link of the very file that was checked (linkat through its
+    // /proc/self/fd path) when it is already in the store's file system,
+    // else a copy; either way a regular file owned by root, 0644.
+    if (!may_move ||
+        ::linkat(AT_FDCWD, source.path.c_str(), AT_FDCWD, staged.c_str(), AT_SYMLINK_FOLLOW) < 0) {
         std::error_code error;
-        fs::copy_file(source, staged, error);
+        fs::copy_file(source.path, staged, error);
         if (error)
-            return Error::from_errno("copy", source, error.value());
+            return Error::from_errno("copy", expected.digest, error.value());
     }
+    if (::chown(staged.c_str(), 0, 0) < 0 && errno != EPERM)
+        return Error::from_errno("chown", staged);
+    if (::chmod(staged.c_str(), 0644) < 0)
+        return Error::from_errno("chmod", staged);
     Descriptor put = TRY(store.put_blob_file(staged, expected.media_type, expected.digest));
     stored.size = put.size;
     return stored;
@@ -91,7 +130,8 @@ Result<void> check_layers(ImageStore& store, const Manifest& manifest, const jso
     try {
         diff_ids = config.at("rootfs").at("diff_ids").get<std::vector<std::string>>();
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("image config: rootfs.diff_ids: {}", error.what()));
+        return Error::message(
+            fmt::format("image config: rootfs.diff_ids: {}", json_error_text(error)));
     }
     if (diff_ids.size() != manifest.layers.size())
         return Error::message(fmt::format("the manifest has {} layers, the config {} diff ids",

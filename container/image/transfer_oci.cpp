@@ -13,19 +13,24 @@ using nlohmann::json;
 
 namespace {
 
-Result<std::string> layout_blob_path(const std::string& dir, const std::string& digest) {
-    std::string hex = TRY(digest_hex(digest, "blob digest"));
-    return dir + "/blobs/sha256/" + hex;
+Result<ArchiveMember> layout_blob(const std::string& dir, const Descriptor& descriptor) {
+    std::string hex = TRY(digest_hex(descriptor.digest, "blob digest"));
+    return open_member(dir, "blobs/sha256/" + hex);
 }
 
-// A small blob (index, manifest, config) from the layout, digest checked.
-Result<std::string> read_layout_blob(const std::string& dir, const std::string& digest) {
-    std::string path = TRY(layout_blob_path(dir, digest));
-    auto bytes = TRY(read_whole_file(path, "image blob", 64 << 20));
+// A small blob (index, manifest, config) from the layout, its size and
+// digest checked against the descriptor that names it.
+Result<std::string> read_layout_blob(const std::string& dir, const Descriptor& descriptor) {
+    ArchiveMember blob = TRY(layout_blob(dir, descriptor));
+    if (blob.size != descriptor.size)
+        return Error::message(fmt::format("blob {} is {} bytes, its descriptor says {}",
+                                          descriptor.digest, blob.size, descriptor.size))
+            .with_hint("the archive is corrupt or was altered");
+    auto bytes = TRY(read_whole_file(blob.path, "image blob", 64 << 20));
     std::string text(bytes.begin(), bytes.end());
-    if (digest_of(text) != digest)
-        return Error::message(fmt::format("blob {} does not match its digest (it is {})", digest,
-                                          digest_of(text)))
+    if (digest_of(text) != descriptor.digest)
+        return Error::message(fmt::format("blob {} does not match its digest (it is {})",
+                                          descriptor.digest, digest_of(text)))
             .with_hint("the archive is corrupt or was altered");
     return text;
 }
@@ -36,7 +41,7 @@ Result<Descriptor> pick_manifest(const std::string& dir, const Descriptor& entry
         return entry;
     if (depth > 4)
         return Error::message("image indexes nest too deeply");
-    std::string text = TRY(read_layout_blob(dir, entry.digest));
+    std::string text = TRY(read_layout_blob(dir, entry));
     std::string found;
     try {
         json index = json::parse(text);
@@ -47,7 +52,8 @@ Result<Descriptor> pick_manifest(const std::string& dir, const Descriptor& entry
             found += (found.empty() ? "" : ", ") + candidate.os + "/" + candidate.architecture;
         }
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("image index {}: {}", entry.digest, error.what()));
+        return Error::message(
+            fmt::format("image index {}: {}", entry.digest, json_error_text(error)));
     }
     return Error::message(fmt::format("no manifest for linux/{} in the image (it has: {})",
                                       host_architecture(), found.empty() ? "none" : found))
@@ -72,14 +78,15 @@ std::string name_of(const Descriptor& entry, const std::string& given, bool firs
 
 Result<std::vector<IndexEntry>> import_oci_layout(ImageStore& store, const std::string& dir,
                                                   const std::string& name, bool may_move) {
-    auto index_bytes = TRY(read_whole_file(dir + "/index.json", "index.json", 64 << 20));
+    ArchiveMember index_file = TRY(open_member(dir, "index.json"));
+    auto index_bytes = TRY(read_whole_file(index_file.path, "index.json", 64 << 20));
     std::vector<Descriptor> entries;
     try {
         json index = json::parse(index_bytes.begin(), index_bytes.end());
         for (const auto& item : index.at("manifests"))
             entries.push_back(TRY(descriptor_from_json(item)));
     } catch (const json::exception& error) {
-        return Error::message(fmt::format("{}/index.json: {}", dir, error.what()));
+        return Error::message(fmt::format("{}/index.json: {}", dir, json_error_text(error)));
     }
     if (entries.empty())
         return Error::message(fmt::format("{}/index.json names no image", dir));
@@ -92,18 +99,18 @@ Result<std::vector<IndexEntry>> import_oci_layout(ImageStore& store, const std::
                        "in its annotations)")
                 .with_hint("give one: twinbox image import PATH NAME:TAG");
         Descriptor chosen = TRY(pick_manifest(dir, entries[i], 0));
-        std::string text = TRY(read_layout_blob(dir, chosen.digest));
+        std::string text = TRY(read_layout_blob(dir, chosen));
         Manifest manifest = TRY(parse_manifest(text).with_context(chosen.digest));
-        std::string config_text = TRY(read_layout_blob(dir, manifest.config.digest));
+        std::string config_text = TRY(read_layout_blob(dir, manifest.config));
         json config;
         try {
             config = json::parse(config_text);
         } catch (const json::exception& error) {
-            return Error::message(fmt::format("image config: {}", error.what()));
+            return Error::message(fmt::format("image config: {}", json_error_text(error)));
         }
         TRY(check_platform(config));
         for (const auto& layer : manifest.layers)
-            TRY(ingest_blob(store, TRY(layout_blob_path(dir, layer.digest)), layer, may_move));
+            TRY(ingest_blob(store, TRY(layout_blob(dir, layer)), layer, may_move));
         TRY(store.put_blob(config_text, manifest.config.media_type));
         TRY(check_layers(store, manifest, config));
         Descriptor stored = TRY(store.put_blob(text, media_type::kManifest));

@@ -38,18 +38,29 @@ constexpr Link kLinks[] = {
     {"pts/ptmx", "/dev/ptmx"},  // the devpts instance's own ptmx (devpts.rst)
 };
 
+// The path for mknod(2) or symlink(2) of `path` (a path in the container):
+// its directory resolved (and created) inside the root, then its own name.
+Result<std::string> node_in_root(const std::string& root, const std::string& path, Syscalls& sys) {
+    TRY(check_destination(path));
+    auto slash = path.rfind('/');
+    std::string name = path.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..")
+        return Error::message(fmt::format("device path {} does not end in a name", path));
+    std::string directory = TRY(sys.prepare_target(root, slash == 0 ? "/" : path.substr(0, slash),
+                                                   Syscalls::TargetKind::Directory));
+    return directory + "/" + name;
+}
+
 Result<void> make_device(const std::string& root, const std::string& path, char type,
                          unsigned major, unsigned minor, mode_t mode, bool bind_from_host,
                          Syscalls& sys) {
-    std::string target = TRY(path_in_root(root, path));
-    TRY(sys.make_directories(target.substr(0, target.rfind('/')), 0755));
     if (bind_from_host) {
         // mknod(2) is refused in a user namespace; borrow the host's node.
-        TRY(sys.make_file(target, 0644));
+        std::string target = TRY(sys.prepare_target(root, path, Syscalls::TargetKind::File));
         return sys.mount(path, target, "", MS_BIND, "");
     }
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-    return sys.mknod(target, kind | mode, makedev(major, minor));
+    return sys.mknod(TRY(node_in_root(root, path, sys)), kind | mode, makedev(major, minor));
 }
 
 }  // namespace
@@ -65,7 +76,7 @@ Result<void> populate_dev(const std::string& root, const std::vector<oci::Device
                         bind_from_host, sys)
                 .with_context(fmt::format("creating device {}", device.path)));
     for (const auto& link : kLinks)
-        TRY(sys.symlink(link.target, TRY(path_in_root(root, link.path))));
+        TRY(sys.symlink(link.target, TRY(node_in_root(root, link.path, sys))));
     return ok();
 }
 

@@ -48,7 +48,7 @@ Result<void> restrict_paths(const oci::Linux& linux, bool readonly_root, Syscall
         TRY(sys.mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, "")
                 .with_context("making the root read-only"));
     }
-    return ok();
+    return apply_root_propagation(linux.rootfs_propagation, sys);
 }
 
 }  // namespace twinbox::container

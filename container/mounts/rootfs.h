@@ -10,7 +10,8 @@
 //                           /dev/mqueue, /sys (ro), binds and tmpfs from -v/--tmpfs
 //   4. populate_dev         (devices.cpp) device nodes and /dev/fd links
 //   5. pivot_into           pivot_root(2), or MS_MOVE + chroot(2) on ramfs
-//   6. restrict_paths       (paths.cpp) masked and read-only paths, read-only root
+//   6. restrict_paths       (paths.cpp) masked and read-only paths, read-only root,
+//                           a shared or unbindable rootfsPropagation
 //
 // Every function takes a Syscalls so tests can record the calls instead.
 #pragma once
@@ -41,10 +42,16 @@ struct CgroupMountSource {
 };
 
 Result<void> make_mounts_private(const std::string& propagation, Syscalls& sys);
+// After pivot_into: linux.rootfsPropagation "shared" or "unbindable" (and
+// their r- forms), which pivot_root(2) would refuse before (rootfs.cpp).
+// restrict_paths calls it.
+Result<void> apply_root_propagation(const std::string& propagation, Syscalls& sys);
 Result<void> mount_root(const std::string& root, const RootfsLayers& layers, Syscalls& sys);
 Result<void> mount_spec_mounts(const std::string& root, const std::vector<oci::Mount>& mounts,
                                const CgroupMountSource& cgroups, Syscalls& sys);
 Result<void> pivot_into(const std::string& root, Syscalls& sys);
+// Without a mount namespace of its own: chroot(2) into the root, mounting nothing.
+Result<void> chroot_into(const std::string& root, Syscalls& sys);
 
 // Devices (devices.cpp): the standard nodes, the spec's devices, the links.
 // With `bind_from_host` (in a user namespace, where mknod is refused) the
@@ -56,7 +63,12 @@ Result<void> populate_dev(const std::string& root, const std::vector<oci::Device
 // pivot_into, with container paths.
 Result<void> restrict_paths(const oci::Linux& linux, bool readonly_root, Syscalls& sys);
 
-// root + "/" + destination, refusing ".." so a mount cannot land outside the root.
-Result<std::string> path_in_root(const std::string& root, const std::string& destination);
+// A mount destination must be an absolute path in the container; where it
+// lands is decided by Syscalls::prepare_target, inside the root.
+Result<void> check_destination(const std::string& destination);
+
+// For -v and --tmpfs: refuses "/" and the mounts the runtime makes itself
+// (/proc and below, /sys, /dev...), with one line naming `flag` ("-v H:/proc").
+Result<void> check_user_destination(const std::string& flag, const std::string& destination);
 
 }  // namespace twinbox::container

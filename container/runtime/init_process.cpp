@@ -18,6 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/file.h"
 #include "container/namespaces/namespaces.h"
 #include "container/runtime/console.h"
@@ -66,14 +68,17 @@ Result<void> enter_working_directory(const std::string& cwd) {
     return ok();
 }
 
-void wait_for_start(int fifo_fd, int sync_fd) {
+// `fd_dir`: the host's /proc/self/fd, opened before chroot when the
+// container has no mount namespace and so no /proc of its own; or -1.
+void wait_for_start(int fifo_fd, int sync_fd, int fd_dir) {
     // Opening a FIFO for writing blocks until someone opens it for reading:
     // that someone is `start` (runc's exec.fifo). The path goes through
     // /proc/self/fd because the FIFO's own path is outside our new root.
-    std::string path = fmt::format("/proc/self/fd/{}", fifo_fd);
+    std::string path = fd_dir >= 0 ? std::to_string(fifo_fd)
+                                   : fmt::format("/proc/self/fd/{}", fifo_fd);
     int fd;
     do {
-        fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        fd = ::openat(fd_dir >= 0 ? fd_dir : AT_FDCWD, path.c_str(), O_WRONLY | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
         fail_and_exit(sync_fd, Error::from_errno("open", "exec.fifo (is /proc mounted?)"));
@@ -226,19 +231,37 @@ void run_init_process(const InitContext& context) {
     // The root file system (mounts/rootfs.h has the picture).
     LinuxSyscalls sys;
     bool user_namespace = wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::User);
-    fail(make_mounts_private(spec.linux.rootfs_propagation, sys), "root file system");
-    fail(mount_root(options.rootfs, options.layers, sys), "root file system");
-    fail(mount_spec_mounts(options.rootfs, spec.mounts, context.cgroups, sys), "root file system");
-    fail(populate_dev(options.rootfs, spec.linux.devices, user_namespace, sys), "/dev");
+    // Without a mount namespace (none in linux.namespaces, new or joined)
+    // the container shares the host's: nothing may be mounted there, so it
+    // only chroot(2)s into its root, as runc does (its rootfs setup needs
+    // NEWNS; chroot() otherwise).
+    bool own_mounts =
+        std::any_of(spec.linux.namespaces.begin(), spec.linux.namespaces.end(),
+                    [](const oci::Namespace& ns) { return ns.type == oci::NamespaceType::Mount; });
+    if (own_mounts) {
+        fail(make_mounts_private(spec.linux.rootfs_propagation, sys), "root file system");
+        fail(mount_root(options.rootfs, options.layers, sys), "root file system");
+        fail(mount_spec_mounts(options.rootfs, spec.mounts, context.cgroups, sys),
+             "root file system");
+        fail(populate_dev(options.rootfs, spec.linux.devices, user_namespace, sys), "/dev");
+    }
     Console console;
     if (process.terminal) {
-        auto opened = open_console(options.rootfs + "/dev/pts", process.console_size);
+        // /dev/pts and /dev/console are resolved inside the root: the image's
+        // /dev may be a link to the host's.
+        auto devpts =
+            sys.prepare_target(options.rootfs, "/dev/pts", Syscalls::TargetKind::Directory);
+        if (!devpts)
+            fail_and_exit(sync, std::move(devpts).error().with_context("terminal"));
+        auto opened = open_console(*devpts, process.console_size);
         if (!opened)
             fail_and_exit(sync, std::move(opened).error().with_context("terminal"));
         console = std::move(*opened);
-        std::string dev_console = options.rootfs + "/dev/console";
-        fail(sys.make_file(dev_console, 0600), "/dev/console");
-        fail(sys.mount(console.slave_path, dev_console, "", MS_BIND, ""), "/dev/console");
+        auto dev_console =
+            sys.prepare_target(options.rootfs, "/dev/console", Syscalls::TargetKind::File);
+        if (!dev_console)
+            fail_and_exit(sync, std::move(dev_console).error().with_context("/dev/console"));
+        fail(sys.mount(console.slave_path, *dev_console, "", MS_BIND, ""), "/dev/console");
         if (!options.console_socket.empty()) {
             // The OCI console socket is a host path: reach it before pivot_root hides the host.
             auto socket = connect_unix(options.console_socket);
@@ -249,9 +272,14 @@ void run_init_process(const InitContext& context) {
         }
     }
     fail(run_hooks(spec.hooks.create_container, state_json, "createContainer"), "hooks");
-    fail(pivot_into(options.rootfs, sys), "pivot_root");
+    UniqueFd host_fd_dir;
+    if (!own_mounts)
+        host_fd_dir.reset(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    fail(own_mounts ? pivot_into(options.rootfs, sys) : chroot_into(options.rootfs, sys),
+         "pivot_root");
     fail(apply_sysctls(spec.linux.sysctl), "linux.sysctl");
-    fail(restrict_paths(spec.linux, spec.root.readonly, sys), "masked and read-only paths");
+    if (own_mounts)
+        fail(restrict_paths(spec.linux, spec.root.readonly, sys), "masked and read-only paths");
     if (!spec.hostname.empty())
         fail(sys.sethostname(spec.hostname), "hostname");
     if (!spec.domainname.empty())
@@ -272,7 +300,7 @@ void run_init_process(const InitContext& context) {
         console.master.reset();
     }
 
-    wait_for_start(context.fifo_fd, sync);
+    wait_for_start(context.fifo_fd, sync, host_fd_dir.get());
     if (auto hooks = run_hooks(spec.hooks.start_container, state_json, "startContainer"); !hooks)
         report_and_exit(sync, hooks.error(), exit_code::kRuntimeError, true);
     finish_and_exec(context.seccomp, process, sync, console.slave ? console.slave.release() : -1,

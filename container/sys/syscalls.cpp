@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "container/sys/in_root.h"
+
 namespace twinbox::container {
 
 Result<void> LinuxSyscalls::mount(const std::string& source, const std::string& target,
@@ -97,6 +99,18 @@ Syscalls::FileKind LinuxSyscalls::file_kind(const std::string& path) {
     if (::stat(path.c_str(), &status) < 0)
         return FileKind::Missing;
     return S_ISDIR(status.st_mode) ? FileKind::Directory : FileKind::Other;
+}
+
+Result<std::string> LinuxSyscalls::prepare_target(const std::string& root,
+                                                  const std::string& destination, TargetKind kind) {
+    UniqueFd root_fd = TRY(open_root(root));
+    UniqueFd target =
+        kind == TargetKind::File
+            ? TRY(make_file_in_root(root_fd.get(), destination, 0644, Symlinks::in_root))
+            : TRY(make_directories_in_root(root_fd.get(), destination, 0755, Symlinks::in_root));
+    std::string path = fd_path(target.get());
+    m_targets.push_back(std::move(target));
+    return path;
 }
 
 }  // namespace twinbox::container

@@ -9,8 +9,10 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace twinbox::container {
 
@@ -37,6 +39,19 @@ public:
     // What is at `path`: a directory, something else, or nothing (lstat follows no links).
     enum class FileKind { Missing, Directory, Other };
     virtual FileKind file_kind(const std::string& path) = 0;
+
+    // The mount point (or device directory) for `destination`, a path in the
+    // container, beneath the host directory `root`: resolved as runc's
+    // securejoin does (sys/in_root.h: the image's symbolic links are
+    // followed but never leave the root), with missing directories and, for
+    // TargetKind::File, an empty file created there. Returns the path to give
+    // mount(2), mknod(2) or symlink(2): /proc/self/fd/N of an O_PATH
+    // descriptor that this object keeps open, so no later lookup of a path
+    // string can be redirected. Resolve again after mounting on it, to reach
+    // the new mount rather than what it covers.
+    enum class TargetKind { Directory, File };
+    virtual Result<std::string> prepare_target(const std::string& root,
+                                               const std::string& destination, TargetKind kind) = 0;
 };
 
 class LinuxSyscalls final : public Syscalls {
@@ -55,6 +70,13 @@ public:
     Result<void> sethostname(const std::string& name) override;
     Result<void> setdomainname(const std::string& name) override;
     FileKind file_kind(const std::string& path) override;
+    Result<std::string> prepare_target(const std::string& root, const std::string& destination,
+                                       TargetKind kind) override;
+
+private:
+    // The resolved targets, open until this object goes (O_CLOEXEC: the
+    // workload never sees them).
+    std::vector<UniqueFd> m_targets;
 };
 
 }  // namespace twinbox::container

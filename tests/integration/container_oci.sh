@@ -169,3 +169,42 @@ left=$(ls "$root" 2>/dev/null | grep -c . || true)
 [ "$left" = 0 ] || fail "bad input left $left state entries: $(ls "$root")"
 for id in x1 x2 x3 x4 x5; do expect_no_trace_oci "$id" "bad input"; done
 pass "bad input: exit 1, one line, JSON log, nothing left"
+
+# --- linux.rootfsPropagation shared and unbindable (issue 15): applied to the
+# new root after pivot_root, which refuses a shared root before it
+for propagation in shared rshared unbindable runbindable; do
+    make_bundle "$work/p-$propagation" '["sh", "-c", "grep \" / / \" /proc/self/mountinfo"]'
+    python3 - "$work/p-$propagation/config.json" "$propagation" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1])); config["linux"]["rootfsPropagation"] = sys.argv[2]
+config["hooks"] = {}
+json.dump(config, open(sys.argv[1], "w"))
+PY
+    tb run --bundle "$work/p-$propagation" "p-$propagation" >"$work/out" 2>&1
+    expect_status 0 $? "rootfsPropagation $propagation"
+    case $propagation in *shared) want="shared:" ;; *) want="unbindable" ;; esac
+    expect_contains "$work/out" "$want" "rootfsPropagation $propagation: / is $want"
+done
+pass "rootfsPropagation shared, rshared, unbindable, runbindable"
+
+# --- no mount namespace: the host's is shared, nothing is mounted in it,
+# the process is chrooted into its root
+host_mounts=$(wc -l </proc/self/mountinfo)
+host_propagation=$(findmnt -no PROPAGATION /)
+make_bundle "$work/nomnt" "[\"sh\", \"-c\", \"test -x /bin/busybox && test ! -e $work && echo nomnt-ok\"]"
+python3 - "$work/nomnt/config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"] if n["type"] != "mount"]
+config["linux"]["maskedPaths"] = []
+config["linux"]["readonlyPaths"] = []
+config["root"]["readonly"] = False
+config["hooks"] = {}
+json.dump(config, open(sys.argv[1], "w"))
+PY
+tb run --bundle "$work/nomnt" nomnt >"$work/out" 2>&1
+expect_status 0 $? "config without a mount namespace"
+expect_contains "$work/out" "nomnt-ok" "no mount namespace: chrooted into the root"
+[ "$(wc -l </proc/self/mountinfo)" = "$host_mounts" ] || fail "no mount namespace: the host's mount table changed"
+[ "$(findmnt -no PROPAGATION /)" = "$host_propagation" ] || fail "no mount namespace: the host's / propagation changed"
+pass "config without a mount namespace runs chrooted and mounts nothing on the host"

@@ -61,6 +61,21 @@ public:
         return found == files.end() ? FileKind::Missing : found->second;
     }
 
+    // Records what the real resolver would create ("mkdir -p" of the
+    // directory, or of the parent and "touch" of the file) and answers
+    // root + destination, the path a resolution without links gives.
+    Result<std::string> prepare_target(const std::string& root, const std::string& destination,
+                                       TargetKind kind) override {
+        std::string path = root + (destination == "/" ? "" : destination);
+        if (kind == TargetKind::File) {
+            TRY(make_directories(path.substr(0, path.rfind('/')), 0755));
+            TRY(make_file(path, 0644));
+        } else {
+            TRY(make_directories(path, 0755));
+        }
+        return path;
+    }
+
     // The recorded calls that start with `prefix`.
     std::vector<std::string> matching(const std::string& prefix) const {
         std::vector<std::string> result;

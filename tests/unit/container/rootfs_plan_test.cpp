@@ -191,5 +191,46 @@ TEST(RootfsPlan, MaskedAndReadOnlyPaths) {
                     fmt::format("mount(, /, , {}, )", hex(MS_BIND | MS_REMOUNT | MS_RDONLY))));
 }
 
+// pivot_root(2) refuses a shared root: shared waits (as slave) until after
+// the pivot, unbindable (which mount_root could not bind) as private.
+TEST(RootfsPlan, SharedAndUnbindablePropagationAfterThePivot) {
+    struct Case {
+        const char* propagation;
+        unsigned long before, after;
+    };
+    for (const Case& c : {Case{"shared", MS_REC | MS_SLAVE, MS_SHARED},
+                          Case{"rshared", MS_REC | MS_SLAVE, MS_REC | MS_SHARED},
+                          Case{"unbindable", MS_REC | MS_PRIVATE, MS_UNBINDABLE},
+                          Case{"rslave", MS_REC | MS_SLAVE, 0}, Case{"", MS_REC | MS_PRIVATE, 0}}) {
+        RecordingSyscalls sys;
+        ASSERT_TRUE(make_mounts_private(c.propagation, sys));
+        oci::Linux linux;
+        linux.rootfs_propagation = c.propagation;
+        ASSERT_TRUE(restrict_paths(linux, false, sys));
+        std::vector<std::string> expected = {fmt::format("mount(, /, , {}, )", hex(c.before))};
+        if (c.after != 0)
+            expected.push_back(fmt::format("mount(, /, , {}, )", hex(c.after)));
+        EXPECT_EQ(sys.calls, expected) << c.propagation;
+    }
+}
+
+TEST(RootfsPlan, UserMountsCannotCoverWhatTheRuntimeMounts) {
+    for (const char* destination : {"/", "/proc", "/proc/sys", "/sys", "/dev", "//proc/", "/./sys",
+                                    "/dev/pts", "/sys/fs/cgroup"}) {
+        auto checked = check_user_destination("-v H:x", destination);
+        ASSERT_FALSE(checked) << destination;
+        EXPECT_NE(checked.error().to_string().find("cannot mount over"), std::string::npos);
+    }
+    EXPECT_NE(
+        check_user_destination("-v H:/proc", "/proc")
+            .error()
+            .to_string()
+            .find("-v H:/proc: cannot mount over /proc, which the container runtime provides"),
+        std::string::npos);
+    for (const char* destination : {"/data", "/processes", "/dev/custom", "/sysroot"})
+        EXPECT_TRUE(check_user_destination("-v", destination)) << destination;
+    EXPECT_FALSE(check_user_destination("-v", "relative"));
+}
+
 }  // namespace
 }  // namespace twinbox::container
