@@ -17,6 +17,8 @@ packages=(
     clang e2fsprogs
     # tests: ip/bridge for network namespaces; crun and runc as container baselines
     iproute2 iputils-ping crun runc
+    # real clients of twinbox-oci (tests/integration/docker_runtime.sh, containerd_runtime.sh)
+    docker.io containerd
     # guest images: busybox for the initramfs, Debian's kernel as the default guest
     busybox-static linux-image-amd64 cpio gzip xz-utils zstd kmod
     # the test host VM and the QEMU baseline

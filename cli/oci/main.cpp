@@ -7,6 +7,32 @@
 #include "cli/oci/oci_cli.h"
 #include "common/log.h"
 
+namespace {
+
+// One clear line for a command twinbox-oci lacks (runc checkpoint...), not
+// the argument parser's "A subcommand is required".
+twinbox::Error unknown_command(const CLI::App& app, int argc, char** argv) {
+    std::string known;
+    for (const CLI::App* command : app.get_subcommands({}))
+        known += (known.empty() ? "" : ", ") + command->get_name();
+    for (int index = 1; index < argc; ++index) {
+        std::string word = argv[index];
+        bool takes_value =
+            word == "--root" || word == "--log" || word == "--log-format" || word == "--criu";
+        if (takes_value) {
+            ++index;
+            continue;
+        }
+        if (!word.starts_with("-"))
+            return twinbox::Error::message(
+                       fmt::format("unknown command '{}': twinbox-oci does not implement it", word))
+                .with_hint("its commands are " + known);
+    }
+    return twinbox::Error::message("no command given").with_hint("its commands are " + known);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace twinbox;
     ::signal(SIGPIPE, SIG_IGN);
@@ -39,6 +65,8 @@ int main(int argc, char** argv) {
     oci_cli::register_features(app, exit_code);
     oci_cli::register_spec(app, exit_code);
     oci_cli::register_list(app, exit_code);
+    oci_cli::register_update(app, exit_code);
+    oci_cli::register_events(app, exit_code);
     app.parse_complete_callback([&] {
         if (options.debug)
             log::set_level(log::Level::debug);
@@ -50,6 +78,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& version) {
         return app.exit(version);
     } catch (const CLI::ParseError& error) {
+        if (app.get_subcommands().empty())
+            return oci_cli::fail(unknown_command(app, argc, argv));
         return oci_cli::fail(
             Error::message(fmt::format("{} - see 'twinbox-oci --help'", error.what())));
     }

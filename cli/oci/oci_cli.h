@@ -43,6 +43,8 @@ void register_pause(CLI::App& app, int& exit_code);
 void register_features(CLI::App& app, int& exit_code);
 void register_spec(CLI::App& app, int& exit_code);
 void register_list(CLI::App& app, int& exit_code);
+void register_update(CLI::App& app, int& exit_code);
+void register_events(CLI::App& app, int& exit_code);
 
 // Shared by create and run: the bundle's config.json to CreateOptions.
 struct BundleOptions {

@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -18,9 +19,12 @@ namespace twinbox::container {
 
 namespace {
 
-// The v1 controllers twinbox manages, when the host has them mounted.
-constexpr const char* kV1Controllers[] = {"memory", "cpu",     "cpuacct", "pids",
-                                          "blkio",  "freezer", "devices"};
+// The v1 hierarchies twinbox manages, when the host has them mounted:
+// runc's list, including cpuset and the named "systemd" hierarchy (which
+// has no controller but in which runc also moves the container).
+constexpr const char* kV1Controllers[] = {"memory",  "cpu",     "cpuacct",  "pids",
+                                          "blkio",   "freezer", "devices",  "cpuset",
+                                          "hugetlb", "net_cls", "net_prio", "systemd"};
 
 Result<void> write_file(const std::string& path, const std::string& value) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -72,6 +76,28 @@ Result<void> make_directories(const std::string& path) {
     }
 }
 
+// A new v1 cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and
+// no process can join it until both are set (cgroup-v1/cpusets.rst 2.1): give
+// each new level its parent's values, as runc does.
+Result<void> inherit_cpuset(const std::string& hierarchy, const std::string& path) {
+    std::string parent = hierarchy;
+    for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+        std::string directory = hierarchy + path.substr(0, slash);
+        for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+            auto own = read_file(directory + "/" + file);
+            if (own && own->find_first_not_of(" \n") != std::string::npos)
+                continue;
+            auto inherited = read_file(parent + "/" + file);
+            if (inherited)
+                TRY(write_file(directory + "/" + file, *inherited)
+                        .with_context("initialising the cpuset cgroup"));
+        }
+        if (slash == std::string::npos)
+            return ok();
+        parent = directory;
+    }
+}
+
 }  // namespace
 
 Result<CgroupLayout> detect_cgroup_layout(const std::string& mount_root) {
@@ -117,19 +143,35 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& pat
         }
         (void)write_file(layout.mount_root + "/cgroup.subtree_control", "+memory +pids +cpu +io");
     }
-    for (const auto& [controller, directory] : cgroup.directories())
+    for (const auto& [controller, directory] : cgroup.directories()) {
         TRY(make_directories(directory).with_context(
             fmt::format("creating the {} cgroup", controller)));
+        if (layout.version == CgroupVersion::V1 && controller == "cpuset")
+            TRY(inherit_cpuset(layout.mount_root + "/cpuset", path));
+    }
+    TRY(cgroup.apply(writes));
+    return cgroup;
+}
+
+Result<void> Cgroup::apply(const std::vector<CgroupWrite>& writes) {
     for (const auto& write : writes) {
-        std::string directory = cgroup.directory(write.controller);
-        std::string file = directory + "/" + write.file;
-        if (layout.version == CgroupVersion::V1 && directory.empty())
-            return Error::message(fmt::format("this host has no v1 {} controller for {}",
-                                              write.controller, write.file));
-        if (write.optional && ::access(file.c_str(), F_OK) != 0) {
-            log::warn("{} is not available on this host; ignoring {} {}", file, write.file,
-                      write.value);
-            continue;
+        std::string dir = directory(write.controller);
+        std::string file = dir + "/" + write.file;
+        if (m_layout.version == CgroupVersion::V1 && dir.empty())
+            return Error::message(
+                fmt::format("cannot set {} to {}: this host has no v1 {} controller", write.file,
+                            write.value, write.controller));
+        if (::access(file.c_str(), F_OK) != 0) {
+            if (write.optional) {
+                log::warn("{} is not available on this host; ignoring {} {}", file, write.file,
+                          write.value);
+                continue;
+            }
+            // Never accept a limit and ignore it (blkio without weight files
+            // when the kernel's BFQ scheduler is not in use, for example).
+            return Error::message(
+                fmt::format("cannot set {} to {}: this host's {} cgroup has no {} file", write.file,
+                            write.value, write.controller, write.file));
         }
         auto written = write_file(file, write.value);
         if (!written) {
@@ -144,7 +186,26 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& pat
             return error;
         }
     }
-    return cgroup;
+    return ok();
+}
+
+Result<void> Cgroup::update(const oci::Resources& resources) {
+    auto writes = TRY(cgroup_writes(m_layout.version, resources));
+    // v1 never lets memory.limit_in_bytes exceed memory.memsw.limit_in_bytes:
+    // when both grow past the current memory+swap limit, the memsw file must
+    // be written first (runc's setMemoryAndSwap does the same).
+    auto limit = std::find_if(writes.begin(), writes.end(),
+                              [](const auto& w) { return w.file == "memory.limit_in_bytes"; });
+    auto swap = std::find_if(writes.begin(), writes.end(),
+                             [](const auto& w) { return w.file == "memory.memsw.limit_in_bytes"; });
+    if (limit != writes.end() && swap != writes.end()) {
+        auto current = read_file(directory("memory") + "/memory.memsw.limit_in_bytes");
+        int64_t wanted = std::strtoll(limit->value.c_str(), nullptr, 10);
+        if (current && (wanted < 0 || static_cast<uint64_t>(wanted) >
+                                          std::strtoull(current->c_str(), nullptr, 10)))
+            std::iter_swap(limit, swap);
+    }
+    return apply(writes);
 }
 
 Cgroup Cgroup::open(const CgroupLayout& layout, const std::string& path) {

@@ -92,6 +92,9 @@ public:
     // The host directory of each hierarchy ("memory" -> /sys/fs/cgroup/memory/twinbox/ID).
     std::vector<std::pair<std::string, std::string>> directories() const;
 
+    // Writes new limits into an existing cgroup (`twinbox-oci update`): only
+    // what `resources` sets changes.
+    Result<void> update(const oci::Resources& resources);
     Result<void> add_process(pid_t pid);
     Result<std::vector<pid_t>> processes() const;
     Result<void> freeze(bool frozen);
@@ -107,6 +110,7 @@ private:
           m_path(std::move(path)),
           m_remove_on_destroy(remove_on_destroy) {}
     std::string directory(const std::string& controller) const;
+    Result<void> apply(const std::vector<CgroupWrite>& writes);
 
     CgroupLayout m_layout;
     std::string m_path;

@@ -97,6 +97,62 @@ void cpu_writes(CgroupVersion version, const oci::CpuResources& cpu,
         writes.push_back({"cpuset", "cpuset.mems", cpu.mems});
 }
 
+// blockIO (cgroup-v1/blkio-controller.rst; cgroup-v2.rst "IO"). Every
+// value is written: a host without the file refuses it (Cgroup::apply).
+void block_io_writes(CgroupVersion version, const oci::BlockIoResources& io,
+                     std::vector<CgroupWrite>& writes) {
+    bool v1 = version == CgroupVersion::V1;
+    std::string controller = v1 ? "blkio" : "io";
+    if (io.weight)
+        writes.push_back(
+            {controller, v1 ? "blkio.weight" : "io.bfq.weight", std::to_string(*io.weight)});
+    if (io.leaf_weight && v1)
+        writes.push_back({controller, "blkio.leaf_weight", std::to_string(*io.leaf_weight)});
+    for (const auto& device : io.weight_device) {
+        if (device.weight)
+            writes.push_back({controller, v1 ? "blkio.weight_device" : "io.bfq.weight",
+                              fmt::format("{}:{} {}", device.major, device.minor, *device.weight)});
+        if (device.leaf_weight && v1)
+            writes.push_back(
+                {controller, "blkio.leaf_weight_device",
+                 fmt::format("{}:{} {}", device.major, device.minor, *device.leaf_weight)});
+    }
+    struct Throttle {
+        const std::vector<oci::BlockIoThrottle>& devices;
+        const char* v1_file;
+        const char* v2_key;
+    };
+    const Throttle throttles[] = {
+        {io.throttle_read_bps, "blkio.throttle.read_bps_device", "rbps"},
+        {io.throttle_write_bps, "blkio.throttle.write_bps_device", "wbps"},
+        {io.throttle_read_iops, "blkio.throttle.read_iops_device", "riops"},
+        {io.throttle_write_iops, "blkio.throttle.write_iops_device", "wiops"},
+    };
+    for (const auto& throttle : throttles)
+        for (const auto& device : throttle.devices)
+            writes.push_back(
+                v1 ? CgroupWrite{controller, throttle.v1_file,
+                                 fmt::format("{}:{} {}", device.major, device.minor, device.rate)}
+                   : CgroupWrite{controller, "io.max",
+                                 fmt::format("{}:{} {}={}", device.major, device.minor,
+                                             throttle.v2_key, device.rate)});
+}
+
+// network: v1 only (cgroup-v1/net_cls.rst, net_prio.rst); v2 has no such
+// controllers (runc's fs2 manager has none either), so refuse it there.
+Result<void> network_writes(CgroupVersion version, const oci::NetworkResources& network,
+                            std::vector<CgroupWrite>& writes) {
+    if (version == CgroupVersion::V2)
+        return Error::message(
+            "linux.resources.network needs the cgroup v1 net_cls/net_prio controllers, and this "
+            "host uses cgroup v2");
+    if (network.class_id)
+        writes.push_back({"net_cls", "net_cls.classid", std::to_string(*network.class_id)});
+    for (const auto& [name, priority] : network.priorities)
+        writes.push_back({"net_prio", "net_prio.ifpriomap", fmt::format("{} {}", name, priority)});
+    return ok();
+}
+
 std::string device_rule(const oci::DeviceRule& rule) {
     auto number = [](const std::optional<int64_t>& value) {
         return value && *value >= 0 ? std::to_string(*value) : std::string("*");
@@ -118,14 +174,15 @@ Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version,
         writes.push_back(
             {"pids", "pids.max",
              resources.pids->limit > 0 ? std::to_string(resources.pids->limit) : "max"});
-    if (resources.block_io && resources.block_io->weight) {
-        if (version == CgroupVersion::V1)
-            writes.push_back(
-                {"blkio", "blkio.weight", std::to_string(*resources.block_io->weight), true});
-        else
-            writes.push_back(
-                {"io", "io.bfq.weight", std::to_string(*resources.block_io->weight), true});
-    }
+    if (resources.block_io)
+        block_io_writes(version, *resources.block_io, writes);
+    for (const auto& limit : resources.hugepage_limits)
+        writes.push_back({"hugetlb",
+                          fmt::format("hugetlb.{}.{}", limit.page_size,
+                                      version == CgroupVersion::V1 ? "limit_in_bytes" : "max"),
+                          std::to_string(limit.limit)});
+    if (resources.network)
+        TRY(network_writes(version, *resources.network, writes));
     // The device allow-list exists as files only in v1 (v2 needs an eBPF
     // program, which twinbox does not load yet; see docs/container.md).
     if (version == CgroupVersion::V1 && !resources.devices.empty()) {

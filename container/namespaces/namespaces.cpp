@@ -35,9 +35,6 @@ Result<void> check_namespaces(const oci::Linux& linux) {
         if (!seen.insert(ns.type).second)
             return Error::message(fmt::format("linux.namespaces: {} is listed twice",
                                               oci::namespace_type_name(ns.type)));
-        if (ns.type == oci::NamespaceType::Pid && !ns.path.empty())
-            return Error::message(
-                "linux.namespaces: joining an existing pid namespace is not supported by twinbox");
         if (!ns.path.empty() && ::access(ns.path.c_str(), F_OK) != 0)
             return Error::from_errno("access",
                                      fmt::format("linux.namespaces: {} path {}",
@@ -51,7 +48,9 @@ Result<void> check_namespaces(const oci::Linux& linux) {
 
 Result<void> join_namespace_paths(const std::vector<oci::Namespace>& namespaces) {
     for (const auto& ns : namespaces) {
-        if (ns.path.empty())
+        // setns(2) on a pid namespace moves only our future children: the
+        // runtime joins it before the clone (create.cpp), as exec does.
+        if (ns.path.empty() || ns.type == oci::NamespaceType::Pid)
             continue;
         int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0)

@@ -149,8 +149,34 @@ struct PidsResources {
     int64_t limit = 0;  // <= 0 = unlimited
 };
 
+// blockIO.weightDevice[] (per-device weights) and the four throttle lists.
+struct BlockIoDeviceWeight {
+    int64_t major = 0, minor = 0;
+    std::optional<uint16_t> weight, leaf_weight;  // 10..1000
+};
+struct BlockIoThrottle {
+    int64_t major = 0, minor = 0;
+    uint64_t rate = 0;  // bytes or operations per second
+};
+
 struct BlockIoResources {
-    std::optional<uint16_t> weight;  // 10..1000
+    std::optional<uint16_t> weight;       // 10..1000
+    std::optional<uint16_t> leaf_weight;  // "leafWeight", 10..1000
+    std::vector<BlockIoDeviceWeight> weight_device;
+    std::vector<BlockIoThrottle> throttle_read_bps, throttle_write_bps;    // "throttle*BpsDevice"
+    std::vector<BlockIoThrottle> throttle_read_iops, throttle_write_iops;  // "throttle*IOPSDevice"
+};
+
+// hugepageLimits[]: "2MB" pages, limit in bytes.
+struct HugepageLimit {
+    std::string page_size;
+    uint64_t limit = 0;
+};
+
+// network: the v1 net_cls class id and net_prio priorities per interface.
+struct NetworkResources {
+    std::optional<uint32_t> class_id;  // "classID"
+    std::vector<std::pair<std::string, uint32_t>> priorities;
 };
 
 // linux.resources.devices: the device cgroup allow/deny list.
@@ -165,7 +191,9 @@ struct Resources {
     std::optional<MemoryResources> memory;
     std::optional<CpuResources> cpu;
     std::optional<PidsResources> pids;
-    std::optional<BlockIoResources> block_io;  // "blockIO"
+    std::optional<BlockIoResources> block_io;    // "blockIO"
+    std::vector<HugepageLimit> hugepage_limits;  // "hugepageLimits"
+    std::optional<NetworkResources> network;
     std::vector<DeviceRule> devices;
     std::map<std::string, std::string> unified;  // raw cgroup v2 files
 };
@@ -223,6 +251,10 @@ struct Spec {
 // Parses and validates config.json text. Errors name the JSON path that is
 // wrong ("process.args: must be a non-empty array of strings").
 Result<Spec> parse_spec(const std::string& json_text);
+
+// Parses linux.resources alone, as `twinbox-oci update --resources FILE`
+// receives it (runc's JSON: the LinuxResources object).
+Result<Resources> parse_resources(const std::string& json_text);
 
 // Serialises a Spec back to config.json (what `twinbox-oci spec` writes).
 std::string to_json(const Spec& spec);

@@ -147,6 +147,10 @@ bool is_cpu_list(std::string_view list) {
 Result<void> read(const Node& node, CpuResources& out) {
     TRY(expect_object(node));
     TRY(read_member(node, "shares", out.shares));
+    // Docker writes "shares": 0 for "not set" and runc skips it; writing 0
+    // would make the kernel clamp it to 2, 1/512 of a default container.
+    if (out.shares && *out.shares == 0)
+        out.shares.reset();
     TRY(read_member(node, "quota", out.quota));
     if (out.quota && *out.quota != -1 && *out.quota < 1000)
         return node.member("quota")->error("must be -1 (unlimited) or at least 1000 microseconds");
@@ -169,11 +173,74 @@ Result<void> read(const Node& node, PidsResources& out) {
 }
 
 // blkio.weight / io.bfq.weight accept 10 to 1000 (cgroup-v1/blkio-controller.rst).
+// 0 means "not set": Docker always writes "weight": 0 and runc skips it.
+Result<void> read_weight(const Node& node, std::string_view key, std::optional<uint16_t>& out) {
+    TRY(read_member(node, key, out));
+    if (out && *out == 0)
+        out.reset();
+    if (out && (*out < 10 || *out > 1000))
+        return node.member(key)->error("must be from 10 to 1000");
+    return ok();
+}
+
+Result<void> read(const Node& node, BlockIoDeviceWeight& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "major", out.major));
+    TRY(read_required(node, "minor", out.minor));
+    TRY(read_weight(node, "weight", out.weight));
+    TRY(read_weight(node, "leafWeight", out.leaf_weight));
+    return ok();
+}
+
+Result<void> read(const Node& node, BlockIoThrottle& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "major", out.major));
+    TRY(read_required(node, "minor", out.minor));
+    TRY(read_required(node, "rate", out.rate));
+    return ok();
+}
+
 Result<void> read(const Node& node, BlockIoResources& out) {
     TRY(expect_object(node));
-    TRY(read_member(node, "weight", out.weight));
-    if (out.weight && (*out.weight < 10 || *out.weight > 1000))
-        return node.member("weight")->error("must be from 10 to 1000");
+    TRY(read_weight(node, "weight", out.weight));
+    TRY(read_weight(node, "leafWeight", out.leaf_weight));
+    TRY(read_member(node, "weightDevice", out.weight_device));
+    TRY(read_member(node, "throttleReadBpsDevice", out.throttle_read_bps));
+    TRY(read_member(node, "throttleWriteBpsDevice", out.throttle_write_bps));
+    TRY(read_member(node, "throttleReadIOPSDevice", out.throttle_read_iops));
+    TRY(read_member(node, "throttleWriteIOPSDevice", out.throttle_write_iops));
+    return ok();
+}
+
+// config-linux.md "Huge page limits": pageSize like "2MB" (the kernel's
+// hugetlb.<size>.* file names), limit in bytes.
+Result<void> read(const Node& node, HugepageLimit& out) {
+    TRY(expect_object(node));
+    TRY(read_required(node, "pageSize", out.page_size));
+    bool valid = out.page_size.size() > 2 &&
+                 out.page_size.find_first_not_of("0123456789") == out.page_size.size() - 2;
+    std::string unit = valid ? out.page_size.substr(out.page_size.size() - 2) : "";
+    if (unit != "KB" && unit != "MB" && unit != "GB")
+        return node.member("pageSize")->error("must be a size like \"2MB\" or \"1GB\"");
+    TRY(read_required(node, "limit", out.limit));
+    return ok();
+}
+
+// config-linux.md "Network": classID and priorities [{name, priority}].
+Result<void> read(const Node& node, NetworkResources& out) {
+    TRY(expect_object(node));
+    TRY(read_member(node, "classID", out.class_id));
+    if (auto priorities = node.member("priorities")) {
+        TRY(expect_array(*priorities));
+        for (size_t index = 0; index < priorities->json().size(); ++index) {
+            Node entry = priorities->element(index);
+            TRY(expect_object(entry));
+            std::pair<std::string, uint32_t> priority;
+            TRY(read_required(entry, "name", priority.first));
+            TRY(read_required(entry, "priority", priority.second));
+            out.priorities.push_back(std::move(priority));
+        }
+    }
     return ok();
 }
 
@@ -202,6 +269,8 @@ Result<void> read(const Node& node, Resources& out) {
     TRY(read_member(node, "cpu", out.cpu));
     TRY(read_member(node, "pids", out.pids));
     TRY(read_member(node, "blockIO", out.block_io));
+    TRY(read_member(node, "hugepageLimits", out.hugepage_limits));
+    TRY(read_member(node, "network", out.network));
     TRY(read_member(node, "devices", out.devices));
     TRY(read_member(node, "unified", out.unified));
     return ok();
@@ -357,3 +426,19 @@ Result<void> read(const Node& node, Linux& out) {
 }
 
 }  // namespace twinbox::oci::spec_reader
+
+namespace twinbox::oci {
+
+Result<Resources> parse_resources(const std::string& json_text) {
+    // nlohmann-json throws: this is the boundary where that becomes an Error.
+    try {
+        spec_reader::Json document = spec_reader::Json::parse(json_text);
+        Resources resources;
+        TRY(spec_reader::read(spec_reader::Node(document, "resources"), resources));
+        return resources;
+    } catch (const spec_reader::Json::exception& error) {
+        return Error::message(std::string("resources are not valid JSON: ") + error.what());
+    }
+}
+
+}  // namespace twinbox::oci

@@ -162,6 +162,26 @@ Json device_rule_json(const DeviceRule& rule) {
     return out;
 }
 
+Json block_io_json(const BlockIoResources& block_io) {
+    Json out = Json::object();
+    put_if(out, "weight", block_io.weight);
+    put_if(out, "leafWeight", block_io.leaf_weight);
+    put_list(out, "weightDevice", block_io.weight_device, [](const BlockIoDeviceWeight& device) {
+        Json entry = {{"major", device.major}, {"minor", device.minor}};
+        put_if(entry, "weight", device.weight);
+        put_if(entry, "leafWeight", device.leaf_weight);
+        return entry;
+    });
+    auto throttle = [](const BlockIoThrottle& device) {
+        return Json{{"major", device.major}, {"minor", device.minor}, {"rate", device.rate}};
+    };
+    put_list(out, "throttleReadBpsDevice", block_io.throttle_read_bps, throttle);
+    put_list(out, "throttleWriteBpsDevice", block_io.throttle_write_bps, throttle);
+    put_list(out, "throttleReadIOPSDevice", block_io.throttle_read_iops, throttle);
+    put_list(out, "throttleWriteIOPSDevice", block_io.throttle_write_iops, throttle);
+    return out;
+}
+
 Json resources_json(const Resources& resources) {
     Json out = Json::object();
     put_list(out, "devices", resources.devices, device_rule_json);
@@ -171,9 +191,17 @@ Json resources_json(const Resources& resources) {
         out["cpu"] = cpu_json(*resources.cpu);
     if (resources.pids)
         out["pids"] = {{"limit", resources.pids->limit}};
-    if (resources.block_io) {
-        out["blockIO"] = Json::object();
-        put_if(out["blockIO"], "weight", resources.block_io->weight);
+    if (resources.block_io)
+        out["blockIO"] = block_io_json(*resources.block_io);
+    put_list(out, "hugepageLimits", resources.hugepage_limits, [](const HugepageLimit& limit) {
+        return Json{{"pageSize", limit.page_size}, {"limit", limit.limit}};
+    });
+    if (resources.network) {
+        Json network = Json::object();
+        put_if(network, "classID", resources.network->class_id);
+        for (const auto& [name, priority] : resources.network->priorities)
+            network["priorities"].push_back({{"name", name}, {"priority", priority}});
+        out["network"] = network;
     }
     put_if(out, "unified", resources.unified);
     return out;

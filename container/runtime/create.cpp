@@ -86,6 +86,40 @@ Result<void> check_options(const CreateOptions& options) {
     return ok();
 }
 
+// linux.namespaces {"type": "pid", "path": P}: setns(2) on a pid namespace
+// sets where the caller's *children* are born, so the runtime joins P just
+// for the clone and then returns to its own (as runc's nsexec does).
+class PidNamespaceForChildren {
+public:
+    PidNamespaceForChildren() = default;
+    explicit PidNamespaceForChildren(UniqueFd own) : m_own(std::move(own)) {}
+    void restore() {
+        if (m_own)
+            (void)::setns(m_own.get(), CLONE_NEWPID);
+        m_own.reset();
+    }
+
+private:
+    UniqueFd m_own;
+};
+
+Result<PidNamespaceForChildren> enter_pid_namespace_for_children(const oci::Linux& linux) {
+    for (const auto& ns : linux.namespaces) {
+        if (ns.type != oci::NamespaceType::Pid || ns.path.empty())
+            continue;
+        UniqueFd own(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+        if (!own)
+            return Error::from_errno("open", "/proc/self/ns/pid_for_children");
+        UniqueFd target(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!target)
+            return Error::from_errno("open", ns.path).with_context("linux.namespaces pid path");
+        if (::setns(target.get(), CLONE_NEWPID) < 0)
+            return Error::from_errno("setns", ns.path).with_context("linux.namespaces pid path");
+        return PidNamespaceForChildren(std::move(own));
+    }
+    return PidNamespaceForChildren();
+}
+
 std::optional<RuntimeError> describe_death(pid_t pid, const Cgroup& cgroup) {
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -113,6 +147,10 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
     std::string fifo = store.fifo_path(options.id);
     if (::mkfifo(fifo.c_str(), 0600) < 0)
         return Error::from_errno("mkfifo", fifo);
+    // The first process opens it after switching to process.user (so that
+    // `start` only releases the exec): writable by others, as runc's 0622.
+    if (::chmod(fifo.c_str(), 0622) < 0)
+        return Error::from_errno("chmod", fifo);
     UniqueFd fifo_fd(::open(fifo.c_str(), O_PATH | O_CLOEXEC));
     if (!fifo_fd)
         return Error::from_errno("open", fifo);
@@ -153,9 +191,17 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
     // Every namespace but the cgroup one, which the child makes once it is in its cgroup.
     uint64_t flags =
         new_namespace_flags(options.spec.linux.namespaces) & ~uint64_t{CLONE_NEWCGROUP};
-    pid_t pid = TRY(clone_process(flags));
-    if (pid == 0)
+    auto joined_pid_namespace = TRY(enter_pid_namespace_for_children(options.spec.linux));
+    auto cloned = clone_process(flags);
+    joined_pid_namespace.restore();
+    pid_t pid = TRY(std::move(cloned));
+    if (pid == 0) {
+        // Our copy of the parent's end must go: while we hold it, an error we
+        // send after `create` has returned would sit unread instead of failing
+        // (EPIPE) and going to stderr.
+        sync.parent_end().reset();
         run_init_process(context);  // never returns
+    }
     ChildGuard child_guard(pid);
     sync.child_end().reset();
     int sync_fd = sync.parent_end().get();

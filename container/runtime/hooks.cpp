@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/log.h"
 #include "common/unique_fd.h"
 
 namespace twinbox::container {
@@ -78,7 +79,18 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json, cons
 
 Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const std::string& state_json,
                        const char* stage) {
-    for (const auto& hook : hooks) TRY(run_hook(hook, state_json, stage));
+    // config.md "Poststart"/"Poststop": a failing hook there only earns a
+    // warning, and the remaining hooks still run. Everywhere else the first
+    // failure stops the list and the operation.
+    std::string_view name = stage;
+    bool warn_only = name == "poststart" || name == "poststop";
+    for (const auto& hook : hooks) {
+        auto done = run_hook(hook, state_json, stage);
+        if (!done && !warn_only)
+            return done;
+        if (!done)
+            log::warn("{}", done.error().to_string());
+    }
     return ok();
 }
 

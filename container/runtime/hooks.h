@@ -18,7 +18,9 @@
 namespace twinbox::container {
 
 // Runs each hook in order; the first failure (non-zero exit, timeout) stops
-// the list and is returned. `stage` names the hook point in errors.
+// the list and is returned. `stage` names the hook point in errors; for
+// "poststart" and "poststop" a failure is a warning and the rest still run
+// (config.md "POSIX-platform Hooks").
 Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const std::string& state_json,
                        const char* stage);
 

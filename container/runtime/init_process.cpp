@@ -133,15 +133,11 @@ Result<std::string> find_executable(const oci::Process& process, int* exit_statu
     return Error::message(fmt::format("{}: executable file not found in $PATH", name));
 }
 
-void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
-                     int terminal_slave, bool reaping_init, bool report_to_stderr) {
-    auto fail = [&](const Error& error, int status = exit_code::kRuntimeError) {
-        report_and_exit(sync_fd, error, status, report_to_stderr);
+void prepare_process(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
+                     int terminal_slave, bool report_to_stderr) {
+    auto fail = [&](const Error& error) {
+        report_and_exit(sync_fd, error, exit_code::kRuntimeError, report_to_stderr);
     };
-    int lookup_status = 0;
-    auto path = find_executable(process, &lookup_status);
-    if (!path)
-        fail(path.error(), lookup_status);
     if (auto done = apply_rlimits(process.rlimits); !done)
         fail(done.error());
     if (process.oom_score_adj)
@@ -152,8 +148,9 @@ void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process,
             fail(done.error());
     // Security, in the order that keeps each step possible (runc's order):
     // without no_new_privs, loading seccomp needs CAP_SYS_ADMIN, so it comes
-    // before the capabilities are dropped; with it, seccomp comes last, so
-    // the filter does not have to allow the calls that drop privileges.
+    // before the capabilities are dropped; with it, seccomp comes last
+    // (exec_program), so the filter need not allow the calls that drop
+    // privileges or wait for `start`.
     if (process.no_new_privileges)
         if (auto done = set_no_new_privileges(); !done)
             fail(done.error());
@@ -167,6 +164,17 @@ void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process,
         fail(done.error());
     if (auto done = apply_capabilities(capabilities); !done)
         fail(done.error());
+}
+
+void exec_program(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
+                  bool reaping_init, bool report_to_stderr) {
+    auto fail = [&](const Error& error, int status = exit_code::kRuntimeError) {
+        report_and_exit(sync_fd, error, status, report_to_stderr);
+    };
+    int lookup_status = 0;
+    auto path = find_executable(process, &lookup_status);
+    if (!path)
+        fail(path.error(), lookup_status);
     if (seccomp && process.no_new_privileges)
         if (auto done = load_seccomp(*seccomp); !done)
             fail(done.error());
@@ -192,6 +200,12 @@ void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process,
     fail(Error::from_errno("execve", *path, saved),
          saved == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
     ::_exit(exit_code::kRuntimeError);
+}
+
+void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
+                     int terminal_slave, bool reaping_init, bool report_to_stderr) {
+    prepare_process(seccomp, process, sync_fd, terminal_slave, report_to_stderr);
+    exec_program(seccomp, process, sync_fd, reaping_init, report_to_stderr);
 }
 
 void run_init_process(const InitContext& context) {
@@ -291,6 +305,14 @@ void run_init_process(const InitContext& context) {
     if (auto found = find_executable(process, &lookup_status); !found)
         fail_and_exit(sync, found.error(), lookup_status);
 
+    // Everything that can fail happens before "ready", so that `create`
+    // reports it and `start` only lets the program run: a signal sent right
+    // after `start` meets a process whose rlimits, user, capabilities and
+    // seccomp filter are already in place (runc's order). The pty becomes
+    // our stdio here too: the stdio we were given (the shim's pipes) must be
+    // closed when `create` returns, or a shim that waits for them hangs.
+    prepare_process(context.seccomp, process, sync, console.slave ? console.slave.release() : -1,
+                    false);
     if (!SyncSocket::send(sync, {SyncMessage::Kind::Ready, 0, {}}))
         ::_exit(exit_code::kRuntimeError);
     if (console.master) {
@@ -303,8 +325,7 @@ void run_init_process(const InitContext& context) {
     wait_for_start(context.fifo_fd, sync, host_fd_dir.get());
     if (auto hooks = run_hooks(spec.hooks.start_container, state_json, "startContainer"); !hooks)
         report_and_exit(sync, hooks.error(), exit_code::kRuntimeError, true);
-    finish_and_exec(context.seccomp, process, sync, console.slave ? console.slave.release() : -1,
-                    options.reaping_init, false);
+    exec_program(context.seccomp, process, sync, options.reaping_init, false);
 }
 
 }  // namespace twinbox::container

@@ -21,9 +21,17 @@ struct InitContext {
 
 [[noreturn]] void run_init_process(const InitContext& context);
 
-// Shared with exec: the last steps before the program runs (rlimits,
-// oom_score_adj, terminal, no_new_privs, seccomp, user, capabilities), then
-// execve. `reaping_init` forks first and stays as PID 1 (reaping_init.cpp).
+// The steps before the program that can fail (rlimits, oom_score_adj,
+// terminal, no_new_privs, seccomp unless no_new_privs, user, capabilities);
+// an error is reported over `sync_fd` and ends the process.
+void prepare_process(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
+                     int terminal_slave, bool report_to_stderr);
+// The last steps: the program's path, seccomp under no_new_privs, execve.
+// `reaping_init` forks first and stays as PID 1 (reaping_init.cpp).
+[[noreturn]] void exec_program(const SeccompProgram* seccomp, const oci::Process& process,
+                               int sync_fd, bool reaping_init, bool report_to_stderr);
+
+// Shared with exec: prepare_process, then exec_program.
 [[noreturn]] void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process,
                                   int sync_fd, int terminal_slave, bool reaping_init,
                                   bool report_to_stderr);

@@ -136,6 +136,12 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     json object = json::parse(bytes.begin(), bytes.end(), nullptr, false);
     if (object.is_discarded() || !object.is_object())
         return Error::message(fmt::format("state of container {} ({}) is damaged", id, path));
+    // Docker gives every runtime the same --root: runc keeps its own
+    // state.json (with "init_process_pid") in directories beside ours.
+    // Ours always has "pidStartTime"; anything else is not ours to touch.
+    if (!object.contains("pidStartTime"))
+        return Error::message(
+            fmt::format("{} belongs to another runtime sharing the state root {}", id, m_root));
     ContainerState state;
     try {
         state.id = object.at("id").get<std::string>();

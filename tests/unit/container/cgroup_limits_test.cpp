@@ -1,6 +1,11 @@
 // From linux.resources to cgroup files, for v1 and v2 (pure computation).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "container/cgroups/cgroup.h"
 
@@ -73,10 +78,12 @@ TEST(CgroupLimits, SharesToWeightMatchesRunc) {
 TEST(CgroupLimits, PidsAndBlockIoWeight) {
     oci::Resources resources;
     resources.pids = oci::PidsResources{64};
-    resources.block_io = oci::BlockIoResources{500};
+    resources.block_io.emplace();
+    resources.block_io->weight = 500;
     auto v1 = *cgroup_writes(CgroupVersion::V1, resources);
     EXPECT_THAT(render(v1), ::testing::ElementsAre("pids/pids.max=64", "blkio/blkio.weight=500"));
-    EXPECT_TRUE(v1[1].optional);  // this machine's blkio has no weight file
+    // Never "optional": a host without the file refuses it (see CgroupOnDisk below).
+    EXPECT_FALSE(v1[1].optional);
     resources.pids->limit = 0;
     EXPECT_EQ(render(*cgroup_writes(CgroupVersion::V2, resources))[0], "pids/pids.max=max");
 }
@@ -99,8 +106,102 @@ TEST(CgroupLimits, UnifiedFilesNeedV2) {
                 ::testing::ElementsAre("unified/memory.high=1000000"));
 }
 
+TEST(CgroupLimits, WholeBlockIo) {
+    oci::Resources resources;
+    resources.block_io = oci::BlockIoResources{};
+    resources.block_io->leaf_weight = 300;
+    resources.block_io->weight_device = {
+        {.major = 8, .minor = 0, .weight = 500, .leaf_weight = {}}};
+    resources.block_io->throttle_read_bps = {{.major = 8, .minor = 0, .rate = 1048576}};
+    resources.block_io->throttle_write_iops = {{.major = 8, .minor = 16, .rate = 100}};
+    EXPECT_THAT(
+        render(*cgroup_writes(CgroupVersion::V1, resources)),
+        ::testing::ElementsAre("blkio/blkio.leaf_weight=300", "blkio/blkio.weight_device=8:0 500",
+                               "blkio/blkio.throttle.read_bps_device=8:0 1048576",
+                               "blkio/blkio.throttle.write_iops_device=8:16 100"));
+    EXPECT_THAT(render(*cgroup_writes(CgroupVersion::V2, resources)),
+                ::testing::ElementsAre("io/io.bfq.weight=8:0 500", "io/io.max=8:0 rbps=1048576",
+                                       "io/io.max=8:16 wiops=100"));
+}
+
+TEST(CgroupLimits, HugepagesAndNetwork) {
+    oci::Resources resources;
+    resources.hugepage_limits = {{"2MB", 4194304}};
+    resources.network = oci::NetworkResources{.class_id = 0x100001, .priorities = {{"eth0", 5}}};
+    EXPECT_THAT(render(*cgroup_writes(CgroupVersion::V1, resources)),
+                ::testing::ElementsAre("hugetlb/hugetlb.2MB.limit_in_bytes=4194304",
+                                       "net_cls/net_cls.classid=1048577",
+                                       "net_prio/net_prio.ifpriomap=eth0 5"));
+    auto v2 = cgroup_writes(CgroupVersion::V2, resources);
+    ASSERT_FALSE(v2);
+    EXPECT_NE(v2.error().to_string().find("net_cls"), std::string::npos);
+    resources.network.reset();
+    EXPECT_THAT(render(*cgroup_writes(CgroupVersion::V2, resources)),
+                ::testing::ElementsAre("hugetlb/hugetlb.2MB.max=4194304"));
+}
+
 TEST(CgroupLimits, NoResourcesNoWrites) {
     EXPECT_TRUE(cgroup_writes(CgroupVersion::V1, {})->empty());
+}
+
+// Cgroup::create against a directory tree laid out like v1 cgroupfs, so the
+// file system side runs without root: refusals and cpuset inheritance.
+class CgroupOnDisk : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/twinbox-cgroup-test.XXXXXX";
+        m_root = ::mkdtemp(pattern);
+        for (const char* controller : {"blkio", "cpuset", "pids"})
+            std::filesystem::create_directories(m_root + "/" + controller);
+        m_layout.mount_root = m_root;
+        m_layout.v1_controllers = {"blkio", "cpuset", "pids"};
+    }
+    void TearDown() override { std::filesystem::remove_all(m_root); }
+    void write(const std::string& path, const std::string& text) {
+        std::ofstream(m_root + "/" + path) << text;
+    }
+    std::string read(const std::string& path) {
+        std::stringstream text;
+        text << std::ifstream(m_root + "/" + path).rdbuf();
+        return text.str();
+    }
+    std::string m_root;
+    CgroupLayout m_layout;
+};
+
+TEST_F(CgroupOnDisk, RefusesWhatTheHostCannotApply) {
+    // This machine's blkio has no weight files and there is no v1 hugetlb.
+    oci::Resources weight;
+    weight.block_io.emplace();
+    weight.block_io->weight = 500;
+    auto created = Cgroup::create(m_layout, "/c1", weight);
+    ASSERT_FALSE(created);
+    EXPECT_EQ(created.error().to_string().find("cannot set blkio.weight to 500: this host's blkio "
+                                               "cgroup has no blkio.weight file"),
+              0u)
+        << created.error().to_string();
+    oci::Resources hugepages;
+    hugepages.hugepage_limits = {{"2MB", 4194304}};
+    created = Cgroup::create(m_layout, "/c2", hugepages);
+    ASSERT_FALSE(created);
+    EXPECT_NE(created.error().to_string().find("no v1 hugetlb controller"), std::string::npos);
+}
+
+TEST_F(CgroupOnDisk, NewCpusetCgroupsInheritCpusAndMems) {
+    write("cpuset/cpuset.cpus", "0-1\n");
+    write("cpuset/cpuset.mems", "0\n");
+    // cgroupfs makes these files, empty, with each directory.
+    for (const char* dir : {"cpuset/docker", "cpuset/docker/c1"}) {
+        std::filesystem::create_directories(m_root + "/" + dir);
+        write(std::string(dir) + "/cpuset.cpus", "");
+        write(std::string(dir) + "/cpuset.mems", "");
+    }
+    oci::Resources resources;
+    auto created = Cgroup::create(m_layout, "/docker/c1", resources);
+    ASSERT_TRUE(created) << created.error().to_string();
+    EXPECT_EQ(read("cpuset/docker/cpuset.cpus"), "0-1\n");
+    EXPECT_EQ(read("cpuset/docker/c1/cpuset.mems"), "0\n");
+    created->keep();
 }
 
 }  // namespace

@@ -238,6 +238,56 @@ TEST(OciSpec, IgnoresUnknownKeysAndTreatsNullAsUnset) {
     EXPECT_TRUE(spec->process->env.empty());
 }
 
+// Docker writes "blockIO": {"weight": 0} and "cpu": {"shares": 0} for "not
+// set" into every config.json (issue 15): runc skips both, and so must we.
+TEST(OciSpec, DockersZeroWeightAndSharesMeanUnset) {
+    auto spec = parse_spec(R"({"ociVersion": "1.0.2", "root": {"path": "/r"},
+        "process": {"args": ["a"], "cwd": "/"},
+        "linux": {"resources": {"blockIO": {"weight": 0}, "cpu": {"shares": 0, "cpus": "0"}}}})");
+    ASSERT_TRUE(spec.has_value()) << spec.error().to_string();
+    EXPECT_FALSE(spec->linux.resources->block_io->weight.has_value());
+    EXPECT_FALSE(spec->linux.resources->cpu->shares.has_value());
+    EXPECT_EQ(spec->linux.resources->cpu->cpus, "0");
+}
+
+// hugepageLimits, network and the whole blockIO are read (and so applied
+// or refused), never ignored as unknown keys (issue 15).
+TEST(OciSpec, ReadsHugepagesNetworkAndBlockIo) {
+    auto resources = parse_resources(R"({
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+        "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]},
+        "blockIO": {"leafWeight": 300, "weightDevice": [{"major": 8, "minor": 0, "weight": 500}],
+                    "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]}})");
+    ASSERT_TRUE(resources.has_value()) << resources.error().to_string();
+    ASSERT_EQ(resources->hugepage_limits.size(), 1u);
+    EXPECT_EQ(resources->hugepage_limits[0].page_size, "2MB");
+    EXPECT_EQ(resources->network->class_id, 1048577u);
+    EXPECT_EQ(resources->network->priorities.at(0).first, "eth0");
+    EXPECT_EQ(resources->block_io->weight_device.at(0).weight, 500);
+    EXPECT_EQ(resources->block_io->throttle_read_bps.at(0).rate, 1048576u);
+    auto bad = parse_resources(R"({"hugepageLimits": [{"pageSize": "2M", "limit": 1}]})");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().to_string().find("resources.hugepageLimits[0].pageSize"),
+              std::string::npos);
+    bad = parse_resources(
+        R"({"blockIO": {"weightDevice": [{"major": 8, "minor": 0, "weight": 5}]}})");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().to_string().find("must be from 10 to 1000"), std::string::npos);
+}
+
+TEST(OciSpec, ParsesResourcesAloneForUpdate) {
+    auto resources = parse_resources(R"({"memory": {"limit": 67108864, "swap": -1},
+        "cpu": {"shares": 512}, "pids": {"limit": 10}, "blockIO": {"weight": 0}})");
+    ASSERT_TRUE(resources.has_value()) << resources.error().to_string();
+    EXPECT_EQ(resources->memory->limit, 67108864);
+    EXPECT_EQ(resources->cpu->shares, 512u);
+    EXPECT_EQ(resources->pids->limit, 10);
+    auto bad = parse_resources(R"({"memory": {"limit": 0}})");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().to_string().find("resources.memory.limit"), std::string::npos);
+    EXPECT_FALSE(parse_resources("{").has_value());
+}
+
 // --- bad input: each case edits a valid minimal config and names the error ---
 
 Json minimal_config() {

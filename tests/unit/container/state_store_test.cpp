@@ -77,6 +77,19 @@ TEST_F(StateStoreTest, DamagedOrMissingStateIsAClearError) {
     EXPECT_NE(store.load("c2").error().to_string().find("damaged"), std::string::npos);
 }
 
+// Docker passes one --root to every runtime: runc's state.json sits beside
+// ours and must not show up as a container of ours (issue 15, item 7).
+TEST_F(StateStoreTest, AnotherRuntimesStateIsNotOurs) {
+    StateStore store(m_root);
+    ASSERT_TRUE(store.reserve("runc1"));
+    std::FILE* file = std::fopen((store.directory("runc1") + "/state.json").c_str(), "w");
+    std::fputs(R"({"id": "runc1", "init_process_pid": 42, "created": "x"})", file);
+    std::fclose(file);
+    auto loaded = store.load("runc1");
+    ASSERT_FALSE(loaded);
+    EXPECT_NE(loaded.error().to_string().find("another runtime"), std::string::npos);
+}
+
 TEST_F(StateStoreTest, StatusFollowsTheProcess) {
     StateStore store(m_root);
     ContainerState state;
