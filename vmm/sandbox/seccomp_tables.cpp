@@ -57,6 +57,7 @@ constexpr SyscallRule kVcpuRules[] = {
     SyscallRule{"epoll_ctl", "a virtio device started or reset by the driver (MMIO write)"},
     SyscallRule{"io_uring_enter", "virtio-blk reset waiting for its in-flight requests"},
     SyscallRule{"read", "a virtio device reset drains its queue-notify eventfds"},
+    SyscallRule{"sysinfo", "glibc qsort sizing its buffer (Capstone, --trace-exits)"},
     SyscallRule{"poll", "the console sink waiting for room on a full terminal"},
     SyscallRule{"ppoll", "the console sink waiting for room (glibc may use ppoll)"},
     SyscallRule{"newfstatat", "stdio's first write to the --trace-exits file"},
