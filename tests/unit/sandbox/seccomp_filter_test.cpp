@@ -70,8 +70,9 @@ TEST(SeccompFilter, NoRoleAllowsWhatAnEscapeNeeds) {
 TEST(SeccompFilter, IoctlIsAlwaysLimitedToRequestNumbers) {
     for (ThreadRole role : kRoles) {
         for (const SyscallRule& rule : rules_for(role)) {
-            if (std::string(rule.name) == "ioctl")
+            if (std::string(rule.name) == "ioctl") {
                 EXPECT_EQ(rule.argument, 1u) << role_name(role) << ": " << rule.why;
+            }
         }
     }
 }
