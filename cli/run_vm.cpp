@@ -17,6 +17,7 @@
 #include "container/image/vm_disk.h"
 #include "vmm/control/registry.h"
 #include "vmm/machine/vm_workload.h"
+#include "vmm/sandbox/supervisor.h"
 
 namespace twinbox::cli {
 
@@ -225,12 +226,17 @@ int run_image_in_vm(container::RunFlags flags, const std::string& reference,
     auto networks = attach_vm_networks(*config, *ports);
     if (!networks)
         return report(std::move(networks).error().with_context("--network " + flags.network));
-    auto status = run_workload_config(*config, workload->console_log);
-    if (!status)
-        return report(std::move(status).error());
-    if (!workload->console_log.empty())
+    // The VMM runs sandboxed in a child (vmm/sandbox/supervisor.h); this process
+    // keeps the leases, the scratch directory and the console log, and cleans up.
+    config->seccomp = true;
+    int status = sandbox::run_supervised([&config, &workload] {
+        auto result = run_workload_config(*config, workload->console_log);
+        return result ? *result : report(std::move(result).error());
+    });
+    // 125: twinbox failed, and its message may point at the console log.
+    if (status != exit_status::kTwinboxError && !workload->console_log.empty())
         ::unlink(workload->console_log.c_str());
-    return *status;
+    return status;
 }
 
 }  // namespace twinbox::cli

@@ -14,6 +14,7 @@
 #include "vmm/machine/device_options.h"
 #include "vmm/machine/libvirt_xml.h"
 #include "vmm/machine/machine.h"
+#include "vmm/sandbox/supervisor.h"
 
 namespace twinbox::cli {
 
@@ -29,6 +30,7 @@ struct VmRunOptions {
     std::vector<std::string> nets;
     std::string console = "serial";
     bool no_rng = false;
+    bool no_seccomp = false;
     bool print_libvirt_xml = false;
     bool cmdline_given = false;
     int verbose = 0;
@@ -132,18 +134,29 @@ int run(VmRunOptions& options) {
         log::error("{}", networks.error().to_string());
         return exit_status::kTwinboxError;
     }
-    auto machine = Machine::create(options.config);
-    if (!machine) {
-        log::error("{}", machine.error().to_string());
-        return exit_status::kTwinboxError;
+    auto boot = [&options] {
+        auto machine = Machine::create(options.config);
+        if (!machine) {
+            log::error("{}", machine.error().to_string());
+            return exit_status::kTwinboxError;
+        }
+        log::info("booting {} with {} vCPU(s) and {} MiB on {}",
+                  !options.config.kernel.empty()      ? options.config.kernel
+                  : !options.config.multiboot.empty() ? options.config.multiboot
+                                                      : options.config.flat,
+                  options.config.cpus, options.config.memory >> 20,
+                  backend_name((*machine)->backend()));
+        return (*machine)->run();
+    };
+    if (options.no_seccomp) {
+        log::info("seccomp sandbox: off (--no-seccomp)");
+        return boot();
     }
-    log::info("booting {} with {} vCPU(s) and {} MiB on {}",
-              !options.config.kernel.empty()      ? options.config.kernel
-              : !options.config.multiboot.empty() ? options.config.multiboot
-                                                  : options.config.flat,
-              options.config.cpus, options.config.memory >> 20,
-              backend_name((*machine)->backend()));
-    return (*machine)->run();
+    // docs/vmm.md "The VMM sandbox": one allow-list per VMM thread, in a child
+    // process whose parent cleans up after it.
+    options.config.seccomp = true;
+    log::info("seccomp sandbox: on (an allow-list per VMM thread; --no-seccomp turns it off)");
+    return sandbox::run_supervised(boot);
 }
 
 }  // namespace
@@ -190,6 +203,9 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
     command->add_flag("--exit-stats", config.exit_stats,
                       "print a table of VM exits by reason and device when the VM ends");
     command->add_flag("--no-rng", options->no_rng, "leave out the virtio-rng entropy device");
+    command->add_flag("--no-seccomp", options->no_seccomp,
+                      "run the VMM without its seccomp sandbox (for debugging: gdb, strace, "
+                      "a device model under development)");
     command->add_flag("--print-libvirt-xml", options->print_libvirt_xml,
                       "print this guest as libvirt domain XML (for virsh define) and exit");
     command->add_option("--name", config.name,

@@ -53,8 +53,14 @@ expect_contains "$work/ls" "demo" "vm ls"
 expect_contains "$work/ls" "running" "vm ls state"
 expect_contains "$work/ls" "tick-real.bin" "vm ls guest"
 [ -S "$TWINBOX_ROOT/run/vms/demo/control.sock" ] || fail "no control socket under \$TWINBOX_ROOT/run/vms/demo"
-jq -e ".pid == $demo_pid and .cpus == 2" "$TWINBOX_ROOT/run/vms/demo/state.json" >/dev/null ||
-    fail "state.json does not name pid $demo_pid and 2 vCPUs"
+# The VMM runs sandboxed in a child of the twinbox we started (docs/vmm.md,
+# "The VMM sandbox"): state.json names that child.
+vmm_pid=$(jq -r .pid "$TWINBOX_ROOT/run/vms/demo/state.json")
+vmm_parent=$(awk '{print $4}' "/proc/$vmm_pid/stat" 2>/dev/null)
+[ "$vmm_pid" = "$demo_pid" ] || [ "$vmm_parent" = "$demo_pid" ] ||
+    fail "state.json names pid $vmm_pid, neither twinbox ($demo_pid) nor its VMM child"
+jq -e ".cpus == 2" "$TWINBOX_ROOT/run/vms/demo/state.json" >/dev/null ||
+    fail "state.json does not name 2 vCPUs"
 pass "vm ls lists the VM; state.json and control.sock exist"
 
 # The guest writes to the serial port 20 times a second: the counters grow.
@@ -147,7 +153,11 @@ pass "vm stop: the VM exited 0 and its entry is gone"
 
 # A SIGKILLed twinbox leaves its entry; the next listing removes it.
 start_vm victim
+victim_vmm=$(jq -r .pid "$TWINBOX_ROOT/run/vms/victim/state.json")
 kill -KILL "$vm_pid"; wait "$vm_pid" 2>/dev/null
+# The sandboxed VMM dies with its parent (PR_SET_PDEATHSIG), a moment later.
+for _ in $(seq 100); do kill -0 "$victim_vmm" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$victim_vmm" 2>/dev/null && fail "the VMM (pid $victim_vmm) outlived its SIGKILLed parent"
 [ -d "$TWINBOX_ROOT/run/vms/victim" ] || fail "expected the killed VM's entry to remain until listed"
 tb top --once >"$work/top"; expect_status 0 $? "top with a dead VM"
 tb vm ls >"$work/ls"

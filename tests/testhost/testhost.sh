@@ -20,6 +20,10 @@ readonly init_script=${script_path%/*}/init.sh
 readonly qemu=${TWINBOX_TESTHOST_QEMU:-qemu-system-x86_64}
 readonly cache_root=${TWINBOX_TESTHOST_CACHE:-/var/tmp/twinbox-testhost}
 readonly qboot=/usr/share/qemu/qboot.rom
+# After the L1 reported the command's status it only has to power off: if
+# QEMU is still running this long after, the L1 hung on the way down (seen
+# with TCG), and the run ends with the reported status anyway.
+readonly poweroff_grace_seconds=${TWINBOX_TESTHOST_POWEROFF_GRACE:-30}
 
 # Top-level kernel modules of the L1: "GROUP NAME [PARAMETERS]"; their
 # dependencies come from modules.dep. kvm-amd gives /dev/kvm (nested=1 lets
@@ -500,6 +504,12 @@ build_qemu_command() {
     # which is slow to read, also for the L2 guests' kvmclock).
     append="console=ttyS0 panic=1 random.trust_cpu=on cryptomgr.notests"
     append+=" tsc=reliable"
+    # The in-guest watchdog: an L1 whose vCPUs lock up (seen as "soft lockup"
+    # on both vCPUs after many short-lived L2 VMs) panics, and panic=1 with
+    # -no-reboot ends QEMU, instead of hanging until --timeout. The threshold
+    # is 2 x watchdog_thresh = 120 s, far above the stalls a loaded host gives
+    # a TCG vCPU, so a slow run is never mistaken for a locked-up one.
+    append+=" softlockup_panic=1 watchdog_thresh=60"
     if ((verbose)); then
         console="file,id=console,path=/dev/stderr,append=on"
     else
@@ -511,6 +521,7 @@ build_qemu_command() {
         "$qemu" -accel tcg,thread=multi -cpu max -M pc
         -m "$memory_mib" -smp "$cpus" "${firmware[@]}"
         -display none -nodefaults -no-user-config -no-reboot
+        -pidfile "$run_dir/qemu.pid"
         -kernel "$(kernel_path)" -initrd "$run_dir/initrd" -append "$append"
         -chardev "$console" -serial chardev:console
         -chardev "file,id=status,path=$(qemu_escape "$run_dir/status")"
@@ -568,6 +579,42 @@ finish_relay() {
     relay_pid=""
 }
 
+# QEMU's own PID (from -pidfile, which QEMU removes when it exits), as
+# watch_vm last saw it.
+qemu_process_id="?"
+qemu_real_pid() {
+    local pid
+    if pid=$(cat "$run_dir/qemu.pid" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]]; then
+        qemu_process_id=$pid
+    fi
+    echo "$qemu_process_id"
+}
+
+# Waits for QEMU (started under timeout(1) as $qemu_pid), once a second. The
+# L1 reports "status=N" on the status port when the command is done; if QEMU
+# is still running $poweroff_grace_seconds later, the L1 hung while powering
+# off: QEMU is killed by its PID, and the run keeps the reported status.
+stopped_after_status=0
+watch_vm() {
+    local reported_at="" pid
+    while kill -0 "$qemu_pid" 2>/dev/null; do
+        qemu_real_pid >/dev/null
+        if [[ -z $reported_at ]] && grep -q '^status=' "$run_dir/status" 2>/dev/null; then
+            reported_at=$SECONDS
+        fi
+        if [[ -n $reported_at ]] &&
+            ((SECONDS - reported_at >= poweroff_grace_seconds)); then
+            pid=$(qemu_real_pid)
+            say "the test host reported the command's status but did not power" \
+                "off within $poweroff_grace_seconds s; killing QEMU (pid $pid)"
+            [[ $pid == "?" ]] || kill -KILL "$pid" 2>/dev/null || true
+            stopped_after_status=1
+            return 0
+        fi
+        sleep 1
+    done
+}
+
 print_console_tail() {
     if [[ -s $run_dir/console.log ]]; then
         say "last lines of the L1 console:"
@@ -584,14 +631,22 @@ run_vm() {
         </dev/null &
     qemu_pid=$!
     local qemu_status=0
+    watch_vm
     wait "$qemu_pid" || qemu_status=$?
     qemu_pid=""
     finish_relay
     trace "QEMU exited"
     if ((qemu_status == 124)); then
-        say "timed out after $timeout_seconds s; QEMU stopped"
+        say "timed out after $timeout_seconds s running: ${command_argv[*]};" \
+            "QEMU (pid $qemu_process_id) killed"
         print_console_tail
         exit 124
+    fi
+    if ((qemu_status > 128 && qemu_status != 124 && !stopped_after_status)); then
+        # QEMU itself died: SIGABRT is its assertion failures, e.g. QEMU 7.2's
+        # "tcg_handle_interrupt: assertion failed" (README.md, "Known QEMU problems").
+        say "QEMU died of signal $((qemu_status - 128)) after $(elapsed) s" \
+            "running: ${command_argv[*]}"
     fi
     local line status=""
     touch "$run_dir/status"

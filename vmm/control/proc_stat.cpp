@@ -51,12 +51,27 @@ std::optional<ProcStat> read_proc_stat(const std::string& path) {
     return parse_proc_stat(text.str());
 }
 
-std::optional<double> thread_cpu_seconds(pid_t tid) {
-    auto stat = read_proc_stat(fmt::format("/proc/self/task/{}/stat", tid));
+namespace {
+
+std::optional<double> cpu_seconds(const std::optional<ProcStat>& stat) {
     if (!stat)
         return std::nullopt;
     static const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
     return static_cast<double>(stat->user_ticks + stat->system_ticks) / ticks_per_second;
+}
+
+}  // namespace
+
+std::optional<double> thread_cpu_seconds(pid_t tid) {
+    return cpu_seconds(read_proc_stat(fmt::format("/proc/self/task/{}/stat", tid)));
+}
+
+std::optional<double> thread_cpu_seconds_from(int stat_fd) {
+    char text[1024];
+    ssize_t got = ::pread(stat_fd, text, sizeof text - 1, 0);
+    if (got <= 0)
+        return std::nullopt;
+    return cpu_seconds(parse_proc_stat(std::string_view(text, static_cast<size_t>(got))));
 }
 
 uint64_t live_process_start(pid_t pid) {

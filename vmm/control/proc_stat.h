@@ -28,6 +28,10 @@ std::optional<ProcStat> read_proc_stat(const std::string& path);
 // utime + stime of a thread of this process, in seconds; nullopt if it has gone.
 std::optional<double> thread_cpu_seconds(pid_t tid);
 
+// The same from an open /proc/.../stat file (pread at offset 0: no open(2),
+// which the control thread's seccomp filter forbids).
+std::optional<double> thread_cpu_seconds_from(int stat_fd);
+
 // The start time of a live process (not a zombie), or 0 if there is none.
 uint64_t live_process_start(pid_t pid);
 

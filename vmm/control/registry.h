@@ -51,6 +51,8 @@ public:
     VmRegistration& operator=(VmRegistration&&) = delete;
     ~VmRegistration();
     const std::string& directory() const { return m_directory; }
+    // Leaves the entry in place when destroyed (a sandboxed VMM's parent removes it).
+    void keep() { m_directory.clear(); }
     std::string socket_path() const { return m_directory + "/control.sock"; }
 
 private:

@@ -82,9 +82,12 @@ ControlServer::~ControlServer() {
     stop();
 }
 
-void ControlServer::start() {
+void ControlServer::start(std::function<bool()> thread_setup) {
     if (!m_thread.joinable())
-        m_thread = std::thread([this] { serve(); });
+        m_thread = std::thread([this, setup = std::move(thread_setup)] {
+            if (!setup || setup())
+                serve();
+        });
 }
 
 void ControlServer::stop() {
@@ -95,7 +98,8 @@ void ControlServer::stop() {
     }
     if (m_listener) {
         m_listener.reset();
-        ::unlink(m_path.c_str());
+        if (!m_keep_file)
+            ::unlink(m_path.c_str());
     }
 }
 

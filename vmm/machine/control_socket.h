@@ -10,6 +10,7 @@
 // is disconnected rather than blocking the thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,9 +31,14 @@ public:
     ~ControlServer();
 
     // Starts the thread; call with the signals of the main thread blocked.
-    void start();
-    // Stops and joins the thread; closes the socket and removes its file.
+    // `thread_setup`, if given, runs first on the thread (the seccomp filter);
+    // when it returns false the server does not serve.
+    void start(std::function<bool()> thread_setup = {});
+    // Stops and joins the thread; closes the socket and removes its file
+    // (unless keep_socket_file() was called: a sandboxed VMM may not unlink,
+    // and its parent removes the VM's whole registry entry).
     void stop();
+    void keep_socket_file() { m_keep_file = true; }
 
 private:
     ControlServer(std::string path, UniqueFd listener, UniqueFd stop_event, ControlTarget& target);
@@ -43,6 +49,7 @@ private:
     UniqueFd m_stop_event;
     ControlTarget& m_target;
     std::thread m_thread;
+    bool m_keep_file = false;
 };
 
 }  // namespace twinbox

@@ -17,6 +17,7 @@
 #include "vmm/control/registry.h"
 #include "vmm/machine/control_socket.h"
 #include "vmm/machine/machine_control.h"
+#include "vmm/sandbox/test_hook.h"
 #include "vmm/trace/exit_trace.h"
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/event_loop.h"
@@ -76,6 +77,9 @@ Machine::~Machine() {
             thread.join();
     close_control_socket();
     shutdown_virtio_devices();
+    for (uint32_t index = 0; m_vcpu_stat_fds && index < m_config.cpus; ++index)
+        if (int fd = m_vcpu_stat_fds[index].load(); fd >= 0)
+            ::close(fd);
 }
 
 Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
@@ -99,6 +103,9 @@ Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
     machine->m_counters =
         std::make_unique<ExitCounters>(config.cpus, machine->m_io_bus, machine->m_mmio_bus);
     machine->m_vcpu_tids = std::make_unique<std::atomic<pid_t>[]>(config.cpus);
+    machine->m_vcpu_stat_fds = std::make_unique<std::atomic<int>[]>(config.cpus);
+    for (uint32_t index = 0; index < config.cpus; ++index) machine->m_vcpu_stat_fds[index] = -1;
+    sandbox::requested_test_violation();  // the test hook reads its variable once, now
     // The registry entry and control socket (twinbox vm ls / top / pause). With
     // --name they are required; otherwise a VM whose state directory is not
     // writable still runs, just without them.

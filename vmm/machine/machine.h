@@ -25,6 +25,7 @@
 #include "vmm/machine/pause_gate.h"
 #include "vmm/machine/vm_config.h"
 #include "vmm/memory/guest_memory.h"
+#include "vmm/sandbox/seccomp_filter.h"
 
 namespace twinbox {
 
@@ -100,6 +101,9 @@ private:
     bool handle_mmio(Vcpu& vcpu);
     void fail_vcpu(Vcpu& vcpu, const std::string& what);
     int serve_console();
+    // Installs the role's seccomp filter on the calling thread when the machine is
+    // sandboxed (VmConfig::seccomp); on failure stops the VM and returns false.
+    bool enter_sandbox(sandbox::ThreadRole role);
 
     VmConfig m_config;
     GuestMemory m_memory;
@@ -126,6 +130,9 @@ private:
     std::unique_ptr<ExitTracer> m_tracer;               // --trace-exits / --exit-stats
     std::unique_ptr<ExitCounters> m_counters;           // always on: stats for the control socket
     std::unique_ptr<std::atomic<pid_t>[]> m_vcpu_tids;  // each vCPU thread's id, once it runs
+    // Each vCPU thread's /proc/thread-self/stat, opened by the thread before its
+    // filter (which forbids open) so the control thread can pread its CPU time.
+    std::unique_ptr<std::atomic<int>[]> m_vcpu_stat_fds;
     PauseGate m_pause;
     std::string m_name;
     std::unique_ptr<MachineControl> m_control_target;

@@ -85,7 +85,10 @@ json MachineControl::vcpus() const {
         json vcpu = {{"index", index},
                      {"tid", tid},
                      {"exits", index < snapshot.by_vcpu.size() ? snapshot.by_vcpu[index] : 0}};
-        if (auto seconds = tid > 0 ? thread_cpu_seconds(tid) : std::nullopt)
+        int stat_fd = m_machine.m_vcpu_stat_fds[index].load();
+        if (auto seconds = stat_fd >= 0 ? thread_cpu_seconds_from(stat_fd)
+                           : tid > 0    ? thread_cpu_seconds(tid)
+                                        : std::nullopt)
             vcpu["cpu_seconds"] = *seconds;
         list.push_back(vcpu);
     }
@@ -231,6 +234,13 @@ Result<void> Machine::open_control_socket() {
 }
 
 void Machine::close_control_socket() {
+    if (m_config.seccomp) {
+        // The filters forbid unlink: sandbox::run_supervised() removes the entry.
+        if (m_control_server)
+            m_control_server->keep_socket_file();
+        if (m_registration)
+            m_registration->keep();
+    }
     m_control_server.reset();
     m_control_target.reset();
     m_registration.reset();

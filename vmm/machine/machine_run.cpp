@@ -1,6 +1,7 @@
 // Machine::run(): the vCPU threads and their exit loop, and the main thread's
 // console and signal handling. The exit loop is one switch on the exit reason
 // (model: kvmtool kvm-cpu.c, kvm_cpu__start).
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include "vmm/machine/control_socket.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/register_dump.h"
+#include "vmm/sandbox/test_hook.h"
 #include "vmm/trace/exit_trace.h"
 #include "vmm/virtio/console.h"
 
@@ -162,6 +164,13 @@ void Machine::vcpu_thread(size_t index) {
     sigemptyset(&kick);
     sigaddset(&kick, kKickSignal);
     ::pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
+    m_vcpu_stat_fds[index].store(::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC));
+    // The last setup call is above: from here on, only KVM_RUN and the exits.
+    if (!enter_sandbox(sandbox::ThreadRole::vcpu)) {
+        m_pause.thread_exited();
+        return;
+    }
+    sandbox::run_test_violation(sandbox::TestViolation::vcpu);
     while (!m_stopping.load()) {
         // {"cmd":"pause"} closes the gate and kicks us out of KVM_RUN: wait here.
         m_pause.park_if_closed(m_stopping);
@@ -211,7 +220,7 @@ int Machine::run() {
         m_thread_handles.push_back(m_threads.back().native_handle());
     }
     if (m_control_server)
-        m_control_server->start();
+        m_control_server->start([this] { return enter_sandbox(sandbox::ThreadRole::control); });
     int status = serve_console();
     // The control socket goes first (it may kick the vCPUs), and the registry entry
     // with it: once the directory is gone, `twinbox vm stop` knows the VM ended.
@@ -224,6 +233,17 @@ int Machine::run() {
     if (m_tracer && m_tracer->wants_stats())
         std::fputs(m_tracer->stats_table().c_str(), stderr);
     return status;
+}
+
+bool Machine::enter_sandbox(sandbox::ThreadRole role) {
+    if (!m_config.seccomp)
+        return true;
+    auto installed = sandbox::install_thread_filter(role);
+    if (installed)
+        return true;
+    log::error("{}", installed.error().to_string());
+    request_stop(exit_status::kTwinboxError);
+    return false;
 }
 
 int Machine::serve_console() {
@@ -241,6 +261,9 @@ int Machine::serve_console() {
     }
     EscapeDecoder decoder;
     std::vector<uint8_t> pending;  // keystrokes the UART had no room for yet
+    // Every other thread is running (the filter is inherited by threads started
+    // later, so the main thread's goes last) and the terminal is set up.
+    enter_sandbox(sandbox::ThreadRole::console);
 
     while (!m_stopping.load()) {
         pollfd fds[4] = {{m_stop_event.get(), POLLIN, 0},

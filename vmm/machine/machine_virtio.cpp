@@ -20,6 +20,7 @@
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/machine/console.h"
 #include "vmm/machine/machine.h"
+#include "vmm/sandbox/test_hook.h"
 #include "vmm/virtio/block.h"
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/event_loop.h"
@@ -90,7 +91,12 @@ Result<void> Machine::attach_virtio_devices() {
         log::info("{} at {:#x}, GSI {}", m_virtio_devices[slot]->name(), address, gsi);
         m_virtio_transports.push_back(std::move(transport));
     }
-    return m_virtio_loop->start();
+    return m_virtio_loop->start([this] {
+        if (!enter_sandbox(sandbox::ThreadRole::event_loop))
+            return false;
+        sandbox::run_test_violation(sandbox::TestViolation::event_loop);
+        return true;
+    });
 }
 
 void Machine::shutdown_virtio_devices() {

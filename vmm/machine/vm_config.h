@@ -70,6 +70,10 @@ struct VmConfig {
     std::string trace_file;           // empty: stderr
     bool exit_stats = false;          // --exit-stats: a table of exits at the end
     std::string name;                 // --name: the VM's name in the registry (empty: random)
+    // Each VMM thread installs its seccomp allow-list (vmm/sandbox/seccomp_filter.h).
+    // Only for a machine run under sandbox::run_supervised(): the filtered process
+    // leaves its registry entry and control socket for the parent to remove.
+    bool seccomp = false;
 
     // When `twinbox vm run` started, for the boot-time marker.
     std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();

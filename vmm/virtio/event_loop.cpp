@@ -59,13 +59,15 @@ void EventLoop::remove(int fd) {
     m_callbacks.erase(fd);
 }
 
-Result<void> EventLoop::start() {
+Result<void> EventLoop::start(std::function<bool()> thread_setup) {
     if (!m_thread.joinable())
-        m_thread = std::thread([this] { run(); });
+        m_thread = std::thread([this, setup = std::move(thread_setup)] { run(setup); });
     return {};
 }
 
-void EventLoop::run() {
+void EventLoop::run(const std::function<bool()>& thread_setup) {
+    if (thread_setup && !thread_setup())
+        return;
     constexpr int kBatch = 16;
     epoll_event events[kBatch];
     for (;;) {

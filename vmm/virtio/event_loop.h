@@ -32,14 +32,16 @@ public:
     Result<void> modify(int fd, uint32_t events);
     void remove(int fd);
 
-    // Starts the thread (after the devices are wired; idempotent).
-    Result<void> start();
+    // Starts the thread (after the devices are wired; idempotent). `thread_setup`,
+    // if given, runs first on the new thread (the seccomp filter); when it returns
+    // false the loop does not run.
+    Result<void> start(std::function<bool()> thread_setup = {});
 
     bool on_loop_thread() const { return std::this_thread::get_id() == m_thread.get_id(); }
 
 private:
     EventLoop(UniqueFd epoll, EventFd stop);
-    void run();
+    void run(const std::function<bool()>& thread_setup);
 
     UniqueFd m_epoll;
     EventFd m_stop;

@@ -2,6 +2,7 @@
 // spaces and parentheses, truncated and garbage input, and this process.
 #include "vmm/control/proc_stat.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -42,6 +43,20 @@ TEST(ProcStat, ReadsThisProcessAndThread) {
     ASSERT_TRUE(seconds);
     EXPECT_GE(*seconds, 0.0);
     EXPECT_FALSE(thread_cpu_seconds(999999999));
+}
+
+// The control thread's filter forbids open: it reads the vCPUs' stat files
+// through fds they opened before their own filter, again and again.
+TEST(ProcStat, ReadsAThreadThroughAnOpenFd) {
+    int fd = ::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    auto first = thread_cpu_seconds_from(fd);
+    ASSERT_TRUE(first);
+    auto second = thread_cpu_seconds_from(fd);
+    ASSERT_TRUE(second);
+    EXPECT_GE(*second, *first);
+    ::close(fd);
+    EXPECT_FALSE(thread_cpu_seconds_from(-1));
 }
 
 }  // namespace
