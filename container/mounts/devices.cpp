@@ -38,18 +38,24 @@ constexpr Link kLinks[] = {
     {"pts/ptmx", "/dev/ptmx"},  // the devpts instance's own ptmx (devpts.rst)
 };
 
+// config-linux.md "Devices": fileMode, uid and gid are the node's; runc
+// and Docker give 0666 root:root when they are not set. mknod(2) reduces
+// the mode by the umask, so the exact mode is set afterwards.
 Result<void> make_device(const std::string& root, const std::string& path, char type,
-                         unsigned major, unsigned minor, mode_t mode, bool bind_from_host,
-                         Syscalls& sys) {
+                         unsigned major, unsigned minor, mode_t mode, uid_t uid, gid_t gid,
+                         bool bind_from_host, Syscalls& sys) {
     std::string target = TRY(path_in_root(root, path));
     TRY(sys.make_directories(target.substr(0, target.rfind('/')), 0755));
     if (bind_from_host) {
-        // mknod(2) is refused in a user namespace; borrow the host's node.
+        // mknod(2) is refused in a user namespace; borrow the host's node
+        // (with the host's mode and owner, which the namespace cannot change).
         TRY(sys.make_file(target, 0644));
         return sys.mount(path, target, "", MS_BIND, "");
     }
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-    return sys.mknod(target, kind | mode, makedev(major, minor));
+    TRY(sys.mknod(target, kind | mode, makedev(major, minor)));
+    TRY(sys.chmod(target, mode));
+    return sys.chown(target, uid, gid);
 }
 
 }  // namespace
@@ -57,12 +63,12 @@ Result<void> make_device(const std::string& root, const std::string& path, char 
 Result<void> populate_dev(const std::string& root, const std::vector<oci::Device>& devices,
                           bool bind_from_host, Syscalls& sys) {
     for (const auto& device : kDefaultDevices)
-        TRY(make_device(root, device.path, 'c', device.major, device.minor, 0666, bind_from_host,
-                        sys));
+        TRY(make_device(root, device.path, 'c', device.major, device.minor, 0666, 0, 0,
+                        bind_from_host, sys));
     for (const auto& device : devices)
         TRY(make_device(root, device.path, device.type, static_cast<unsigned>(device.major),
                         static_cast<unsigned>(device.minor), device.file_mode.value_or(0666),
-                        bind_from_host, sys)
+                        device.uid.value_or(0), device.gid.value_or(0), bind_from_host, sys)
                 .with_context(fmt::format("creating device {}", device.path)));
     for (const auto& link : kLinks)
         TRY(sys.symlink(link.target, TRY(path_in_root(root, link.path))));
