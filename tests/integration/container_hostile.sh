@@ -33,7 +33,7 @@ trap cleanup EXIT
 # with the root, the args and one more edit of `config` in Python.
 make_bundle() {
     local dir="$1" args="$2" edit="${3:-pass}"
-    mkdir -p "$dir"
+    mkdir -p "$dir"; rm -f "$dir/config.json"
     (cd "$dir" && "$oci" spec) || fail "twinbox-oci spec"
     python3 - "$dir/config.json" "$rootfs" "$args" "$edit" <<'PY'
 import json, sys
@@ -190,10 +190,12 @@ expect_contains "$work/err" "MiB allowed" "state size limit message"
 pass "1 MiB command line runs; an oversized state is one clear line, no hang"
 
 # --- D3: concurrent run --name is atomic -------------------------------------
+runners=""
 for i in $(seq 10); do
     tb run -d --name same --rootfs "$rootfs" sleep 100 >"$work/same.$i" 2>&1 &
+    runners="$runners $!"
 done
-wait
+wait $runners
 made=$(tb ps -a | awk '$2 == "same"' | wc -l)
 [ "$made" = 1 ] || fail "$made containers named 'same' after 10 concurrent runs"
 tb rm -f same >/dev/null
