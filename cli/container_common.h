@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "container/engine/engine.h"
@@ -13,5 +14,10 @@ container::StateStore container_store();
 
 // Prints the error as one line and returns 125 (Docker's "the engine failed").
 int report(const Error& error);
+
+// Prints rows as aligned columns, each as wide as its longest cell plus
+// three spaces (Docker's tabwriter), so that long names never run into
+// the next column. The first row is the header; the last column is not padded.
+void print_table(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace twinbox::cli

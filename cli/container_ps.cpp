@@ -20,9 +20,8 @@ void register_container_ps(CLI::App& app, int& exit_code) {
     ps->callback([all, quiet, &exit_code] {
         auto store = container_store();
         auto containers = container::list_containers(store);
-        if (!*quiet)
-            fmt::print("{:<14}{:<20}{:<11}{:<10}{:<28}{}\n", "CONTAINER ID", "NAME", "ISOLATION",
-                       "PID", "STATUS", "COMMAND");
+        std::vector<std::vector<std::string>> rows;
+        rows.push_back({"CONTAINER ID", "NAME", "ISOLATION", "PID", "STATUS", "COMMAND"});
         for (const auto& view : containers) {
             bool running = view.status != container::Status::Stopped;
             if (!*all && !running)
@@ -36,9 +35,9 @@ void register_container_ps(CLI::App& app, int& exit_code) {
                 command += (command.empty() ? "" : " ") + arg;
             if (command.size() > 40)
                 command = command.substr(0, 37) + "...";
-            fmt::print("{:<14}{:<20}{:<11}{:<10}{:<28}\"{}\"\n", view.state.id, view.state.name,
-                       "container", running ? std::to_string(view.state.pid) : "-",
-                       container::describe_status(view), command);
+            rows.push_back({view.state.id.substr(0, 12), view.state.name, "container",
+                            running ? std::to_string(view.state.pid) : "-",
+                            container::describe_status(view), "\"" + command + "\""});
         }
         // VMs are listed while they run (a VM leaves no state behind when it ends).
         auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -53,9 +52,11 @@ void register_container_ps(CLI::App& app, int& exit_code) {
             std::string guest = vm.boot + " " + vm.guest;
             if (guest.size() > 40)
                 guest = guest.substr(0, 37) + "...";
-            fmt::print("{:<14}{:<20}{:<11}{:<10}{:<28}\"{}\"\n", "-", vm.name, "vm", vm.pid,
-                       fmt::format("Up {} seconds", seconds), guest);
+            rows.push_back({"-", vm.name, "vm", std::to_string(vm.pid),
+                            fmt::format("Up {} seconds", seconds), "\"" + guest + "\""});
         }
+        if (!*quiet)
+            print_table(rows);
         exit_code = 0;
     });
 }

@@ -17,8 +17,13 @@ void register_container_rm(CLI::App& app, int& exit_code) {
         exit_code = 0;
         for (const auto& reference : *references) {
             auto found = container::find_container(store, reference);
-            auto removed = found ? container::remove_container(store, *found, *force)
-                                 : Result<void>(found.error());
+            Result<void> removed = ok();
+            if (found)
+                removed = container::remove_container(store, *found, *force);
+            else if (*force && store.is_damaged(reference))
+                removed = container::remove_damaged_container(store, reference);
+            else
+                removed = Result<void>(found.error());
             if (!removed) {
                 exit_code = report(removed.error());
                 continue;

@@ -1,4 +1,5 @@
 // twinbox run: a command in a new container (docker run's flags).
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <memory>
@@ -90,6 +91,14 @@ void register_container_run(CLI::App& app, int& exit_code) {
         ->allow_extra_args(false);
     run->callback([command, run, &exit_code] {
         container::RunFlags& flags = command->flags;
+        // With prefix_command(), an unknown option ends the options and
+        // would be taken for the image: name it instead (Docker: "unknown flag").
+        if (auto rest = run->remaining();
+            !rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+            exit_code = report(Error::message(fmt::format("run: unknown flag {}", rest.front()))
+                                   .with_hint("see 'twinbox run --help'"));
+            return;
+        }
         if (command->isolation == "vm") {
             // The same image and command in a microVM (cli/run_vm.h).
             flags.command = run->remaining();

@@ -33,29 +33,29 @@ void register_image_list(CLI::App& app, int& exit_code) {
             exit_code = report(entries.error());
             return;
         }
-        if (!*quiet)
-            fmt::print("{:<30}{:<16}{:<15}{:<23}{}\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
-                       "SIZE");
+        std::vector<std::vector<std::string>> rows;
+        rows.push_back({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
         for (const auto& entry : *entries) {
             std::string id = entry.manifest.digest.substr(7, 12);
             if (*quiet) {
                 fmt::print("{}\n", id);
                 continue;
             }
+            auto colon = entry.reference.rfind(':');
+            std::string repository = entry.reference.substr(0, colon);
+            std::string tag = entry.reference.substr(colon + 1);
             auto image = store->load_manifest(entry.manifest.digest);
             if (!image) {
-                fmt::print("{:<30}{:<16}{:<15}{}\n", entry.reference, "", id,
-                           "damaged: " + image.error().to_string());
+                rows.push_back({repository, tag, id, "", "damaged: " + image.error().to_string()});
                 continue;
             }
             int64_t size = image->manifest.config.size;
             for (const auto& layer : image->manifest.layers) size += layer.size;
-            auto colon = entry.reference.rfind(':');
             std::string created = image->config.value("created", "");
-            fmt::print("{:<30}{:<16}{:<15}{:<23}{}\n", entry.reference.substr(0, colon),
-                       entry.reference.substr(colon + 1), id, created.substr(0, 19),
-                       human_size(size));
+            rows.push_back({repository, tag, id, created.substr(0, 19), human_size(size)});
         }
+        if (!*quiet)
+            print_table(rows);
         exit_code = 0;
     });
 }

@@ -51,9 +51,10 @@ Result<std::string> read_text_file(const std::string& path, std::string_view wha
     return std::string(bytes.begin(), bytes.end());
 }
 
-Result<void> write_file_atomically(const std::string& path, std::string_view bytes, bool durable) {
+Result<void> write_file_atomically(const std::string& path, std::string_view bytes, bool durable,
+                                   mode_t mode) {
     std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
-    auto written = write_whole_file(temporary, bytes.data(), bytes.size());
+    auto written = write_whole_file(temporary, bytes.data(), bytes.size(), mode);
     if (written && durable) {
         UniqueFd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd || ::fsync(fd.get()) < 0)
@@ -66,8 +67,9 @@ Result<void> write_file_atomically(const std::string& path, std::string_view byt
     return written;
 }
 
-Result<void> write_whole_file(const std::string& path, const void* bytes, size_t size) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+Result<void> write_whole_file(const std::string& path, const void* bytes, size_t size,
+                              mode_t mode) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!fd)
         return Error::from_errno("open", path);
     const auto* cursor = static_cast<const uint8_t*>(bytes);

@@ -130,6 +130,23 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& pat
                               const oci::Resources& resources) {
     auto writes = TRY(cgroup_writes(layout.version, resources));
     Cgroup cgroup(layout, path, true);
+    // An existing cgroup with processes in it belongs to someone else:
+    // taking it would make those processes "the container's", to be
+    // killed by kill --all and delete (runc refuses it the same way).
+    bool existed = false;
+    for (const auto& [controller, directory] : cgroup.directories()) {
+        if (::access(directory.c_str(), F_OK) != 0)
+            continue;
+        existed = true;
+        auto procs = read_file(directory + "/cgroup.procs");
+        bool populated = (procs && procs->find_first_not_of(" \n") != std::string::npos) ||
+                         read_key(directory + "/cgroup.events", "populated") == 1;
+        if (populated)
+            return Error::message(fmt::format("cgroup {} already holds processes", directory))
+                .with_hint("give the container a cgroup of its own in linux.cgroupsPath");
+    }
+    cgroup.m_created = !existed;
+    cgroup.m_remove_on_destroy = !existed;
     if (layout.version == CgroupVersion::V2) {
         // Controllers must be enabled in every ancestor's subtree_control
         // (cgroup-v2.rst "Enabling and Disabling") before their files appear.
@@ -215,7 +232,8 @@ Cgroup Cgroup::open(const CgroupLayout& layout, const std::string& path) {
 Cgroup::Cgroup(Cgroup&& other) noexcept
     : m_layout(std::move(other.m_layout)),
       m_path(std::move(other.m_path)),
-      m_remove_on_destroy(std::exchange(other.m_remove_on_destroy, false)) {}
+      m_remove_on_destroy(std::exchange(other.m_remove_on_destroy, false)),
+      m_created(other.m_created) {}
 
 Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
     if (this != &other) {
@@ -224,6 +242,7 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
         m_layout = std::move(other.m_layout);
         m_path = std::move(other.m_path);
         m_remove_on_destroy = std::exchange(other.m_remove_on_destroy, false);
+        m_created = other.m_created;
     }
     return *this;
 }

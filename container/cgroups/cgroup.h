@@ -55,6 +55,10 @@ struct CgroupWrite {
 Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version,
                                                const oci::Resources& resources);
 
+// linux.resources plus an allow rule for each linux.devices node (whose
+// creation and use the device cgroup would otherwise refuse).
+oci::Resources resources_with_devices(const oci::Linux& linux);
+
 // --cpus 1.5 -> quota 150000 per period 100000 (Docker's arithmetic).
 std::pair<int64_t, uint64_t> cpus_to_quota(double cpus);
 // cpu.shares (v1, 2..262144) -> cpu.weight (v2, 1..10000), as runc converts.
@@ -76,7 +80,9 @@ struct CgroupStats {
 class Cgroup {
 public:
     // Creates the directories (mkdir -p) and writes the limits. `path` is
-    // absolute within the hierarchy: "/twinbox/ID".
+    // absolute within the hierarchy: "/twinbox/ID". A cgroup that already
+    // exists is used only if it holds no process (runc's rule), and is then
+    // not ours: created() is false and nothing removes it.
     static Result<Cgroup> create(const CgroupLayout& layout, const std::string& path,
                                  const oci::Resources& resources);
     // An existing cgroup (for exec, stats, kill --all, delete). Not removed when destroyed.
@@ -103,6 +109,8 @@ public:
     // rmdir(2) in every hierarchy; retries briefly while the last processes exit.
     Result<void> remove();
     void keep() { m_remove_on_destroy = false; }
+    // Whether create() made the directories (false: they existed before).
+    bool created() const { return m_created; }
 
 private:
     Cgroup(CgroupLayout layout, std::string path, bool remove_on_destroy)
@@ -115,6 +123,7 @@ private:
     CgroupLayout m_layout;
     std::string m_path;
     bool m_remove_on_destroy = false;
+    bool m_created = false;
 };
 
 }  // namespace twinbox::container

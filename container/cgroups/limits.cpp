@@ -163,6 +163,23 @@ std::string device_rule(const oci::DeviceRule& rule) {
 
 }  // namespace
 
+oci::Resources resources_with_devices(const oci::Linux& linux) {
+    oci::Resources resources = linux.resources.value_or(oci::Resources{});
+    // config-linux.md "Devices": the runtime creates each linux.devices
+    // node, so the container must be allowed to make and use it (runc adds
+    // them to the allow list the same way). A FIFO ('p') is no device.
+    if (resources.devices.empty())
+        return resources;
+    for (const auto& device : linux.devices)
+        if (device.type != 'p')
+            resources.devices.push_back({.allow = true,
+                                         .type = device.type == 'b' ? "b" : "c",
+                                         .major = device.major,
+                                         .minor = device.minor,
+                                         .access = "rwm"});
+    return resources;
+}
+
 Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version,
                                                const oci::Resources& resources) {
     std::vector<CgroupWrite> writes;
@@ -190,9 +207,12 @@ Result<std::vector<CgroupWrite>> cgroup_writes(CgroupVersion version,
             writes.push_back(
                 {"devices", rule.allow ? "devices.allow" : "devices.deny", device_rule(rule)});
         // Whatever the spec says, the devices the runtime itself creates in
-        // /dev stay usable (runc's AllowedDevices; config-linux.md "Default Devices").
-        for (const char* rule : {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-                                 "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"})
+        // /dev stay usable (runc's AllowedDevices; config-linux.md "Default
+        // Devices"), and any node may be created, though not opened ("m":
+        // mknod(2) only, as runc allows, so that images that make nodes work).
+        for (const char* rule :
+             {"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+              "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"})
             writes.push_back({"devices", "devices.allow", rule});
     }
     if (version == CgroupVersion::V2)

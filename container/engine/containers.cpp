@@ -20,7 +20,7 @@ namespace {
 
 // A state directory without state.json is a container being created... or
 // one whose creator was killed. Creation takes milliseconds, so one that is
-// older than this was abandoned.
+// older than this, with no process left in its cgroup, was abandoned.
 constexpr auto kAbandonedAfter = std::chrono::seconds(30);
 
 bool older_than(const std::string& path, std::chrono::seconds age) {
@@ -30,13 +30,37 @@ bool older_than(const std::string& path, std::chrono::seconds age) {
     return ::time(nullptr) - status.st_mtime > age.count();
 }
 
-// Removes an abandoned, half-created container: its processes, cgroup,
-// storage and state directory (the cgroup and storage names follow the id).
-void clean_abandoned(const StateStore& store, const std::string& id) {
+// What the engine knows about a container whose state it cannot read: the
+// cgroup and storage names follow the id (run_spec.cpp, run.cpp), and the
+// engine made both.
+ContainerState remains_of(const std::string& id) {
     ContainerState state;
     state.id = id;
     state.cgroup_path = "/twinbox/" + id;
+    state.cgroup_created = true;
     state.storage_dir = engine_paths().storage_root + "/" + id;
+    return state;
+}
+
+bool has_processes(const ContainerState& state) {
+    auto layout = detect_cgroup_layout();
+    if (!layout)
+        return true;  // cannot tell: assume the worst
+    auto pids = Cgroup::open(*layout, state.cgroup_path).processes();
+    return pids && !pids->empty();
+}
+
+// Removes a half-created container whose creator was killed: only when
+// state.json was never written (a state that exists but does not parse is
+// damaged, which only `rm -f` may act on), the directory is old, and no
+// process is left in its cgroup. A running container is never touched here.
+void clean_abandoned(const StateStore& store, const std::string& id) {
+    if (::access((store.directory(id) + "/state.json").c_str(), F_OK) == 0 ||
+        !older_than(store.directory(id), kAbandonedAfter))
+        return;
+    ContainerState state = remains_of(id);
+    if (has_processes(state))
+        return;
     if (auto cleaned = force_cleanup(store, state); !cleaned)
         log::warn("cleaning up the remains of container {}: {}", id, cleaned.error().to_string());
     else
@@ -55,8 +79,10 @@ std::vector<ContainerView> list_containers(const StateStore& store) {
     for (const auto& id : store.list()) {
         auto state = store.load(id);
         if (!state) {
-            if (older_than(store.directory(id), kAbandonedAfter))
-                clean_abandoned(store, id);
+            clean_abandoned(store, id);
+            if (store.is_damaged(id) && older_than(store.directory(id), std::chrono::seconds(2)))
+                log::warn("state of container {} is damaged; remove it with 'twinbox rm -f {}'", id,
+                          id);
             continue;
         }
         views.push_back({*state, store.status(*state)});
@@ -69,14 +95,13 @@ Result<ContainerView> find_container(const StateStore& store, const std::string&
         return Error::message("no container given");
     if (store.exists(reference)) {
         auto state = store.load(reference);
-        if (!state && older_than(store.directory(reference), kAbandonedAfter)) {
-            clean_abandoned(store, reference);
-            return Error::message(fmt::format(
-                "container {} was half-created by a killed twinbox; removed its remains",
-                reference));
-        }
         if (state)
             return ContainerView{*state, store.status(*state)};
+        clean_abandoned(store, reference);
+        if (store.exists(reference))
+            return std::move(state).error();  // "state of container ID is damaged"
+        return Error::message(fmt::format(
+            "container {} was half-created by a killed twinbox; removed its remains", reference));
     }
     std::vector<ContainerView> matches;
     for (auto& view : list_containers(store)) {
@@ -139,6 +164,16 @@ Result<void> stop_container(const StateStore& store, const ContainerView& contai
     for (int attempt = 0; attempt < 200 && process_alive(state.supervisor_pid); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return ok();
+}
+
+Result<void> remove_damaged_container(const StateStore& store, const std::string& id) {
+    if (!store.is_damaged(id))
+        return Error::message(fmt::format("container {} is not damaged", id));
+    // Its state is unreadable, so its processes are found the way the
+    // engine named them: in /twinbox/ID, the cgroup the engine made for it.
+    log::warn("removing container {} whose state is damaged, with its processes", id);
+    release_container_network(id);
+    return force_cleanup(store, remains_of(id));
 }
 
 Result<void> remove_container(const StateStore& store, const ContainerView& container, bool force) {

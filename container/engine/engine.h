@@ -36,6 +36,9 @@ Result<void> stop_container(const StateStore& store, const ContainerView& contai
                             std::chrono::seconds timeout);
 // docker rm [-f].
 Result<void> remove_container(const StateStore& store, const ContainerView& container, bool force);
+// rm -f of a container whose state is damaged (StateStore::is_damaged): kills
+// what is in its cgroup and removes its storage and state.
+Result<void> remove_damaged_container(const StateStore& store, const std::string& id);
 
 // `twinbox exec`: returns the exit status; errors are printed here.
 struct ExecFlags {

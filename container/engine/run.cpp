@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +67,48 @@ private:
     std::string m_dir;
 };
 
+// Held from the check that a --name is free until the container's state
+// (which records the name) is written, so that two `run --name same` cannot
+// both see the name free (flock(2) on STATE_ROOT/.names.lock). The lock
+// belongs to the open file description: a forked supervisor shares it, and
+// release() (LOCK_UN) frees it for every process that holds a copy - the
+// container's first process too, which inherits it until its execve.
+class NameLock {
+public:
+    static Result<NameLock> acquire(const std::string& state_root) {
+        std::error_code ignored;
+        std::filesystem::create_directories(state_root, ignored);
+        std::string path = state_root + "/.names.lock";
+        UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd)
+            return Error::from_errno("open", path).with_hint("is TWINBOX_ROOT writable?");
+        while (::flock(fd.get(), LOCK_EX) < 0)
+            if (errno != EINTR)
+                return Error::from_errno("flock", path);
+        NameLock lock;
+        lock.m_fd = std::move(fd);
+        return lock;
+    }
+    void release() {
+        if (m_fd)
+            ::flock(m_fd.get(), LOCK_UN);
+        m_fd.reset();
+    }
+    // Closes this process's copy only; the lock stays with the others (-d's supervisor).
+    void hand_over() { m_fd.reset(); }
+    ~NameLock() { release(); }
+    NameLock() = default;
+    NameLock(NameLock&&) noexcept = default;
+    NameLock& operator=(NameLock&& other) noexcept {
+        release();
+        m_fd = std::move(other.m_fd);
+        return *this;
+    }
+
+private:
+    UniqueFd m_fd;
+};
+
 Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
                               const std::string& id) {
     if (!flags.name.empty()) {
@@ -106,13 +149,31 @@ Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
     return options;
 }
 
+// The container's storage: STORAGE/ID/{upper,work,merged}. Modes are set
+// explicitly, whatever the caller's umask: the storage root and ID are
+// 0700 (the writable layer and the logs may hold secrets; Docker keeps its
+// layers root-only too), upper/ is the container's "/" and gets the 0755
+// a root directory has, merged/ is its mount point.
 Result<void> make_storage(const CreateOptions& options) {
-    for (const auto& dir : {options.layers.upper_dir, options.layers.work_dir, options.rootfs}) {
+    std::string storage = options.extras.storage_dir;
+    std::string root = storage.substr(0, storage.rfind('/'));
+    struct Dir {
+        const std::string& path;
+        mode_t mode;
+    };
+    const Dir dirs[] = {{root, 0700},
+                        {storage, 0700},
+                        {options.layers.upper_dir, 0755},
+                        {options.layers.work_dir, 0700},
+                        {options.rootfs, 0755}};
+    for (const auto& dir : dirs) {
         std::error_code error;
-        std::filesystem::create_directories(dir, error);
+        std::filesystem::create_directories(dir.path, error);
         if (error)
-            return Error::from_errno("mkdir", dir, error.value())
+            return Error::from_errno("mkdir", dir.path, error.value())
                 .with_hint("is TWINBOX_ROOT writable?");
+        if (::chmod(dir.path.c_str(), dir.mode) < 0)
+            return Error::from_errno("chmod", dir.path);
     }
     return ok();
 }
@@ -129,7 +190,8 @@ void record_exit(const StateStore& store, const std::string& id, int wait_status
     if (auto layout = detect_cgroup_layout(); layout && !state->cgroup_path.empty()) {
         auto cgroup = Cgroup::open(*layout, state->cgroup_path);
         state->oom_killed = cgroup.stats().oom_kills > 0;
-        (void)cgroup.remove();
+        if (state->cgroup_created)
+            (void)cgroup.remove();
     }
     if (state->oom_killed && !quiet)
         log::warn(
@@ -159,10 +221,14 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
     if (wants_bridge_network(options.spec))
         network.emplace(TRY(ContainerNetwork::reserve(options)));
     auto created = TRY(create_container(options, failure_status));
+    // Undo from the state create_container returned, not from state.json,
+    // which may be the very thing that failed. The first process is killed
+    // first: until `start` succeeds it blocks on exec.fifo, and waiting for
+    // its exec would wait forever.
     auto undo = [&] {
-        auto state = store.load(options.id);
-        if (state)
-            (void)force_cleanup(store, *state);
+        ::kill(created.state.pid, SIGKILL);
+        ::waitpid(created.state.pid, nullptr, 0);
+        (void)force_cleanup(store, created.state);
     };
     forward_signals_to(created.state.pid);
     if (network) {
@@ -172,8 +238,10 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
         }
     }
     if (auto started = start_container(store, options.id); !started) {
-        // If the first process died, its own last words are the better message.
-        auto last_words = wait_for_exec(created.sync.get());
+        // If the first process died, its own last words are the better
+        // message; if it is still waiting for `start`, it has none.
+        bool alive = process_start_time(created.state.pid) == created.state.pid_start_time;
+        auto last_words = alive ? std::nullopt : wait_for_exec(created.sync.get());
         undo();
         if (last_words) {
             *failure_status = last_words->exit_status;
@@ -193,7 +261,7 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
     return created;
 }
 
-int run_foreground(const RunFlags& flags, const CreateOptions& options) {
+int run_foreground(const RunFlags& flags, const CreateOptions& options, NameLock& name_lock) {
     StateStore store(options.state_root);
     if (!flags.interactive && !flags.tty) {
         // Docker gives a container without -i an empty stdin.
@@ -202,6 +270,7 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options) {
     }
     int failure_status = exit_code::kRuntimeError;
     auto created = create_and_start(options, &failure_status);
+    name_lock.release();
     if (!created) {
         log::error("{}", created.error().to_string());
         return failure_status;
@@ -222,11 +291,11 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options) {
     return wait_for_container(store, options.id, created->state.pid, false);
 }
 
-[[noreturn]] void supervise(CreateOptions options, int report_fd) {
+[[noreturn]] void supervise(CreateOptions options, int report_fd, NameLock& name_lock) {
     ::setsid();
     std::string log_path = options.extras.storage_dir + "/container.log";
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    UniqueFd log_file(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    UniqueFd log_file(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     ::dup2(null.get(), STDIN_FILENO);
     ::dup2(log_file.get(), STDOUT_FILENO);
     ::dup2(log_file.get(), STDERR_FILENO);
@@ -234,6 +303,7 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options) {
     options.extras.supervisor_pid = ::getpid();
     int failure_status = exit_code::kRuntimeError;
     auto created = create_and_start(options, &failure_status);
+    name_lock.release();
     std::string report =
         created ? "OK" : fmt::format("{} {}", failure_status, created.error().to_string());
     (void)!::write(report_fd, report.data(), report.size());
@@ -246,7 +316,7 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options) {
     ::_exit(wait_for_container(store, options.id, created->state.pid, true));
 }
 
-int run_detached(const CreateOptions& options) {
+int run_detached(const CreateOptions& options, NameLock& name_lock) {
     if (auto made = make_storage(options); !made) {
         log::error("{}", made.error().to_string());
         return exit_code::kRuntimeError;
@@ -263,8 +333,9 @@ int run_detached(const CreateOptions& options) {
     }
     if (supervisor == 0) {
         ::close(report[0]);
-        supervise(options, report[1]);
+        supervise(options, report[1], name_lock);
     }
+    name_lock.hand_over();
     ::close(report[1]);
     std::string text;
     char buffer[4096];
@@ -292,14 +363,23 @@ int run_detached(const CreateOptions& options) {
 int run_container(const RunFlags& flags) {
     auto paths = engine_paths();
     std::string id = random_id();
+    NameLock name_lock;
+    if (!flags.name.empty()) {
+        auto locked = NameLock::acquire(paths.state_root);
+        if (!locked) {
+            log::error("{}", std::move(locked).error().with_context("--name").to_string());
+            return exit_code::kRuntimeError;
+        }
+        name_lock = std::move(*locked);
+    }
     auto options = prepare(flags, paths, id);
     if (!options) {
         log::error("{}", options.error().to_string());
         return exit_code::kRuntimeError;
     }
     if (flags.detach)
-        return run_detached(*options);
-    return run_foreground(flags, *options);
+        return run_detached(*options, name_lock);
+    return run_foreground(flags, *options, name_lock);
 }
 
 }  // namespace twinbox::container

@@ -4,9 +4,12 @@
 
 #include <fmt/core.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -32,6 +35,11 @@ Result<int64_t> parse_memory(const std::string& text, const char* flag) {
 }
 
 namespace {
+
+unsigned host_cpus() {
+    long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? static_cast<unsigned>(online) : 1;
+}
 
 std::optional<uint32_t> parse_id(std::string_view text) {
     uint32_t value = 0;
@@ -156,18 +164,62 @@ Result<void> apply_resources(const RunFlags& flags, oci::Spec& spec) {
     if (flags.cpus || flags.cpu_shares) {
         oci::CpuResources cpu;
         if (flags.cpus) {
-            if (*flags.cpus <= 0)
-                return Error::message(fmt::format("--cpus {} must be more than 0", *flags.cpus));
-            auto [quota, period] = cpus_to_quota(*flags.cpus);
+            // Docker's range: 0.01 up to the CPUs there are. NaN fails every
+            // comparison, so it is tested for explicitly (as is infinity).
+            unsigned online = host_cpus();
+            double cpus = *flags.cpus;
+            if (!std::isfinite(cpus) || cpus < 0.01 || cpus > online)
+                return Error::message(fmt::format(
+                    "--cpus {}: must be from 0.01 to {} (the CPUs this host has)", cpus, online));
+            auto [quota, period] = cpus_to_quota(cpus);
             cpu.quota = quota;
             cpu.period = period;
         }
-        if (flags.cpu_shares)
-            cpu.shares = *flags.cpu_shares;
+        // cpu.shares takes 2 to 262144 (kernel/sched/sched.h MIN_SHARES,
+        // MAX_SHARES); 0 means "the default" for Docker, so it sets nothing.
+        if (flags.cpu_shares && *flags.cpu_shares != 0) {
+            if (*flags.cpu_shares < 2 || *flags.cpu_shares > 262144)
+                return Error::message(
+                    fmt::format("--cpu-shares {}: must be from 2 to 262144 (0: the default, 1024)",
+                                *flags.cpu_shares));
+            cpu.shares = static_cast<uint64_t>(*flags.cpu_shares);
+        }
         resources.cpu = cpu;
     }
-    if (flags.pids_limit)
+    // Docker's meaning: a positive number is the limit; 0 and -1 are unlimited.
+    if (flags.pids_limit) {
+        if (*flags.pids_limit < -1)
+            return Error::message(fmt::format(
+                "--pids-limit {}: must be a positive number of processes, or 0 or -1 for no limit",
+                *flags.pids_limit));
         resources.pids = oci::PidsResources{*flags.pids_limit};
+    }
+    return ok();
+}
+
+// RFC 1123 section 2.1 host names (as Docker checks --hostname): labels of
+// letters, digits and '-', not starting or ending with '-', joined by '.';
+// at most 64 bytes in all, the kernel's limit (HOST_NAME_MAX, sethostname(2)).
+Result<void> check_hostname(const std::string& name) {
+    bool valid = !name.empty() && name.size() <= 64;
+    size_t start = 0;
+    while (valid) {
+        size_t dot = name.find('.', start);
+        std::string_view label(name.data() + start,
+                               (dot == std::string::npos ? name.size() : dot) - start);
+        valid = !label.empty() && label.size() <= 63 && label.front() != '-' &&
+                label.back() != '-' && std::all_of(label.begin(), label.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+                });
+        if (dot == std::string::npos)
+            break;
+        start = dot + 1;
+    }
+    if (!valid)
+        return Error::message(
+            fmt::format("--hostname {}: not a valid host name (letters, digits and '-' in labels "
+                        "separated by '.', not starting or ending with '-', at most 64 characters)",
+                        name));
     return ok();
 }
 
@@ -253,6 +305,8 @@ Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& 
     oci::Spec spec = oci::default_spec();
     spec.root.path = rootfs;
     spec.root.readonly = flags.read_only;
+    if (!flags.hostname.empty())
+        TRY(check_hostname(flags.hostname));
     spec.hostname = flags.hostname.empty() ? id.substr(0, 12) : flags.hostname;
     spec.linux.cgroups_path = "/twinbox/" + id;
     if (!spec.linux.resources)

@@ -51,16 +51,23 @@ Result<std::string> node_in_root(const std::string& root, const std::string& pat
     return directory + "/" + name;
 }
 
+// config-linux.md "Devices": fileMode, uid and gid are the node's; runc
+// and Docker give 0666 root:root when they are not set. mknod(2) reduces
+// the mode by the umask, so the exact mode is set afterwards.
 Result<void> make_device(const std::string& root, const std::string& path, char type,
-                         unsigned major, unsigned minor, mode_t mode, bool bind_from_host,
-                         Syscalls& sys) {
+                         unsigned major, unsigned minor, mode_t mode, uid_t uid, gid_t gid,
+                         bool bind_from_host, Syscalls& sys) {
     if (bind_from_host) {
-        // mknod(2) is refused in a user namespace; borrow the host's node.
+        // mknod(2) is refused in a user namespace; borrow the host's node
+        // (with the host's mode and owner, which the namespace cannot change).
         std::string target = TRY(sys.prepare_target(root, path, Syscalls::TargetKind::File));
         return sys.mount(path, target, "", MS_BIND, "");
     }
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-    return sys.mknod(TRY(node_in_root(root, path, sys)), kind | mode, makedev(major, minor));
+    std::string node = TRY(node_in_root(root, path, sys));
+    TRY(sys.mknod(node, kind | mode, makedev(major, minor)));
+    TRY(sys.chmod(node, mode));
+    return sys.chown(node, uid, gid);
 }
 
 }  // namespace
@@ -68,12 +75,12 @@ Result<void> make_device(const std::string& root, const std::string& path, char 
 Result<void> populate_dev(const std::string& root, const std::vector<oci::Device>& devices,
                           bool bind_from_host, Syscalls& sys) {
     for (const auto& device : kDefaultDevices)
-        TRY(make_device(root, device.path, 'c', device.major, device.minor, 0666, bind_from_host,
-                        sys));
+        TRY(make_device(root, device.path, 'c', device.major, device.minor, 0666, 0, 0,
+                        bind_from_host, sys));
     for (const auto& device : devices)
         TRY(make_device(root, device.path, device.type, static_cast<unsigned>(device.major),
                         static_cast<unsigned>(device.minor), device.file_mode.value_or(0666),
-                        bind_from_host, sys)
+                        device.uid.value_or(0), device.gid.value_or(0), bind_from_host, sys)
                 .with_context(fmt::format("creating device {}", device.path)));
     for (const auto& link : kLinks)
         TRY(sys.symlink(link.target, TRY(node_in_root(root, link.path, sys))));

@@ -6,6 +6,9 @@
 // actions, architectures, operators) are checked against the lists the spec
 // gives; values are checked against the ranges the kernel accepts, with the
 // kernel document that sets each range cited beside it.
+#include <fmt/core.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <set>
 
@@ -378,17 +381,110 @@ Result<void> read_absolute_paths(const Node& object, std::string_view key,
     return ok();
 }
 
-// config-linux.md "Cgroups Path": "Runtimes MAY consider certain cgroupsPath
-// values to be invalid". twinbox takes absolute paths (relative to the
-// cgroup mount point, as the spec defines them) only: relative ones are
-// runtime-defined and systemd's "slice:prefix:name" form needs
-// --systemd-cgroup, which twinbox does not support.
+// config-linux.md "Cgroups Path": absolute paths are relative to the
+// cgroup mount point; relative ones are placed under the runtime's own
+// parent (/twinbox, as runc places them under its parent). Systemd's
+// "slice:prefix:name" form needs --systemd-cgroup, which twinbox does not
+// support. The root cgroup (and anything that would resolve to it or above
+// it) holds the whole host: killing "the container's processes" there would
+// kill every process on the machine.
 Result<void> check_cgroups_path(const Node& node, const std::string& path) {
-    if (!is_absolute(path))
-        return node.error("must be an absolute path like \"/twinbox/ID\"")
+    if (path.find(':') != std::string::npos)
+        return node.error("must be a path like \"/twinbox/ID\" or \"ID\"")
             .with_hint("systemd \"slice:prefix:name\" paths are not supported");
     if (has_dot_dot(path))
         return node.error("must not contain \"..\"");
+    if (path.find_first_not_of('/') == std::string::npos)
+        return node.error("must not be the root cgroup (it holds every process of the host)")
+            .with_hint("give the container its own cgroup, e.g. \"/twinbox/ID\"");
+    for (size_t start = 0; start < path.size();) {
+        size_t slash = path.find('/', start);
+        std::string_view part(path.data() + start,
+                              (slash == std::string::npos ? path.size() : slash) - start);
+        if (part == ".")
+            return node.error("must not contain \".\" components");
+        if (slash == std::string::npos)
+            break;
+        start = slash + 1;
+    }
+    return ok();
+}
+
+// --- sysctl (config-linux.md "Sysctl") ---
+
+// True if `path` names the namespace this process (the runtime, in the
+// host's namespaces) is in: joining it is no isolation at all.
+bool is_own_namespace(const std::string& path, std::string_view proc_name) {
+    struct stat joined {
+    }, own{};
+    std::string self = "/proc/self/ns/" + std::string(proc_name);
+    return ::stat(path.c_str(), &joined) == 0 && ::stat(self.c_str(), &own) == 0 &&
+           joined.st_dev == own.st_dev && joined.st_ino == own.st_ino;
+}
+
+// The namespace a sysctl belongs to, or nullopt if it is global to the host.
+// The lists are the kernel's: ipc_sysctls.c and mq_sysctl.c (IPC),
+// utsname_sysctl.c (UTS), everything under net/ (network); runc accepts the
+// same (libcontainer/configs/validate/validator.go, sysctl()).
+std::optional<NamespaceType> sysctl_namespace(std::string_view key) {
+    constexpr std::string_view kIpc[] = {
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+        "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+    };
+    if (std::find(std::begin(kIpc), std::end(kIpc), key) != std::end(kIpc) ||
+        key.starts_with("fs.mqueue."))
+        return NamespaceType::Ipc;
+    if (key == "kernel.hostname" || key == "kernel.domainname")
+        return NamespaceType::Uts;
+    if (key.starts_with("net."))
+        return NamespaceType::Network;
+    return std::nullopt;
+}
+
+// A key becomes a path under /proc/sys: only dotted names made of the
+// characters sysctl names use, so that nothing ("/", "..", an empty
+// component) can point the write outside /proc/sys.
+bool is_sysctl_name(std::string_view key) {
+    if (key.empty() || key.front() == '.' || key.back() == '.' ||
+        key.find("..") != std::string_view::npos)
+        return false;
+    return std::all_of(key.begin(), key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == '-';
+    });
+}
+
+// Only sysctls of a namespace the container has of its own may be set:
+// any other is the host's (vm.swappiness, kernel.core_pattern - the latter
+// names a program the host kernel runs as root on every crash).
+Result<void> check_sysctls(const Node& node, const Linux& linux) {
+    for (const auto& [key, value] : linux.sysctl) {
+        std::string where = fmt::format("{}[\"{}\"]", node.path(), key);
+        if (!is_sysctl_name(key))
+            return Error::message(fmt::format(
+                "{}: not a sysctl name (dotted words like \"net.ipv4.ip_forward\", without "
+                "\"/\" or \"..\")",
+                where));
+        auto type = sysctl_namespace(key);
+        if (!type)
+            return Error::message(
+                       fmt::format(
+                           "{}: not namespaced - it would change the host for every process",
+                           where))
+                .with_hint(
+                    "only IPC (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*), network "
+                    "(net.*) and UTS (kernel.hostname, kernel.domainname) sysctls can be set");
+        auto entry = std::find_if(linux.namespaces.begin(), linux.namespaces.end(),
+                                  [&](const Namespace& ns) { return ns.type == *type; });
+        std::string kind(namespace_type_name(*type));
+        if (entry == linux.namespaces.end())
+            return Error::message(
+                fmt::format("{}: needs a \"{}\" entry in linux.namespaces (else it is the host's)",
+                            where, kind));
+        if (!entry->path.empty() && is_own_namespace(entry->path, namespace_proc_name(*type)))
+            return Error::message(fmt::format("{}: the {} namespace at {} is the host's own", where,
+                                              kind, entry->path));
+    }
     return ok();
 }
 
@@ -416,6 +512,8 @@ Result<void> read(const Node& node, Linux& out) {
     TRY(read_member(node, "resources", out.resources));
     TRY(read_member(node, "seccomp", out.seccomp));
     TRY(read_member(node, "sysctl", out.sysctl));
+    if (auto sysctl = node.member("sysctl"))
+        TRY(check_sysctls(*sysctl, out));
     TRY(read_absolute_paths(node, "maskedPaths", out.masked_paths));
     TRY(read_absolute_paths(node, "readonlyPaths", out.readonly_paths));
     TRY(read_member(node, "rootfsPropagation", out.rootfs_propagation));

@@ -168,10 +168,12 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
     state.annotations = options.spec.annotations;
     state.cgroup_path = options.spec.linux.cgroups_path.empty() ? "/twinbox/" + options.id
                                                                 : options.spec.linux.cgroups_path;
+    // A relative cgroupsPath goes under the runtime's own parent (runc's rule).
     if (state.cgroup_path[0] != '/')
-        state.cgroup_path = "/" + state.cgroup_path;
-    auto cgroup = TRY(Cgroup::create(layout, state.cgroup_path,
-                                     options.spec.linux.resources.value_or(oci::Resources{})));
+        state.cgroup_path = "/twinbox/" + state.cgroup_path;
+    auto cgroup =
+        TRY(Cgroup::create(layout, state.cgroup_path, resources_with_devices(options.spec.linux)));
+    state.cgroup_created = cgroup.created();
 
     InitContext context;
     context.options = &options;
@@ -238,8 +240,8 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
         created.console_master = TRY(receive_fd(sync_fd));
     TRY(store.save(state));
     std::string config = oci::to_json(options.spec);
-    TRY(write_whole_file(store.directory(options.id) + "/config.json", config.data(),
-                         config.size()));
+    TRY(write_whole_file(store.directory(options.id) + "/config.json", config.data(), config.size(),
+                         0600));  // holds the environment: maybe secrets
     if (!options.pid_file.empty()) {
         std::string text = std::to_string(pid);
         std::string temporary = options.pid_file + ".tmp";

@@ -45,9 +45,15 @@ std::string environment_value(const std::vector<std::string>& env, const std::st
     return {};
 }
 
-// sysctl net.ipv4.ip_forward=1 -> /proc/sys/net/ipv4/ip_forward.
+// sysctl net.ipv4.ip_forward=1 -> /proc/sys/net/ipv4/ip_forward. Which keys
+// may be set at all (namespaced ones only) is checked when config.json is
+// read (oci/spec_linux.cpp check_sysctls); a key that could still leave
+// /proc/sys is refused here too, as a second line of defence.
 Result<void> apply_sysctls(const std::map<std::string, std::string>& sysctls) {
     for (const auto& [key, value] : sysctls) {
+        if (key.empty() || key.find('/') != std::string::npos ||
+            key.find("..") != std::string::npos || key.front() == '.')
+            return Error::message(fmt::format("sysctl \"{}\" is not a sysctl name", key));
         std::string path = "/proc/sys/" + key;
         for (size_t i = 10; i < path.size(); ++i)
             if (path[i] == '.')
@@ -213,6 +219,10 @@ void run_init_process(const InitContext& context) {
     const oci::Spec& spec = options.spec;
     const oci::Process& process = *spec.process;
     int sync = context.sync_fd;
+    // The caller's umask must not shape the container: directories and
+    // nodes the runtime makes get the modes it asks for (the workload's own
+    // umask is set in switch_user, from process.user.umask or 0022).
+    ::umask(0022);
     auto fail = [&](Result<void> result, std::string_view what) {
         if (!result)
             fail_and_exit(sync, std::move(result).error().with_context(what));

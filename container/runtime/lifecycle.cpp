@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,15 +55,44 @@ bool wait_until_dead(const ContainerState& state, std::chrono::milliseconds time
     return true;
 }
 
+// The namespace identity of /proc/PID/ns/NAME (device and inode), or 0.
+uint64_t namespace_of(pid_t pid, std::string_view name) {
+    struct stat status {};
+    std::string path =
+        pid > 0 ? fmt::format("/proc/{}/ns/{}", pid, name) : fmt::format("/proc/self/ns/{}", name);
+    if (::stat(path.c_str(), &status) < 0)
+        return 0;
+    return (static_cast<uint64_t>(status.st_dev) << 32) ^ status.st_ino;
+}
+
+// The processes in the container's cgroup that are the container's. In a
+// cgroup the runtime made, that is all of them. In one it did not make
+// (an existing cgroupsPath), someone may have moved other processes in
+// since: only those in the container's own PID namespace count, and if it
+// has none of its own (or its first process is gone), only that process.
+std::vector<pid_t> container_processes(const ContainerState& state, const Cgroup& cgroup) {
+    auto pids = cgroup.processes();
+    if (!pids)
+        return {};
+    if (state.cgroup_created)
+        return *pids;
+    bool alive = state.pid_start_time != 0 && process_start_time(state.pid) == state.pid_start_time;
+    if (!alive)
+        return {};
+    uint64_t own = namespace_of(state.pid, "pid");
+    if (own == 0 || own == namespace_of(0, "pid"))
+        return {state.pid};
+    std::erase_if(*pids, [&](pid_t pid) { return namespace_of(pid, "pid") != own; });
+    return *pids;
+}
+
 Result<void> signal_all(const ContainerState& state, int signal) {
     auto layout = TRY(detect_cgroup_layout());
     auto cgroup = Cgroup::open(layout, state.cgroup_path);
     // A frozen process cannot act on a signal, not even SIGKILL: thaw first.
     if (cgroup.frozen())
         (void)cgroup.freeze(false);
-    auto pids = cgroup.processes();
-    if (pids)
-        for (pid_t pid : *pids) ::kill(pid, signal);
+    for (pid_t pid : container_processes(state, cgroup)) ::kill(pid, signal);
     return ok();
 }
 
@@ -156,15 +186,17 @@ Result<void> force_cleanup(const StateStore& store, const ContainerState& state)
             return Error::message(fmt::format("container {} did not die after SIGKILL", state.id));
         auto layout = TRY(detect_cgroup_layout());
         auto cgroup = Cgroup::open(layout, state.cgroup_path);
-        // Stragglers (processes that left the PID namespace) get one more SIGKILL.
-        for (int attempt = 0; attempt < 100; ++attempt) {
+        // Stragglers (processes that left the PID namespace) get one more
+        // SIGKILL; a cgroup the runtime did not make is not its to empty or remove.
+        for (int attempt = 0; attempt < 100 && state.cgroup_created; ++attempt) {
             auto pids = cgroup.processes();
             if (!pids || pids->empty())
                 break;
             for (pid_t pid : *pids) ::kill(pid, SIGKILL);
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        TRY(cgroup.remove());
+        if (state.cgroup_created)
+            TRY(cgroup.remove());
     }
     if (auto spec = load_spec(store, state.id); spec && !spec->hooks.poststop.empty())
         if (auto hooks =

@@ -90,8 +90,11 @@ Result<void> StateStore::reserve(const std::string& id) const {
     TRY(validate_container_id(id));
     std::error_code ignored;
     std::filesystem::create_directories(m_root, ignored);
-    ::chmod(m_root.c_str(), 0711);
-    if (::mkdir(directory(id).c_str(), 0711) < 0) {
+    // 0700: config.json holds every -e KEY=VALUE, which may be a secret
+    // (Docker keeps its state 0700 too). The first process reaches
+    // exec.fifo through an O_PATH descriptor, which needs no search right.
+    ::chmod(m_root.c_str(), 0700);
+    if (::mkdir(directory(id).c_str(), 0700) < 0) {
         if (errno == EEXIST)
             return Error::message(fmt::format("container {} already exists", id))
                 .with_hint("choose another name, or remove it first");
@@ -111,6 +114,7 @@ Result<void> StateStore::save(const ContainerState& state) const {
         {"created", state.created},
         {"annotations", state.annotations},
         {"cgroupPath", state.cgroup_path},
+        {"cgroupCreated", state.cgroup_created},
         {"name", state.name},
         {"command", state.command},
         {"storageDir", state.storage_dir},
@@ -122,9 +126,16 @@ Result<void> StateStore::save(const ContainerState& state) const {
     };
     if (state.exit_code)
         object["exitCode"] = *state.exit_code;
-    std::string text = object.dump(2) + "\n";
+    // Arguments need not be UTF-8; JSON must be (replace, never throw).
+    std::string text = object.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    if (text.size() > kMaxStateBytes)
+        return Error::message(
+                   fmt::format(
+                       "the state of container {} would be {} bytes, more than the {} MiB allowed",
+                       state.id, text.size(), kMaxStateBytes >> 20))
+            .with_hint("shorten the command line (pass long data in a file or a volume)");
     std::string path = directory(state.id) + "/state.json";
-    return write_file_atomically(path, text);
+    return write_file_atomically(path, text, false, 0600);
 }
 
 Result<ContainerState> StateStore::load(const std::string& id) const {
@@ -132,10 +143,17 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     std::string path = directory(id) + "/state.json";
     if (::access(directory(id).c_str(), F_OK) != 0)
         return Error::message(fmt::format("container {} does not exist", id));
-    auto bytes = TRY(read_whole_file(path, "container state", 1 << 20));
-    json object = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    auto damaged = [&](std::string_view why) {
+        return Error::message(
+                   fmt::format("state of container {} is damaged ({}: {})", id, path, why))
+            .with_hint(fmt::format("remove the container with 'rm -f {}'", id));
+    };
+    auto bytes = read_whole_file(path, "container state", kMaxStateBytes + 1);
+    if (!bytes)
+        return damaged(bytes.error().to_string());
+    json object = json::parse(bytes->begin(), bytes->end(), nullptr, false);
     if (object.is_discarded() || !object.is_object())
-        return Error::message(fmt::format("state of container {} ({}) is damaged", id, path));
+        return damaged("not a JSON object");
     // Docker gives every runtime the same --root: runc keeps its own
     // state.json (with "init_process_pid") in directories beside ours.
     // Ours always has "pidStartTime"; anything else is not ours to touch.
@@ -145,6 +163,10 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     ContainerState state;
     try {
         state.id = object.at("id").get<std::string>();
+        // A state that names another container would make every operation
+        // act on that one (or on nothing) while reporting success.
+        if (state.id != id)
+            return damaged(fmt::format("it names container \"{}\"", state.id));
         state.pid = object.value("pid", 0);
         state.pid_start_time = object.value("pidStartTime", uint64_t{0});
         state.bundle = object.value("bundle", "");
@@ -152,6 +174,9 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
         state.created = object.value("created", "");
         state.annotations = object.value("annotations", std::map<std::string, std::string>{});
         state.cgroup_path = object.value("cgroupPath", "");
+        // States written before "cgroupCreated" existed: the runtime made
+        // the cgroup if it has the name the runtime gives.
+        state.cgroup_created = object.value("cgroupCreated", state.cgroup_path == "/twinbox/" + id);
         state.name = object.value("name", "");
         state.command = object.value("command", std::vector<std::string>{});
         state.storage_dir = object.value("storageDir", "");
@@ -163,10 +188,18 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
         if (object.contains("exitCode"))
             state.exit_code = object["exitCode"].get<int>();
     } catch (const json::exception& error) {
-        return Error::message(
-            fmt::format("state of container {} is damaged: {}", id, error.what()));
+        return damaged(error.what());
     }
     return state;
+}
+
+bool StateStore::is_damaged(const std::string& id) const {
+    if (!exists(id))
+        return false;
+    // Another runtime's state beside ours (Docker's shared --root) is not
+    // damaged: it is simply not ours, and `rm -f` must leave it alone.
+    auto state = load(id);
+    return !state && state.error().to_string().find("is damaged") != std::string::npos;
 }
 
 bool StateStore::exists(const std::string& id) const {

@@ -37,6 +37,10 @@ struct ContainerState {
     std::string created;  // RFC 3339, UTC
     std::map<std::string, std::string> annotations;
     std::string cgroup_path;  // "/twinbox/ID" within each hierarchy
+    // Whether the runtime made that cgroup. One it did not make (an
+    // existing, empty cgroupsPath) is never removed, and only the
+    // container's own processes in it are ever signalled.
+    bool cgroup_created = true;
 
     // What the `twinbox` front end adds (Docker's view of a container).
     std::string name;
@@ -59,6 +63,12 @@ std::string rfc3339_now();
 // the process does not exist or is a zombie (it has exited).
 uint64_t process_start_time(pid_t pid);
 
+// The most a state.json may hold. The command line is in it, and the
+// kernel's own limit on execve(2) arguments is 2 MiB at most (execve(2),
+// "Limits on size of arguments and environment"); save() refuses more, so
+// that load() can read back everything that save() wrote.
+inline constexpr size_t kMaxStateBytes = 4 << 20;
+
 class StateStore {
 public:
     explicit StateStore(std::string root) : m_root(std::move(root)) {}
@@ -71,7 +81,12 @@ public:
     // the id is taken (mkdir is atomic, so two creators cannot both win).
     Result<void> reserve(const std::string& id) const;
     Result<void> save(const ContainerState& state) const;
+    // Errors say "does not exist" or "is damaged" (see is_damaged()).
     Result<ContainerState> load(const std::string& id) const;
+    // The directory exists but state.json is missing, unreadable, not
+    // valid or names another id: the container cannot be used, only
+    // removed (with `rm -f`).
+    bool is_damaged(const std::string& id) const;
     bool exists(const std::string& id) const;
     // The ids under the root, sorted.
     std::vector<std::string> list() const;

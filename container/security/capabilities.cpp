@@ -109,7 +109,11 @@ Result<std::vector<std::string>> compute_capabilities(const std::vector<std::str
 oci::Capabilities capabilities_for(const std::vector<std::string>& names) {
     oci::Capabilities capabilities;
     capabilities.bounding = capabilities.effective = capabilities.permitted = names;
-    capabilities.inheritable = names;
+    // Inheritable and ambient stay empty (Docker and runc since
+    // CVE-2022-24769): a non-empty inheritable set lets a non-root process
+    // gain those capabilities by executing a file that carries them as
+    // file-inheritable ("setcap cap_dac_override=ei"), which the image
+    // author controls (capabilities(7), "Transformation of capabilities").
     return capabilities;
 }
 

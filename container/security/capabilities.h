@@ -36,8 +36,8 @@ Result<std::vector<std::string>> compute_capabilities(const std::vector<std::str
                                                       const std::vector<std::string>& add,
                                                       const std::vector<std::string>& drop);
 
-// The same list in every set (bounding, effective, permitted, inheritable),
-// which is how Docker fills process.capabilities; ambient stays empty.
+// The same list in bounding, effective and permitted, which is how Docker
+// fills process.capabilities; inheritable and ambient stay empty.
 oci::Capabilities capabilities_for(const std::vector<std::string>& names);
 
 // In the container's first process, as root: drops everything not in the

@@ -125,8 +125,9 @@ Result<void> switch_user(const oci::User& user) {
         return Error::from_errno("setresgid", fmt::format("gid {}", user.gid));
     if (::setresuid(user.uid, user.uid, user.uid) < 0)
         return Error::from_errno("setresuid", fmt::format("uid {}", user.uid));
-    if (user.umask)
-        ::umask(*user.umask);
+    // The workload's umask is the spec's, else 0022 (runc's and Docker's
+    // default) - never whatever the user who ran twinbox happened to have.
+    ::umask(user.umask.value_or(0022));
     return ok();
 }
 

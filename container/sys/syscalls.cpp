@@ -76,6 +76,18 @@ Result<void> LinuxSyscalls::mknod(const std::string& path, mode_t mode, dev_t de
     return ok();
 }
 
+Result<void> LinuxSyscalls::chmod(const std::string& path, mode_t mode) {
+    if (::chmod(path.c_str(), mode) < 0)
+        return Error::from_errno("chmod", path);
+    return ok();
+}
+
+Result<void> LinuxSyscalls::chown(const std::string& path, uid_t uid, gid_t gid) {
+    if (::lchown(path.c_str(), uid, gid) < 0)
+        return Error::from_errno("lchown", path);
+    return ok();
+}
+
 Result<void> LinuxSyscalls::symlink(const std::string& target, const std::string& link_path) {
     if (::symlink(target.c_str(), link_path.c_str()) < 0 && errno != EEXIST)
         return Error::from_errno("symlink", link_path);

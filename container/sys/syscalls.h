@@ -52,6 +52,11 @@ public:
     enum class TargetKind { Directory, File };
     virtual Result<std::string> prepare_target(const std::string& root,
                                                const std::string& destination, TargetKind kind) = 0;
+
+    // chmod(2) and lchown(2): device nodes get exactly the spec's mode and
+    // owner (mknod(2)'s mode is reduced by the umask).
+    virtual Result<void> chmod(const std::string& path, mode_t mode) = 0;
+    virtual Result<void> chown(const std::string& path, uid_t uid, gid_t gid) = 0;
 };
 
 class LinuxSyscalls final : public Syscalls {
@@ -70,6 +75,8 @@ public:
     Result<void> sethostname(const std::string& name) override;
     Result<void> setdomainname(const std::string& name) override;
     FileKind file_kind(const std::string& path) override;
+    Result<void> chmod(const std::string& path, mode_t mode) override;
+    Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override;
     Result<std::string> prepare_target(const std::string& root, const std::string& destination,
                                        TargetKind kind) override;
 

@@ -59,10 +59,17 @@ TEST(Capabilities, UnknownNamesAreErrorsNamingTheFlag) {
     EXPECT_NE(result.error().to_string().find("CAP_TELEPORT"), std::string::npos);
 }
 
-TEST(Capabilities, SameListInEverySetButAmbient) {
+TEST(Capabilities, SameListInBoundingEffectivePermitted) {
     auto capabilities = capabilities_for({"CAP_KILL"});
     EXPECT_EQ(capabilities.bounding, capabilities.effective);
-    EXPECT_EQ(capabilities.permitted, capabilities.inheritable);
+    EXPECT_EQ(capabilities.bounding, capabilities.permitted);
+}
+
+// CVE-2022-24769: an inheritable set equal to the bounding set lets a uid
+// 1000 process gain CAP_DAC_OVERRIDE by executing a "cap_dac_override=ei" file.
+TEST(Capabilities, InheritableAndAmbientAreEmptyByDefault) {
+    auto capabilities = capabilities_for(docker_default_capabilities());
+    EXPECT_TRUE(capabilities.inheritable.empty());
     EXPECT_TRUE(capabilities.ambient.empty());
 }
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <algorithm>
+
 #include "container/cgroups/cgroup.h"
 
 namespace twinbox::container {
@@ -96,6 +98,34 @@ TEST(CgroupLimits, DeviceRulesV1AllowTheDefaultDevicesAfterTheSpecs) {
     EXPECT_EQ(lines[0], "devices/devices.deny=a *:* rwm");
     EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=c 1:3 rwm"));
     EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=c 136:* rwm"));
+}
+
+// Issue 15: runc's default "c *:* m" and "b *:* m" were missing.
+TEST(CgroupLimits, DeviceRulesV1LetAnyNodeBeCreatedButNotOpened) {
+    oci::Resources resources;
+    resources.devices = {{.allow = false, .type = "a", .major = {}, .minor = {}, .access = "rwm"}};
+    auto lines = render(*cgroup_writes(CgroupVersion::V1, resources));
+    EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=c *:* m"));
+    EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=b *:* m"));
+}
+
+// Issue 15: linux.devices nodes were never allowed, so mknod failed with EPERM.
+TEST(CgroupLimits, SpecDevicesAreAddedToTheAllowList) {
+    oci::Linux linux;
+    linux.resources = oci::Resources{};
+    linux.resources->devices = {
+        {.allow = false, .type = "a", .major = {}, .minor = {}, .access = "rwm"}};
+    linux.devices = {{"/dev/fuse", 'c', 10, 229, {}, {}, {}},
+                     {"/dev/loop9", 'b', 7, 9, {}, {}, {}},
+                     {"/dev/pipe", 'p', 0, 0, {}, {}, {}}};
+    auto lines = render(*cgroup_writes(CgroupVersion::V1, resources_with_devices(linux)));
+    EXPECT_EQ(lines[0], "devices/devices.deny=a *:* rwm");
+    EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=c 10:229 rwm"));
+    EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=b 7:9 rwm"));
+    EXPECT_EQ(std::count_if(
+                  lines.begin(), lines.end(),
+                  [](const std::string& line) { return line.find("0:0") != std::string::npos; }),
+              0);
 }
 
 TEST(CgroupLimits, UnifiedFilesNeedV2) {

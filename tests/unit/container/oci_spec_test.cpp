@@ -414,12 +414,74 @@ const BadCase kBadCases[] = {
          c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 0}}};
      },
      "linux.uidMappings[0].size: must be at least 1"},
-    {"CgroupsPathRelative", [](Json& c) { c["linux"]["cgroupsPath"] = "twinbox/a"; },
-     "linux.cgroupsPath: must be an absolute path"},
     {"CgroupsPathSystemd", [](Json& c) { c["linux"]["cgroupsPath"] = "system.slice:tb:a"; },
-     "linux.cgroupsPath: must be an absolute path"},
+     "linux.cgroupsPath: must be a path like"},
     {"CgroupsPathEscapes", [](Json& c) { c["linux"]["cgroupsPath"] = "/a/../../b"; },
      "linux.cgroupsPath: must not contain \"..\""},
+    {"CgroupsPathRelativeEscapes", [](Json& c) { c["linux"]["cgroupsPath"] = "../b"; },
+     "linux.cgroupsPath: must not contain \"..\""},
+    // Issue 14: "/" made delete SIGKILL every process of the host.
+    {"CgroupsPathRoot", [](Json& c) { c["linux"]["cgroupsPath"] = "/"; },
+     "linux.cgroupsPath: must not be the root cgroup"},
+    {"CgroupsPathRootSlashes", [](Json& c) { c["linux"]["cgroupsPath"] = "//"; },
+     "linux.cgroupsPath: must not be the root cgroup"},
+    {"CgroupsPathDot", [](Json& c) { c["linux"]["cgroupsPath"] = "/./"; },
+     "linux.cgroupsPath: must not contain \".\""},
+    // Issue 14: host-global sysctls were written to the host.
+    {"SysctlHostGlobal",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"vm.swappiness", "10"}};
+     },
+     "linux.sysctl[\"vm.swappiness\"]: not namespaced"},
+    {"SysctlCorePattern",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"kernel.core_pattern", "|/tmp/x"}};
+     },
+     "linux.sysctl[\"kernel.core_pattern\"]: not namespaced"},
+    {"SysctlKernelPrefixNotIpc",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"kernel.shmmaxx", "1"}};
+     },
+     "linux.sysctl[\"kernel.shmmaxx\"]: not namespaced"},
+    {"SysctlSlash",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"net/../../vm/swappiness", "1"}};
+     },
+     "linux.sysctl[\"net/../../vm/swappiness\"]: not a sysctl name"},
+    {"SysctlDotDot",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"net...vm.swappiness", "1"}};
+     },
+     "linux.sysctl[\"net...vm.swappiness\"]: not a sysctl name"},
+    {"SysctlNetWithoutNetworkNamespace",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+     },
+     "linux.sysctl[\"net.ipv4.ip_forward\"]: needs a \"network\" entry"},
+    {"SysctlIpcWithoutIpcNamespace",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"kernel.shmmax", "1"}};
+     },
+     "linux.sysctl[\"kernel.shmmax\"]: needs a \"ipc\" entry"},
+    {"SysctlMqueueWithoutIpcNamespace",
+     [](Json& c) {
+         c["linux"]["sysctl"] = {{"fs.mqueue.queues_max", "1"}};
+     },
+     "linux.sysctl[\"fs.mqueue.queues_max\"]: needs a \"ipc\" entry"},
+    {"SysctlHostnameWithoutUts",
+     [](Json& c) {
+         c.erase("hostname");
+         c["linux"]["namespaces"].erase(2);
+         c["linux"]["sysctl"] = {{"kernel.hostname", "x"}};
+     },
+     "linux.sysctl[\"kernel.hostname\"]: needs a \"uts\" entry"},
+    {"SysctlJoinsTheHostsNetworkNamespace",
+     [](Json& c) {
+         c["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "/proc/self/ns/net"}});
+         c["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+     },
+     "linux.sysctl[\"net.ipv4.ip_forward\"]: the network namespace at /proc/self/ns/net is "
+     "the host's own"},
     {"MemoryLimitZero", [](Json& c) { c["linux"]["resources"]["memory"]["limit"] = 0; },
      "linux.resources.memory.limit: must be -1 (unlimited) or a positive number of bytes"},
     {"MemoryLimitNegative", [](Json& c) { c["linux"]["resources"]["memory"]["limit"] = -2; },
@@ -546,6 +608,30 @@ INSTANTIATE_TEST_SUITE_P(OciSpec, OciSpecBadInput, testing::ValuesIn(kBadCases),
                          [](const testing::TestParamInfo<BadCase>& info) {
                              return std::string(info.param.name);
                          });
+
+// The namespaced sysctls (runc's list) are accepted with their namespace.
+TEST(OciSpec, NamespacedSysctlsAreAccepted) {
+    Json config = minimal_config();
+    config["linux"]["namespaces"].push_back({{"type", "ipc"}});
+    config["linux"]["namespaces"].push_back({{"type", "network"}});
+    config["linux"]["sysctl"] = {{"kernel.shmmax", "1"},      {"kernel.msgmnb", "1"},
+                                 {"kernel.sem", "1 2 3 4"},   {"kernel.shm_rmid_forced", "1"},
+                                 {"fs.mqueue.msg_max", "1"},  {"net.ipv4.ip_forward", "1"},
+                                 {"net.core.somaxconn", "1"}, {"kernel.hostname", "box"}};
+    auto spec = parse_spec(config.dump());
+    ASSERT_TRUE(spec) << spec.error().to_string();
+    EXPECT_EQ(spec->linux.sysctl.size(), 8u);
+}
+
+// Relative paths are the spec's "relative to the runtime's cgroup"; the
+// runtime puts them under its parent (runtime/create.cpp).
+TEST(OciSpec, RelativeCgroupsPathIsAccepted) {
+    Json config = minimal_config();
+    config["linux"]["cgroupsPath"] = "mine/box";
+    auto spec = parse_spec(config.dump());
+    ASSERT_TRUE(spec) << spec.error().to_string();
+    EXPECT_EQ(spec->linux.cgroups_path, "mine/box");
+}
 
 TEST(OciSpec, NotJsonMentionsThePosition) {
     auto spec = parse_spec("{\n  \"ociVersion\": \"1.0.2\",\n  root: {}\n}");

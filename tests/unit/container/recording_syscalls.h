@@ -47,6 +47,12 @@ public:
     Result<void> mknod(const std::string& path, mode_t mode, dev_t device) override {
         return record(fmt::format("mknod({}, {:o}, {:#x})", path, mode, device));
     }
+    Result<void> chmod(const std::string& path, mode_t mode) override {
+        return record(fmt::format("chmod({}, {:o})", path, mode));
+    }
+    Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override {
+        return record(fmt::format("chown({}, {}, {})", path, uid, gid));
+    }
     Result<void> symlink(const std::string& target, const std::string& link_path) override {
         return record(fmt::format("symlink({}, {})", target, link_path));
     }

@@ -164,6 +164,29 @@ TEST(RootfsPlan, DevGetsTheDefaultNodesAndLinks) {
                     "symlink(/proc/self/fd/2, /r/dev/stderr)", "symlink(pts/ptmx, /r/dev/ptmx)"));
 }
 
+// Issue 14 D5: mknod(2) applies the caller's umask, so /dev/null came out
+// 0644 (unwritable for a non-root workload): every node is chmod'ed to
+// exactly 0666 and owned by root.
+TEST(RootfsPlan, DefaultDevicesGetExactly0666WhateverTheUmask) {
+    RecordingSyscalls sys;
+    ASSERT_TRUE(populate_dev("/r", {}, false, sys));
+    EXPECT_THAT(sys.matching("chmod"),
+                ElementsAre("chmod(/r/dev/null, 666)", "chmod(/r/dev/zero, 666)",
+                            "chmod(/r/dev/full, 666)", "chmod(/r/dev/random, 666)",
+                            "chmod(/r/dev/urandom, 666)", "chmod(/r/dev/tty, 666)"));
+    EXPECT_EQ(sys.matching("chown(/r/dev/null, 0, 0)").size(), 1u);
+}
+
+// Issue 15: linux.devices fileMode, uid and gid were ignored.
+TEST(RootfsPlan, SpecDevicesGetTheirModeAndOwner) {
+    RecordingSyscalls sys;
+    oci::Device fuse{"/dev/fuse", 'c', 10, 229, 0620, 1000, 5};
+    ASSERT_TRUE(populate_dev("/r", {fuse}, false, sys));
+    EXPECT_EQ(sys.matching("mknod(/r/dev/fuse, 20620, 0xae5)").size(), 1u);
+    EXPECT_EQ(sys.matching("chmod(/r/dev/fuse, 620)").size(), 1u);
+    EXPECT_EQ(sys.matching("chown(/r/dev/fuse, 1000, 5)").size(), 1u);
+}
+
 TEST(RootfsPlan, UserNamespacesBindDevicesInsteadOfMknod) {
     RecordingSyscalls sys;
     ASSERT_TRUE(populate_dev("/r", {}, true, sys));

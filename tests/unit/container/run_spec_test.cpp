@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "container/security/process_limits.h"
 
@@ -168,6 +170,75 @@ TEST(Ulimits, DockerSyntax) {
     for (const char* bad : {"nofile", "bogus=1", "nofile=2:1", "nofile=x", "nofile="})
         EXPECT_FALSE(parse_ulimit(bad)) << bad;
     EXPECT_EQ(*parse_rlimit_name("RLIMIT_NOFILE"), RLIMIT_NOFILE);
+}
+
+// Issue 14: values that used to be accepted silently are refused with the flag named.
+TEST(RunSpec, CpusOutsideDockersRangeAreRefused) {
+    for (double cpus :
+         {std::nan(""), std::numeric_limits<double>::infinity(), 1e300, 1000.0, 0.001, -1.0}) {
+        RunFlags flags;
+        flags.cpus = cpus;
+        auto spec = build(flags);
+        ASSERT_FALSE(spec) << cpus;
+        EXPECT_THAT(spec.error().to_string(), testing::StartsWith("--cpus "));
+        EXPECT_THAT(spec.error().to_string(), testing::HasSubstr("must be from 0.01 to"));
+    }
+    RunFlags flags;
+    flags.cpus = 0.01;
+    EXPECT_TRUE(build(flags));
+}
+
+TEST(RunSpec, CpuSharesOutsideTheKernelsRangeAreRefused) {
+    for (int64_t shares : {int64_t{-1}, int64_t{1}, int64_t{262145}}) {
+        RunFlags flags;
+        flags.cpu_shares = shares;
+        auto spec = build(flags);
+        ASSERT_FALSE(spec) << shares;
+        EXPECT_THAT(spec.error().to_string(), testing::StartsWith("--cpu-shares "));
+    }
+    RunFlags flags;
+    flags.cpu_shares = 0;  // Docker: the default
+    auto spec = build(flags);
+    ASSERT_TRUE(spec);
+    EXPECT_FALSE(spec->linux.resources->cpu->shares);
+}
+
+TEST(RunSpec, PidsLimitZeroAndMinusOneAreUnlimitedOtherNegativesRefused) {
+    RunFlags flags;
+    flags.pids_limit = -5;
+    auto spec = build(flags);
+    ASSERT_FALSE(spec);
+    EXPECT_THAT(spec.error().to_string(), testing::StartsWith("--pids-limit -5"));
+    for (int64_t unlimited : {int64_t{0}, int64_t{-1}}) {
+        flags.pids_limit = unlimited;
+        spec = build(flags);
+        ASSERT_TRUE(spec);
+        EXPECT_LE(spec->linux.resources->pids->limit, 0);  // written as "max"
+    }
+}
+
+TEST(RunSpec, HostnamesFollowRfc1123) {
+    for (const char* bad : {"-box", "box-", "a..b", "has space", "under_score", "a/b", ".", "x.",
+                            "0123456789012345678901234567890123456789012345678901234567890123"
+                            "4"}) {
+        RunFlags flags;
+        flags.hostname = bad;
+        auto spec = build(flags);
+        ASSERT_FALSE(spec) << bad;
+        EXPECT_THAT(spec.error().to_string(), testing::StartsWith("--hostname "));
+    }
+    for (const char* good : {"box", "web-1", "a.b.c", "0box"}) {
+        RunFlags flags;
+        flags.hostname = good;
+        EXPECT_TRUE(build(flags)) << good;
+    }
+}
+
+TEST(RunSpec, WorkloadCapabilitiesHaveNoInheritableSet) {
+    auto spec = build({});
+    ASSERT_TRUE(spec);
+    EXPECT_TRUE(spec->process->capabilities->inheritable.empty());
+    EXPECT_TRUE(spec->process->capabilities->ambient.empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The on-disk container state (container/runtime/state): ids, atomic
 // reservation, round trips, status observed from the process.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -88,6 +89,60 @@ TEST_F(StateStoreTest, AnotherRuntimesStateIsNotOurs) {
     auto loaded = store.load("runc1");
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().to_string().find("another runtime"), std::string::npos);
+}
+
+// Issue 14: a state naming another id made `rm` act on nothing and say success.
+TEST_F(StateStoreTest, StateNamingAnotherIdIsDamaged) {
+    StateStore store(m_root);
+    ASSERT_TRUE(store.reserve("c4"));
+    ContainerState other;
+    other.id = "someoneelse";
+    ASSERT_TRUE(store.reserve("someoneelse"));
+    ASSERT_TRUE(store.save(other));
+    std::filesystem::rename(store.directory("someoneelse") + "/state.json",
+                            store.directory("c4") + "/state.json");
+    auto loaded = store.load("c4");
+    ASSERT_FALSE(loaded);
+    EXPECT_NE(loaded.error().to_string().find("state of container c4 is damaged"),
+              std::string::npos);
+    EXPECT_NE(loaded.error().to_string().find("rm -f c4"), std::string::npos);
+    EXPECT_TRUE(store.is_damaged("c4"));
+}
+
+// Issue 14 D2: save() wrote what load() then refused to read (1 MiB cap),
+// and `run` hung. Whatever save() accepts, load() reads; more is refused at save.
+TEST_F(StateStoreTest, WhatSaveAcceptsLoadReads) {
+    StateStore store(m_root);
+    ASSERT_TRUE(store.reserve("c5"));
+    ContainerState state;
+    state.id = "c5";
+    state.command = std::vector<std::string>(20, std::string(60000, 'a'));  // 1.2 MB
+    ASSERT_TRUE(store.save(state));
+    auto loaded = store.load("c5");
+    ASSERT_TRUE(loaded) << loaded.error().to_string();
+    EXPECT_EQ(loaded->command.size(), 20u);
+    state.command.assign(100, std::string(60000, '\x01'));  // 36 MB once escaped
+    auto saved = store.save(state);
+    ASSERT_FALSE(saved);
+    EXPECT_NE(saved.error().to_string().find("MiB allowed"), std::string::npos);
+}
+
+// Issue 14: config.json and state.json hold -e values; nobody else may read them.
+TEST_F(StateStoreTest, StateIsPrivateToRoot) {
+    StateStore store(m_root + "/containers");
+    mode_t old = ::umask(0);
+    ASSERT_TRUE(store.reserve("c6"));
+    ContainerState state;
+    state.id = "c6";
+    ASSERT_TRUE(store.save(state));
+    ::umask(old);
+    struct stat status {};
+    ASSERT_EQ(::stat(store.root().c_str(), &status), 0);
+    EXPECT_EQ(status.st_mode & 07777, 0700u);
+    ASSERT_EQ(::stat(store.directory("c6").c_str(), &status), 0);
+    EXPECT_EQ(status.st_mode & 07777, 0700u);
+    ASSERT_EQ(::stat((store.directory("c6") + "/state.json").c_str(), &status), 0);
+    EXPECT_EQ(status.st_mode & 07777, 0600u);
 }
 
 TEST_F(StateStoreTest, StatusFollowsTheProcess) {
