@@ -15,6 +15,7 @@
 #include "container/image/archive_handle.h"
 #include "container/image/digest.h"
 #include "container/image/layer_tar.h"
+#include "container/sys/in_root.h"
 
 namespace twinbox::container::image {
 
@@ -83,48 +84,32 @@ Result<std::string> clean_path(const char* name) {
     return path;
 }
 
-// Creates dest/dir component by component, refusing symbolic links on the
-// way, so that a whiteout cannot be planted outside the layer directory.
-Result<std::string> safe_directory(const std::string& dest, const std::string& dir) {
-    std::string path = dest;
-    size_t start = 0;
-    while (start < dir.size()) {
-        size_t end = dir.find('/', start);
-        if (end == std::string::npos)
-            end = dir.size();
-        path += "/" + dir.substr(start, end - start);
-        struct stat status {};
-        if (::lstat(path.c_str(), &status) == 0) {
-            if (!S_ISDIR(status.st_mode))
-                return Error::message(
-                    fmt::format("layer whiteout under {}: not a directory", path));
-        } else if (::mkdir(path.c_str(), 0755) < 0) {
-            return Error::from_errno("mkdir", path);
-        }
-        start = end + 1;
-    }
-    return path;
-}
-
+// A whiteout is written beneath the layer's root descriptor, refusing any
+// symbolic link on the way (container/sys/in_root.h), so that an archive
+// cannot plant one (or an opaque xattr) outside the layer directory.
 Result<void> apply_whiteout(const std::string& dest, const std::string& path) {
     auto slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
     std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    std::string parent = TRY(safe_directory(dest, dir));
+    UniqueFd root = TRY(open_root(dest));
+    UniqueFd parent = TRY(make_directories_in_root(root.get(), dir, 0755, Symlinks::refuse)
+                              .with_context(fmt::format("layer whiteout {}", path)));
     if (base == ".wh..wh..opq") {
-        if (::lsetxattr(parent.c_str(), "trusted.overlay.opaque", "y", 1, 0) < 0)
-            return Error::from_errno("setxattr(trusted.overlay.opaque)", parent)
+        UniqueFd opened = TRY(reopen(parent.get(), O_RDONLY | O_DIRECTORY));
+        if (::fsetxattr(opened.get(), "trusted.overlay.opaque", "y", 1, 0) < 0)
+            return Error::from_errno("setxattr(trusted.overlay.opaque)", dest + "/" + dir)
                 .with_hint("unpacking layers needs root and a file system with trusted xattrs");
         return ok();
     }
     if (base.starts_with(".wh..wh."))
         return ok();  // aufs bookkeeping (.wh..wh.plnk...): nothing to do
-    std::string target = parent + "/" + base.substr(4);
+    std::string name = base.substr(4);
     struct stat status {};
-    if (::lstat(target.c_str(), &status) == 0 && !S_ISDIR(status.st_mode))
-        ::unlink(target.c_str());
-    if (::mknod(target.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0)
-        return Error::from_errno("mknod(whiteout)", target);
+    if (::fstatat(parent.get(), name.c_str(), &status, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !S_ISDIR(status.st_mode))
+        ::unlinkat(parent.get(), name.c_str(), 0);
+    if (::mknodat(parent.get(), name.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0)
+        return Error::from_errno("mknod(whiteout)", dest + "/" + path);
     return ok();
 }
 

@@ -60,7 +60,13 @@ Result<ArchiveKind> classify_archive(const std::string& path) {
             break;
         if (status < ARCHIVE_WARN)
             return archive_error(reader.get(), "not a readable tar archive", path);
-        std::string name = archive_entry_pathname(entry);
+        // A damaged header can leave an entry without a name (found by
+        // archive_import_fuzz): std::string(nullptr) would abort.
+        const char* raw_name = archive_entry_pathname(entry);
+        if (raw_name == nullptr)
+            return Error::message(fmt::format("{}: an archive entry has no name", path))
+                .with_hint("the archive is corrupt");
+        std::string name = raw_name;
         while (name.starts_with("./")) name.erase(0, 2);
         top.insert(name);
         ++entries;

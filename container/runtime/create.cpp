@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/file.h"
 #include "common/log.h"
 #include "container/cgroups/cgroup.h"
@@ -78,9 +80,20 @@ Result<void> check_options(const CreateOptions& options) {
         return Error::message(
             fmt::format("root file system {} is not a directory", options.rootfs));
     TRY(check_namespaces(options.spec.linux));
-    if (!wants_new_namespace(options.spec.linux.namespaces, oci::NamespaceType::Mount))
-        return Error::message("linux.namespaces must include a new mount namespace")
-            .with_hint("twinbox builds the root file system in it");
+    // Without a mount namespace the container shares the host's and only
+    // chroots into a plain directory (init_process.cpp, as runc): nothing
+    // that needs a mount can be honoured there.
+    const auto& namespaces = options.spec.linux.namespaces;
+    bool own_mounts =
+        std::any_of(namespaces.begin(), namespaces.end(),
+                    [](const oci::Namespace& ns) { return ns.type == oci::NamespaceType::Mount; });
+    if (!own_mounts &&
+        (!options.layers.lower_dirs.empty() || options.spec.root.readonly ||
+         !options.spec.linux.masked_paths.empty() || !options.spec.linux.readonly_paths.empty()))
+        return Error::message(
+                   "without a mount namespace, image layers, root.readonly and "
+                   "linux.maskedPaths/readonlyPaths cannot be set up")
+            .with_hint("add {\"type\": \"mount\"} to linux.namespaces");
     if (!options.console_socket.empty() && !options.spec.process->terminal)
         return Error::message("--console-socket was given but process.terminal is false");
     return ok();

@@ -80,8 +80,8 @@ void wait_for_start(int fifo_fd, int sync_fd, int fd_dir) {
     // Opening a FIFO for writing blocks until someone opens it for reading:
     // that someone is `start` (runc's exec.fifo). The path goes through
     // /proc/self/fd because the FIFO's own path is outside our new root.
-    std::string path = fd_dir >= 0 ? std::to_string(fifo_fd)
-                                   : fmt::format("/proc/self/fd/{}", fifo_fd);
+    std::string path =
+        fd_dir >= 0 ? std::to_string(fifo_fd) : fmt::format("/proc/self/fd/{}", fifo_fd);
     int fd;
     do {
         fd = ::openat(fd_dir >= 0 ? fd_dir : AT_FDCWD, path.c_str(), O_WRONLY | O_CLOEXEC);

@@ -40,18 +40,23 @@ void check(bool condition, const char* what) {
     }
 }
 
+void remove_work_dir();
+
 const std::string& work_dir() {
     static const std::string dir = [] {
         char pattern[] = "/tmp/twinbox-archive-fuzz.XXXXXX";
         check(::mkdtemp(pattern) != nullptr, "mkdtemp");
-        std::string made = pattern;
-        std::atexit([] {
-            std::error_code ignored;
-            fs::remove_all(work_dir(), ignored);
-        });
-        return made;
+        return std::string(pattern);
     }();
+    // Registered once `dir` exists, so it runs before `dir` is destroyed.
+    static const bool cleanup = std::atexit(remove_work_dir) == 0;
+    (void)cleanup;
     return dir;
+}
+
+void remove_work_dir() {
+    std::error_code ignored;
+    fs::remove_all(work_dir(), ignored);
 }
 
 void check_blobs(const std::string& store) {

@@ -173,7 +173,8 @@ pass "bad input: exit 1, one line, JSON log, nothing left"
 # --- linux.rootfsPropagation shared and unbindable (issue 15): applied to the
 # new root after pivot_root, which refuses a shared root before it
 for propagation in shared rshared unbindable runbindable; do
-    make_bundle "$work/p-$propagation" '["sh", "-c", "grep \" / / \" /proc/self/mountinfo"]'
+    # the optional fields of the root's line in mountinfo (proc(5)): "shared:N", "unbindable"
+    make_bundle "$work/p-$propagation" '["sh", "-c", "while read -r a b c d mp rest; do [ \"$mp\" = / ] && echo \"$rest\"; done </proc/self/mountinfo; true"]'
     python3 - "$work/p-$propagation/config.json" "$propagation" <<'PY'
 import json, sys
 config = json.load(open(sys.argv[1])); config["linux"]["rootfsPropagation"] = sys.argv[2]
