@@ -102,6 +102,28 @@ tb delete c3; expect_status 0 $? "delete after kill --all"
 expect_no_trace_oci c3 "kill --all"
 pass "exec --process, ps --format json, pause/resume, kill NAME, kill --all"
 
+# An error of the first process after `create` has returned reaches its
+# stderr: it holds no copy of the runtime's end of the sync socket, so its
+# report is not swallowed by a socket nobody reads (issue 15).
+mkdir -p "$work/progdir"
+printf '#!/bin/sh\necho ran\n' >"$work/progdir/run"
+chmod 0755 "$work/progdir/run"
+make_bundle "$work/b9" '["/prog/run"]'
+python3 - "$work/b9/config.json" "$work/progdir" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["mounts"].append({"destination": "/prog", "type": "bind", "source": sys.argv[2], "options": ["rbind", "ro"]})
+config["hooks"] = {}
+json.dump(config, open(sys.argv[1], "w"))
+PY
+tb create --bundle "$work/b9" c9 >"$work/c9.out" 2>&1 || fail "create c9"
+chmod 0644 "$work/progdir/run"
+tb start c9; expect_status 0 $? "start c9"
+for _ in $(seq 50); do grep -q "not executable" "$work/c9.out" && break; sleep 0.1; done
+expect_contains "$work/c9.out" "not executable" "error after create reaches the container's stderr"
+tb delete --force c9 >/dev/null 2>&1
+pass "an error after create is reported, not lost"
+
 # delete of a created container kills it; delete --force of a running one.
 tb create --bundle "$work/b2" c4 >/dev/null 2>&1 || fail "create c4"
 tb delete c4; expect_status 0 $? "delete of a created container"
