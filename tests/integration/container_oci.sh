@@ -88,6 +88,21 @@ json.dump(config, open(sys.argv[1], "w"))
 PY
 tb run --bundle "$work/b2join" c2join >"$work/join.out" 2>&1; expect_status 0 $? "run in c2's pid namespace"
 expect_contains "$work/join.out" "trap" "joined pid namespace: PID 1 is c2's shell"
+# update (runc's flags, and --resources - as containerd's shim sends it), events --stats.
+tb update --memory 32m --pids-limit 50 c2; expect_status 0 $? "update --memory --pids-limit"
+[ "$(cat /sys/fs/cgroup/memory/twinbox/c2/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/twinbox/c2/memory.max)" = 33554432 ] ||
+    fail "update did not set the memory limit"
+echo '{"pids": {"limit": 0}, "memory": {"limit": 67108864, "reservation": 0}}' | tb update -r - c2
+expect_status 0 $? "update --resources - (zeros mean unchanged)"
+[ "$(cat /sys/fs/cgroup/pids/twinbox/c2/pids.max 2>/dev/null || cat /sys/fs/cgroup/twinbox/c2/pids.max)" = 50 ] ||
+    fail "update --resources reset pids.max"
+tb events --stats c2 >"$work/events"; expect_status 0 $? "events --stats"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert e["type"] == "stats" and e["data"]["memory"]["usage"]["limit"] == 67108864, e' "$work/events" ||
+    fail "events --stats JSON"
+# runc's entries under a shared --root are not ours.
+mkdir -p "$root/runc-owned" && echo '{"id": "runc-owned", "init_process_pid": 1}' >"$root/runc-owned/state.json"
+tb list -q | grep -q runc-owned && fail "list shows another runtime's container"
+rm -rf "$root/runc-owned"
 tb pause c2; expect_status 0 $? "pause"
 tb state c2 | grep -q '"status": "paused"' || fail "state after pause"
 tb resume c2; expect_status 0 $? "resume"
