@@ -32,6 +32,12 @@ import time
 
 TARGET_RATIO = 0.7
 
+# Host paths the daemons create by themselves (dockerd's trust key, the
+# shims' sockets and ctr's fifos): removed at the end when they did not
+# exist before; directories only while empty (another daemon may use them).
+HOST_PATHS = ("/etc/docker/key.json", "/run/containerd", "/run/docker", "/var/lib/docker",
+              "/var/lib/containerd")
+
 
 def package_binary(package, suffix):
     listing = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True).stdout
@@ -54,6 +60,7 @@ class Daemons:
         self.dockerd_bin = package_binary("docker.io", "bin/dockerd")
         self.twinbox_oci = twinbox_oci
         self.processes = []
+        self.existing = [path for path in HOST_PATHS if os.path.lexists(path)]
 
     def path(self, name):
         return os.path.join(self.work, name)
@@ -141,6 +148,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                 except OSError:
                     pass
         subprocess.run(["rm", "-rf", self.work])
+        for path in HOST_PATHS:
+            if path in self.existing or not os.path.lexists(path):
+                continue
+            if os.path.isdir(path):
+                subprocess.run(["find", path, "-depth", "-type", "d", "-empty", "-delete"])
+            else:
+                os.remove(path)
 
 
 def timed(argv, timeout):

@@ -4,6 +4,7 @@
 // when the OOM killer takes a process, until the container stops.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -33,11 +34,13 @@ Result<std::chrono::milliseconds> parse_interval(const std::string& text) {
                        : unit == "m" ? 60000
                        : unit == "h" ? 3600000
                                      : -1;
-        if (end == at || scale < 0)
+        std::string number = text.substr(at, end - at);
+        bool has_digit = number.find_first_of("0123456789") != std::string::npos;
+        if (!has_digit || std::count(number.begin(), number.end(), '.') > 1 || scale < 0)
             return Error::message(fmt::format("--interval '{}' is not a duration", text))
                 .with_hint("write it as Go does: 5s, 250ms, 1m");
         total += std::chrono::milliseconds(
-            static_cast<int64_t>(std::stod(text.substr(at, end - at)) * scale));
+            static_cast<int64_t>(std::strtod(number.c_str(), nullptr) * scale));
         at = unit_end;
     }
     if (total.count() <= 0)

@@ -527,10 +527,43 @@ Result<void> read(const Node& node, Linux& out) {
 
 namespace twinbox::oci {
 
+namespace {
+
+// `docker update` sends every number, 0 for "leave as is" (moby's
+// toContainerdResources), and runc's update skips zeros: so do we, rather
+// than reject a 0 reservation or reset pids.max.
+void drop_unset_zeros(spec_reader::Json& document) {
+    struct Zero {
+        const char* object;
+        const char* key;
+    };
+    constexpr Zero kZeros[] = {
+        {"memory", "limit"},       {"memory", "reservation"}, {"memory", "swap"},
+        {"memory", "kernel"},      {"memory", "kernelTCP"},   {"cpu", "shares"},
+        {"cpu", "quota"},          {"cpu", "period"},         {"cpu", "realtimeRuntime"},
+        {"cpu", "realtimePeriod"}, {"pids", "limit"},         {"blockIO", "weight"},
+    };
+    if (!document.is_object())
+        return;
+    for (const auto& zero : kZeros) {
+        auto object = document.find(zero.object);
+        if (object == document.end() || !object->is_object())
+            continue;
+        auto value = object->find(zero.key);
+        if (value != object->end() && value->is_number() && *value == 0)
+            object->erase(value);
+    }
+    if (document.contains("pids") && document["pids"].is_object() && document["pids"].empty())
+        document.erase("pids");
+}
+
+}  // namespace
+
 Result<Resources> parse_resources(const std::string& json_text) {
     // nlohmann-json throws: this is the boundary where that becomes an Error.
     try {
         spec_reader::Json document = spec_reader::Json::parse(json_text);
+        drop_unset_zeros(document);
         Resources resources;
         TRY(spec_reader::read(spec_reader::Node(document, "resources"), resources));
         return resources;

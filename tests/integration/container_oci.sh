@@ -76,6 +76,33 @@ expect_contains "$work/exec" "trap" "exec sees the container's PID 1"
 grep -q "exec-pid=1$" "$work/exec" && fail "exec'd process is PID 1"
 tb ps --format json c2 | python3 -c 'import json,sys; p=json.load(sys.stdin); assert len(p) >= 2, p' ||
     fail "ps --format json"
+# A second container that joins c2's pid namespace by path sees c2's processes.
+make_bundle "$work/b2join" '["sh", "-c", "cat /proc/1/cmdline | tr \"\\\\0\" \" \""]'
+python3 - "$work/b2join/config.json" "/proc/$(tb state c2 | grep -o '"pid": [0-9]*' | grep -o '[0-9]*$')/ns/pid" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"] if ns["type"] != "pid"]
+config["linux"]["namespaces"].append({"type": "pid", "path": sys.argv[2]})
+config["hooks"] = {}
+json.dump(config, open(sys.argv[1], "w"))
+PY
+tb run --bundle "$work/b2join" c2join >"$work/join.out" 2>&1; expect_status 0 $? "run in c2's pid namespace"
+expect_contains "$work/join.out" "trap" "joined pid namespace: PID 1 is c2's shell"
+# update (runc's flags, and --resources - as containerd's shim sends it), events --stats.
+tb update --memory 32m --pids-limit 50 c2; expect_status 0 $? "update --memory --pids-limit"
+[ "$(cat /sys/fs/cgroup/memory/twinbox/c2/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/twinbox/c2/memory.max)" = 33554432 ] ||
+    fail "update did not set the memory limit"
+echo '{"pids": {"limit": 0}, "memory": {"limit": 67108864, "reservation": 0}}' | tb update -r - c2
+expect_status 0 $? "update --resources - (zeros mean unchanged)"
+[ "$(cat /sys/fs/cgroup/pids/twinbox/c2/pids.max 2>/dev/null || cat /sys/fs/cgroup/twinbox/c2/pids.max)" = 50 ] ||
+    fail "update --resources reset pids.max"
+tb events --stats c2 >"$work/events"; expect_status 0 $? "events --stats"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert e["type"] == "stats" and e["data"]["memory"]["usage"]["limit"] == 67108864, e' "$work/events" ||
+    fail "events --stats JSON"
+# runc's entries under a shared --root are not ours.
+mkdir -p "$root/runc-owned" && echo '{"id": "runc-owned", "init_process_pid": 1}' >"$root/runc-owned/state.json"
+tb list -q | grep -q runc-owned && fail "list shows another runtime's container"
+rm -rf "$root/runc-owned"
 tb pause c2; expect_status 0 $? "pause"
 tb state c2 | grep -q '"status": "paused"' || fail "state after pause"
 tb resume c2; expect_status 0 $? "resume"
@@ -89,6 +116,28 @@ sleep 0.3
 tb delete c3; expect_status 0 $? "delete after kill --all"
 expect_no_trace_oci c3 "kill --all"
 pass "exec --process, ps --format json, pause/resume, kill NAME, kill --all"
+
+# An error of the first process after `create` has returned reaches its
+# stderr: it holds no copy of the runtime's end of the sync socket, so its
+# report is not swallowed by a socket nobody reads (issue 15).
+mkdir -p "$work/progdir"
+printf '#!/bin/sh\necho ran\n' >"$work/progdir/run"
+chmod 0755 "$work/progdir/run"
+make_bundle "$work/b9" '["/prog/run"]'
+python3 - "$work/b9/config.json" "$work/progdir" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["mounts"].append({"destination": "/prog", "type": "bind", "source": sys.argv[2], "options": ["rbind", "ro"]})
+config["hooks"] = {}
+json.dump(config, open(sys.argv[1], "w"))
+PY
+tb create --bundle "$work/b9" c9 >"$work/c9.out" 2>&1 || fail "create c9"
+chmod 0644 "$work/progdir/run"
+tb start c9; expect_status 0 $? "start c9"
+for _ in $(seq 50); do grep -q "not executable" "$work/c9.out" && break; sleep 0.1; done
+expect_contains "$work/c9.out" "not executable" "error after create reaches the container's stderr"
+tb delete --force c9 >/dev/null 2>&1
+pass "an error after create is reported, not lost"
 
 # delete of a created container kills it; delete --force of a running one.
 tb create --bundle "$work/b2" c4 >/dev/null 2>&1 || fail "create c4"
@@ -165,9 +214,34 @@ tb delete dup >/dev/null
 bad "systemd cgroup" "systemd" --systemd-cgroup create --bundle "$work/b2" x5
 bad "unknown signal" "signal" kill nonexistent SIGFOO
 bad "start of a missing container" "does not exist" start nothing
+# edit_bundle DIR PYTHON: changes config.json with a Python statement on `config`.
+edit_bundle() {
+    python3 - "$1/config.json" "$2" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1])); exec(sys.argv[2])
+json.dump(config, open(sys.argv[1], "w"))
+PY
+}
+# Every fallible step of the first process happens before create returns
+# (issue 15): an impossible rlimit fails `create`, not the program's start.
+make_bundle "$work/bad6" '["true"]'
+edit_bundle "$work/bad6" 'config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 2**40, "soft": 1024}]'
+bad "rlimit above fs.nr_open" "RLIMIT_NOFILE" create --bundle "$work/bad6" x6
+# Limits the host cannot apply are refused with one line, never ignored.
+if [ ! -d /sys/fs/cgroup/hugetlb ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ]; then
+    make_bundle "$work/bad7" '["true"]'
+    edit_bundle "$work/bad7" 'config["linux"].setdefault("resources", {})["hugepageLimits"] = [{"pageSize": "2MB", "limit": 4194304}]'
+    bad "hugepageLimits without hugetlb" "no v1 hugetlb controller" create --bundle "$work/bad7" x7
+fi
+if [ -d /sys/fs/cgroup/blkio ] && [ ! -e /sys/fs/cgroup/blkio/blkio.weight ]; then
+    make_bundle "$work/bad8" '["true"]'
+    edit_bundle "$work/bad8" 'config["linux"].setdefault("resources", {})["blockIO"] = {"weight": 500}'
+    bad "blkio weight without weight files" "has no blkio.weight file" create --bundle "$work/bad8" x8
+fi
+bad "unknown command" "unknown command 'checkpoint'" checkpoint x9
 left=$(ls "$root" 2>/dev/null | grep -c . || true)
 [ "$left" = 0 ] || fail "bad input left $left state entries: $(ls "$root")"
-for id in x1 x2 x3 x4 x5; do expect_no_trace_oci "$id" "bad input"; done
+for id in x1 x2 x3 x4 x5 x6 x7 x8; do expect_no_trace_oci "$id" "bad input"; done
 pass "bad input: exit 1, one line, JSON log, nothing left"
 
 # --- linux.rootfsPropagation shared and unbindable (issue 15): applied to the

@@ -11,13 +11,7 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 . "$here/daemons_lib.sh"
-oci="$(realpath "$1")"
-rootfs="$2"
-
-daemons_require docker
-[ -x "$rootfs/bin/busybox" ] || { echo "skip: no guest root file system at $rootfs (build guest-rootfs)"; exit 77; }
-daemons_setup docker
-trap 'daemons_teardown $?' EXIT
+daemons_begin docker "$1" "$2"
 daemons_start_containerd
 daemons_start_dockerd "$oci"
 
@@ -30,17 +24,6 @@ mkdir -p "$image_dir/tmp" && chmod 1777 "$image_dir/tmp"
 tar -C "$image_dir" -c . | dk import - twinbox-busybox:test >/dev/null || fail "docker import"
 IMG=twinbox-busybox:test
 
-failures="$work/failures"
-: >"$failures"
-# check RUNTIME NAME GOT WANT: records the outcome; a mismatch is a failure.
-check() {
-    echo "$2: $3" >>"$work/outcome-$1"
-    if [ "$3" = "$4" ]; then
-        echo "ok: [$1] $2"
-    else
-        echo "FAIL: [$1] $2: got '$3', expected '$4'" | tee -a "$failures" >&2
-    fi
-}
 # contains TEXT WORD: prints yes or no.
 contains() { case "$1" in *"$2"*) echo yes ;; *) echo no ;; esac; }
 # wait_for_log ID TEXT: up to 10 s.
@@ -162,8 +145,4 @@ battery() {
 
 battery runc
 battery twinbox
-if ! diff -u "$work/outcome-runc" "$work/outcome-twinbox"; then
-    echo "FAIL: twinbox-oci's outcome differs from runc's (diff above)" | tee -a "$failures" >&2
-fi
-[ -s "$failures" ] && fail "$(wc -l <"$failures") check(s) failed"
-pass "docker battery: twinbox-oci and runc agree on $(wc -l <"$work/outcome-runc") checks"
+daemons_verdict "docker battery"

@@ -23,7 +23,11 @@ TEST(NamespacePlan, Checks) {
     oci::Linux linux;
     linux.namespaces = {{NamespaceType::Pid, ""}, {NamespaceType::Pid, ""}};
     EXPECT_NE(check_namespaces(linux).error().to_string().find("twice"), std::string::npos);
-    linux.namespaces = {{NamespaceType::Pid, "/proc/1/ns/pid"}};
+    // Joining an existing pid namespace by path is supported (the runtime
+    // joins it for the clone, create.cpp); a missing one is an error.
+    linux.namespaces = {{NamespaceType::Pid, "/proc/self/ns/pid"}};
+    EXPECT_TRUE(check_namespaces(linux));
+    linux.namespaces = {{NamespaceType::Pid, "/nonexistent/pid"}};
     EXPECT_FALSE(check_namespaces(linux));
     linux.namespaces = {{NamespaceType::Network, "/nonexistent/netns"}};
     EXPECT_FALSE(check_namespaces(linux));

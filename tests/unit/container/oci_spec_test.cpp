@@ -282,10 +282,19 @@ TEST(OciSpec, ParsesResourcesAloneForUpdate) {
     EXPECT_EQ(resources->memory->limit, 67108864);
     EXPECT_EQ(resources->cpu->shares, 512u);
     EXPECT_EQ(resources->pids->limit, 10);
-    auto bad = parse_resources(R"({"memory": {"limit": 0}})");
+    auto bad = parse_resources(R"({"memory": {"limit": -5}})");
     ASSERT_FALSE(bad.has_value());
     EXPECT_NE(bad.error().to_string().find("resources.memory.limit"), std::string::npos);
     EXPECT_FALSE(parse_resources("{").has_value());
+    // What `docker update --memory 64m --memory-swap 128m` sends: zeros mean "leave as is".
+    auto docker = parse_resources(R"({"memory": {"limit": 67108864, "reservation": 0,
+        "swap": 134217728, "kernel": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0,
+        "cpus": "", "mems": ""}, "pids": {"limit": 0}, "blockIO": {"weight": 0}})");
+    ASSERT_TRUE(docker.has_value()) << docker.error().to_string();
+    EXPECT_EQ(docker->memory->limit, 67108864);
+    EXPECT_FALSE(docker->memory->reservation.has_value());
+    EXPECT_FALSE(docker->cpu->quota.has_value());
+    EXPECT_FALSE(docker->pids.has_value());
 }
 
 // --- bad input: each case edits a valid minimal config and names the error ---
