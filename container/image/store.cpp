@@ -64,6 +64,12 @@ Result<ImageStore> ImageStore::open_at(const std::string& root, bool seed_busybo
             return Error::from_errno("mkdir", root + sub, error.value())
                 .with_hint("is TWINBOX_ROOT writable? are you root?");
     }
+    // Image configs can carry secrets (ENV, build arguments) and layers can
+    // hold files their authors made root-only: the store is root's alone, as
+    // Docker's /var/lib/docker is. Layers stay reachable to the containers
+    // through their overlay mounts, which root makes.
+    if (::chmod(root.c_str(), 0700) < 0)
+        return Error::from_errno("chmod", root);
     ImageStore store(root);
     if (::access((root + "/oci-layout").c_str(), F_OK) < 0)
         TRY(write_file_atomically(root + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})", true));

@@ -136,7 +136,9 @@ for path in "$TWINBOX_ROOT/run/containers/$id/config.json" "$TWINBOX_ROOT/run/co
     [ "$(stat -c %a "$path")" = 600 ] || fail "$path is $(stat -c %a "$path"), not 600"
 done
 tb rm -f "$id" >/dev/null
-pass "state and storage 0700, files 0600"
+tb images >/dev/null
+[ "$(stat -c %a "$TWINBOX_ROOT/lib/images")" = 700 ] || fail "the image store is not 700"
+pass "state, storage and the image store 0700, files 0600"
 
 # --- D5: the caller's umask does not leak ------------------------------------
 out=$(umask 077; tb run --rootfs "$rootfs" -u 1000 sh -c \
