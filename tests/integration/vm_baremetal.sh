@@ -36,7 +36,10 @@ run_guest "multiboot guest with modules" 1 "Hello from multiboot!" --multiboot "
     --module "$work/module.txt first" --module "$work/module.txt second" --cpus 2
 expect_contains "$work/out" "modules: 2" "multiboot modules reach the guest"
 
-# A guest that spins forever (jmp $: EB FE) must stop on SIGTERM within a second.
+# A guest that spins forever (jmp $: EB FE) must stop on SIGTERM: the vCPU is
+# kicked out of KVM_RUN, not waited for. The bound only tells a kick from a hang
+# (it is not a speed check: under the nested TCG test host and a loaded CI
+# machine, a stop takes from 0.2 s to over 1 s).
 printf '\xeb\xfe' >"$work/spin.bin"
 "$twinbox" vm run --flat "$work/spin.bin" --mode real </dev/null >"$work/out" 2>"$work/err" &
 pid=$!
@@ -48,7 +51,7 @@ wait "$pid"
 status=$?
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_status 143 "$status" "SIGTERM"
-[ "$elapsed" -lt 1000 ] || fail "SIGTERM took $elapsed ms to stop the VM"
+[ "$elapsed" -lt 10000 ] || fail "SIGTERM took $elapsed ms to stop the VM (is the vCPU kicked?)"
 pass "SIGTERM stopped a spinning guest in $elapsed ms with status 143"
 
 # A guest that jumps into the MMIO hole makes KVM fail to fetch an instruction
