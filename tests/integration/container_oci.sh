@@ -34,7 +34,9 @@ PY
 }
 
 # create -> created (program not yet running), start -> running, exit -> stopped.
-make_bundle "$work/b1" '["sh", "-c", "echo hello-from-oci; sleep 1; exit 5"]'
+# (The program lives 3 s so that it is surely still running at the checks
+# right after start, even on a loaded machine; its exit is waited for below.)
+make_bundle "$work/b1" '["sh", "-c", "echo hello-from-oci; sleep 3; exit 5"]'
 tb create --bundle "$work/b1" --pid-file "$work/pid" c1 >"$work/out" 2>&1; expect_status 0 $? "create"
 [ -s "$work/pid" ] || fail "create wrote no --pid-file"
 tb state c1 >"$work/state"; expect_contains "$work/state" '"status": "created"' "state after create"
@@ -52,7 +54,7 @@ tb state c1 | grep -q '"status": "running"' || fail "state after start"
 tb start c1 2>"$work/err"; expect_status 1 $? "start of a running container"
 expect_contains "$work/err" "running" "start error names the status"
 tb delete c1 2>"$work/err"; expect_status 1 $? "delete of a running container without --force"
-sleep 1.5
+for _ in $(seq 300); do tb state c1 | grep -q '"status": "stopped"' && break; sleep 0.1; done
 expect_contains "$work/out" "hello-from-oci" "program output"
 expect_contains "$work/out" "startContainer-ran" "startContainer hook"
 tb state c1 | grep -q '"status": "stopped"' || fail "state after exit"
