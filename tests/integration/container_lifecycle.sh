@@ -31,7 +31,7 @@ pass "duplicate name and rm of a running container refused"
 
 # exec joins the PID namespace: it sees the container's PID 1 and is not PID 1 itself.
 out=$(tb exec web sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "')
-echo "$out" | head -1 | grep -qv '^1$' || fail "exec'd shell is PID 1: not in the same PID namespace"
+echo "$out" | head -1 | grep -qv '^1$' || fail "exec'd shell is PID 1 or printed nothing (not in the same PID namespace?): '$out'"
 echo "$out" | grep -q "trap" || fail "exec does not see the container's PID 1: $out"
 [ "$(tb exec web hostname)" = "${id:0:12}" ] || fail "exec is not in the UTS namespace"
 tb exec web sh -c 'exit 5'; expect_status 5 $? "exec exit status"
