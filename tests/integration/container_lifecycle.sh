@@ -30,8 +30,20 @@ expect_contains "$work/err" "-f" "rm hint"
 pass "duplicate name and rm of a running container refused"
 
 # exec joins the PID namespace: it sees the container's PID 1 and is not PID 1 itself.
-out=$(tb exec web sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "')
-echo "$out" | head -1 | grep -qv '^1$' || fail "exec'd shell is PID 1 or printed nothing (not in the same PID namespace?): '$out'"
+exec_pid_check() {
+    out=$(tb exec web sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "')
+    echo "$out" | head -1 | grep -qv '^1$'
+}
+if ! exec_pid_check; then
+    # Seen once in a full CI run (2026-12-07) and never in dozens of runs
+    # since: say everything about it, then require a second try to pass, so a
+    # real regression (exec never joining the PID namespace) still fails.
+    pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$TWINBOX_ROOT"/run/containers/*/state.json | head -1)
+    echo "WARN: exec'd shell printed '$out' as its PID; container PID $pid:" \
+         "$(grep NSpid /proc/"$pid"/status 2>&1)," \
+         "its pid ns $(readlink /proc/"$pid"/ns/pid 2>&1), ours $(readlink /proc/self/ns/pid)" >&2
+    exec_pid_check || fail "exec'd shell is PID 1 (not in the container's PID namespace): '$out'"
+fi
 echo "$out" | grep -q "trap" || fail "exec does not see the container's PID 1: $out"
 [ "$(tb exec web hostname)" = "${id:0:12}" ] || fail "exec is not in the UTS namespace"
 tb exec web sh -c 'exit 5'; expect_status 5 $? "exec exit status"
