@@ -3,12 +3,12 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "container/image/builder.h"
+#include "host/image/builder.h"
 
 namespace twinbox::cli {
 
 void register_build(CLI::App& app, int& exit_code) {
-    auto options = std::make_shared<container::image::BuildOptions>();
+    auto options = std::make_shared<image::BuildOptions>();
     auto build_args = std::make_shared<std::vector<std::string>>();
     CLI::App* build = app.add_subcommand("build", "Build an image from a Dockerfile");
     build->footer(
@@ -31,12 +31,12 @@ void register_build(CLI::App& app, int& exit_code) {
             }
             options->build_args[arg.substr(0, equals)] = arg.substr(equals + 1);
         }
-        auto store = container::image::ImageStore::open();
+        auto store = image::ImageStore::open();
         if (!store) {
             exit_code = report(store.error());
             return;
         }
-        auto built = container::image::build_image(*store, *options);
+        auto built = image::build_image(*store, *options);
         exit_code = built ? 0 : report(built.error());
     });
 }

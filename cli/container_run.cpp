@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/container_common.h"
 #include "cli/run_vm.h"
-#include "container/image/image_rootfs.h"
+#include "host/image/image_rootfs.h"
 
 namespace twinbox::cli {
 
@@ -125,12 +125,12 @@ void register_container_run(CLI::App& app, int& exit_code) {
             // Docker's grammar: twinbox run [OPTIONS] IMAGE [COMMAND] [ARG...]
             std::string reference = flags.command.front();
             flags.command.erase(flags.command.begin());
-            auto image = container::image::prepare_image(reference);
+            auto image = image::prepare_image(reference);
             if (!image) {
                 exit_code = report(std::move(image).error());
                 return;
             }
-            container::image::apply_image(*image, flags);
+            image::apply_image(*image, flags);
             exit_code = container::run_container(flags);
             return;
         }

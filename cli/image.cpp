@@ -3,15 +3,15 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "container/image/image_usage.h"
-#include "container/image/store.h"
-#include "container/image/transfer.h"
+#include "host/image/image_usage.h"
+#include "host/image/store.h"
+#include "host/image/transfer.h"
 
 namespace twinbox::cli {
 
 namespace {
 
-using namespace container::image;
+using namespace image;
 
 struct ImageArgs {
     std::string file, name, output;

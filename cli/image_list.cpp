@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "container/image/store.h"
+#include "host/image/store.h"
 
 namespace twinbox::cli {
 
@@ -22,7 +22,7 @@ void register_image_list(CLI::App& app, int& exit_code) {
     CLI::App* images = app.add_subcommand("images", "List images");
     images->add_flag("-q,--quiet", *quiet, "print only image ids");
     images->callback([quiet, &exit_code] {
-        using namespace container::image;
+        using namespace image;
         auto store = ImageStore::open();
         if (!store) {
             exit_code = report(store.error());

@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
-#include "container/network/endpoint.h"
+#include "host/network/endpoint.h"
 #include "vmm/machine/vm_config.h"
 
 int main(int argc, char** argv) {

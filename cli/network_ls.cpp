@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "container/network/network.h"
+#include "host/network/network.h"
 
 namespace twinbox::cli {
 

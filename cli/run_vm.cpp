@@ -12,9 +12,9 @@
 
 #include "cli/container_common.h"
 #include "cli/vm_network.h"
-#include "container/image/image_rootfs.h"
-#include "container/image/store.h"
-#include "container/image/vm_disk.h"
+#include "host/image/image_rootfs.h"
+#include "host/image/store.h"
+#include "host/image/vm_disk.h"
 #include "vmm/control/registry.h"
 #include "vmm/machine/vm_workload.h"
 #include "vmm/sandbox/supervisor.h"
@@ -86,16 +86,16 @@ Result<VmWorkload::Volume> volume_disk(const std::string& spec, const std::strin
             "-v {}: with --isolation vm a volume is HOST_DIR:/PATH:ro (VMs get read-only copies)",
             spec));
     std::string disk = fmt::format("{}/volume{}.ext4", scratch, index);
-    TRY(container::image::make_ext4_from_directory(parts[0], disk).with_context("-v " + spec));
+    TRY(image::make_ext4_from_directory(parts[0], disk).with_context("-v " + spec));
     return VmWorkload::Volume{disk, parts[1]};
 }
 
 Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& reference,
                                 const std::string& scratch) {
     TRY(check_supported(flags));
-    auto image = TRY(container::image::prepare_image(reference));
-    container::image::apply_image(image, flags);
-    auto disk = TRY(container::image::vm_disk_for_image(container::image::default_store_root(),
+    auto image = TRY(image::prepare_image(reference));
+    image::apply_image(image, flags);
+    auto disk = TRY(image::vm_disk_for_image(image::default_store_root(),
                                                         image.manifest_digest, image.layer_dirs,
                                                         TWINBOX_GUEST_DIR "/twinbox-init"));
     if (disk.built_now)
@@ -112,7 +112,7 @@ Result<VmWorkload> workload_for(container::RunFlags& flags, const std::string& r
     if (flags.tty)
         workload.env.push_back("TERM=xterm");
     workload.workdir = flags.workdir.empty() ? "/" : flags.workdir;
-    auto [uid, gid] = TRY(container::image::resolve_image_user(image.layer_dirs, flags.user)
+    auto [uid, gid] = TRY(image::resolve_image_user(image.layer_dirs, flags.user)
                               .with_context("-u " + flags.user));
     workload.uid = uid;
     workload.gid = gid;

@@ -1,6 +1,6 @@
 // `twinbox run --isolation vm IMAGE [CMD...]`: the same image and command as a
 // container, in a microVM instead (vmm/machine/vm_workload.h,
-// container/image/vm_disk.h).
+// host/image/vm_disk.h).
 #pragma once
 
 #include <string>

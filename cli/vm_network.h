@@ -1,12 +1,12 @@
 // `twinbox vm run --net bridge[=NAME]` when NAME is a twinbox network: the
 // glue between the VM's configuration (vmm/) and the network module
-// (container/network/vm_attach.h).
+// (host/network/vm_attach.h).
 #pragma once
 
 #include <vector>
 
 #include "common/result.h"
-#include "container/network/vm_attach.h"
+#include "host/network/vm_attach.h"
 #include "vmm/machine/vm_config.h"
 
 namespace twinbox::cli {

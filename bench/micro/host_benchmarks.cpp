@@ -26,9 +26,9 @@
 
 #include "bench/micro/micro.h"
 #include "container/cgroups/cgroup.h"
-#include "container/image/store.h"
+#include "host/image/store.h"
 #include "container/mounts/rootfs.h"
-#include "container/network/links.h"
+#include "host/network/links.h"
 #include "container/sys/clone.h"
 
 namespace twinbox::micro {
@@ -207,11 +207,11 @@ void veth_cycle(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
-Result<container::image::TempDir> scratch_directory() {
+Result<image::TempDir> scratch_directory() {
     std::string pattern = "/tmp/twinbox-micro-XXXXXX";
     if (!::mkdtemp(pattern.data()))
         return Error::from_errno("mkdtemp", pattern);
-    return container::image::TempDir(pattern);
+    return image::TempDir(pattern);
 }
 
 void overlay_cycle(benchmark::State& state) {

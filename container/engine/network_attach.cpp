@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "container/network/files.h"
+#include "host/network/files.h"
 
 namespace twinbox::container {
 

@@ -1,4 +1,4 @@
-// The container engine's side of networking (container/network/ does the
+// The container engine's side of networking (host/network/ does the
 // work): `twinbox run --network bridge|NAME -p ...` records the request in
 // the spec's annotations (run_spec.cpp), and then
 //
@@ -17,7 +17,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "container/network/endpoint.h"
+#include "host/network/endpoint.h"
 #include "container/runtime/runtime.h"
 
 namespace twinbox::container {

@@ -15,7 +15,7 @@ namespace twinbox::container {
 
 struct RunFlags {
     std::string rootfs;  // --rootfs DIR, or (with an image) the layer for -u NAME
-    // From an image (container/image/image_rootfs.h): its unpacked layers,
+    // From an image (host/image/image_rootfs.h): its unpacked layers,
     // topmost first, as overlayfs lower directories, and its id.
     std::vector<std::string> image_layers;
     std::string image;

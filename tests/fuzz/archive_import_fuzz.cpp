@@ -1,5 +1,5 @@
 // libFuzzer target: `twinbox image import` of an archive written by someone
-// else (container/image/transfer_*.cpp): classifying the tar, extracting a
+// else (host/image/transfer_*.cpp): classifying the tar, extracting a
 // docker save or OCI layout, reading its JSON, checking every blob.
 //
 // Input: the bytes of the archive file (a tar, or anything). Each input is
@@ -24,14 +24,14 @@
 #include <fstream>
 #include <string>
 
-#include "container/image/digest.h"
-#include "container/image/store.h"
-#include "container/image/transfer.h"
+#include "host/image/digest.h"
+#include "host/image/store.h"
+#include "host/image/transfer.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace twinbox::container::image;
+using namespace twinbox::image;
 
 void check(bool condition, const char* what) {
     if (!condition) {

@@ -97,7 +97,7 @@ Result<NetConfig> parse_net_option(std::string_view text) {
                 "spaces)",
                 text, net.tap_name));
     } else if (backend == "bridge") {
-        net.bridge = "twinbox0";  // the default twinbox network (container/network/network.h)
+        net.bridge = "twinbox0";  // the default twinbox network (host/network/network.h)
     } else if (backend.starts_with("bridge=")) {
         net.bridge = std::string(backend.substr(7));
         if (!valid_interface_name(net.bridge))

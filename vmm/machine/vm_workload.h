@@ -1,6 +1,6 @@
 // One command in its own microVM: the VM half of `twinbox run --isolation vm`.
 //
-// The image's files are an ext4 disk (built by container/image/vm_disk.h)
+// The image's files are an ext4 disk (built by host/image/vm_disk.h)
 // that carries the guest agent as /.twinbox/init. twinbox boots the default
 // kernel and initramfs with root=/dev/vda (read-only: the disk is a cache
 // shared by every run of the image), hands the agent the command, environment,

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "common/netlink.h"
+#include "host/network/links.h"
 
 namespace twinbox::virtio {
 
@@ -38,8 +38,8 @@ Result<UniqueFd> open_tun_device() {
 // The first check: does the name belong to something that is not a tap?
 // Returns whether the interface already exists (then twinbox attaches to it).
 Result<bool> check_existing(std::string_view name) {
-    NetlinkSocket netlink = TRY(NetlinkSocket::open());
-    std::optional<LinkInfo> link = TRY(netlink.find_link(name));
+    network::RouteSocket netlink = TRY(network::RouteSocket::open());
+    std::optional<network::LinkInfo> link = TRY(netlink.find_link(name));
     if (!link)
         return false;
     // Both TUN and TAP devices have the rtnetlink kind "tun"; TUNSETIFF tells them apart.
@@ -131,8 +131,8 @@ Result<void> Tap::set_offloads(TapOffloads offloads) {
 }
 
 Result<void> Tap::set_up() {
-    NetlinkSocket netlink = TRY(NetlinkSocket::open());
-    auto result = netlink.set_link_up(m_index);
+    network::RouteSocket netlink = TRY(network::RouteSocket::open());
+    auto result = netlink.set_up(m_index);
     if (!result) {
         Error error = std::move(result).error().with_context(fmt::format("tap {}", m_name));
         if (error.code() == EPERM)
@@ -143,8 +143,8 @@ Result<void> Tap::set_up() {
 }
 
 Result<int> Tap::find_bridge(std::string_view bridge) {
-    NetlinkSocket netlink = TRY(NetlinkSocket::open());
-    std::optional<LinkInfo> link = TRY(netlink.find_link(bridge));
+    network::RouteSocket netlink = TRY(network::RouteSocket::open());
+    std::optional<network::LinkInfo> link = TRY(netlink.find_link(bridge));
     if (!link)
         return Error::message(
             fmt::format("bridge {} does not exist - create it with 'ip link add {} type bridge'",
@@ -158,8 +158,8 @@ Result<int> Tap::find_bridge(std::string_view bridge) {
 
 Result<void> Tap::attach_to_bridge(std::string_view bridge) {
     int bridge_index = TRY(find_bridge(bridge));
-    NetlinkSocket netlink = TRY(NetlinkSocket::open());
-    auto result = netlink.set_link_master(m_index, bridge_index);
+    network::RouteSocket netlink = TRY(network::RouteSocket::open());
+    auto result = netlink.set_master(m_index, bridge_index);
     if (!result)
         return std::move(result).error().with_context(
             fmt::format("attaching tap {} to bridge {}", m_name, bridge));

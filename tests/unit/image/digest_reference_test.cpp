@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "container/image/digest.h"
-#include "container/image/reference.h"
+#include "host/image/digest.h"
+#include "host/image/reference.h"
 
-namespace twinbox::container::image {
+namespace twinbox::image {
 namespace {
 
 TEST(Sha256, Fips180Vectors) {
@@ -82,4 +82,4 @@ TEST(Reference, RejectsBadCharactersWithOneLine) {
 }
 
 }  // namespace
-}  // namespace twinbox::container::image
+}  // namespace twinbox::image

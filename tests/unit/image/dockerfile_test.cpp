@@ -1,14 +1,14 @@
 // The Dockerfile parser: every instruction, continuations, comments, exec
 // and shell form, flags, bad lines; variables and KEY=VALUE lists; the
 // build cache key chain; .dockerignore.
-#include "container/image/dockerfile.h"
+#include "host/image/dockerfile.h"
 
 #include <gtest/gtest.h>
 
-#include "container/image/build_context.h"
-#include "container/image/builder.h"
+#include "host/image/build_context.h"
+#include "host/image/builder.h"
 
-namespace twinbox::container::image {
+namespace twinbox::image {
 namespace {
 
 TEST(Dockerfile, ParsesEveryInstruction) {
@@ -149,4 +149,4 @@ TEST(DockerIgnore, PatternsExceptionsAndDirectories) {
 }
 
 }  // namespace
-}  // namespace twinbox::container::image
+}  // namespace twinbox::image

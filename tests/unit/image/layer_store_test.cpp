@@ -15,13 +15,13 @@
 #include <fstream>
 #include <set>
 
-#include "container/image/digest.h"
-#include "container/image/image_rootfs.h"
-#include "container/image/layer_tar.h"
-#include "container/image/reference.h"
-#include "container/image/store.h"
+#include "host/image/digest.h"
+#include "host/image/image_rootfs.h"
+#include "host/image/layer_tar.h"
+#include "host/image/reference.h"
+#include "host/image/store.h"
 
-namespace twinbox::container::image {
+namespace twinbox::image {
 namespace {
 
 namespace fs = std::filesystem;
@@ -233,4 +233,4 @@ TEST_F(TempTree, FlattenAppliesWhiteoutsLikeOverlayfs) {
 }
 
 }  // namespace
-}  // namespace twinbox::container::image
+}  // namespace twinbox::image

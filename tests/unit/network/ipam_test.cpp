@@ -1,6 +1,6 @@
-// Address leases (container/network/ipam.h): allocation order, release,
+// Address leases (host/network/ipam.h): allocation order, release,
 // the file format, and 20 processes allocating at once under the lock.
-#include "container/network/ipam.h"
+#include "host/network/ipam.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <set>
 
-#include "container/network/files.h"
+#include "host/network/files.h"
 
 namespace twinbox::network {
 namespace {

@@ -1,5 +1,5 @@
-// CIDR parsing and overlap detection (container/network/ipv4.h).
-#include "container/network/ipv4.h"
+// CIDR parsing and overlap detection (host/network/ipv4.h).
+#include "host/network/ipv4.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
-// nftables rule text for twinbox's table (container/network/nft_rules.h),
+// nftables rule text for twinbox's table (host/network/nft_rules.h),
 // and the other text the network module writes (ip=, hosts, resolv.conf).
-#include "container/network/nft_rules.h"
+#include "host/network/nft_rules.h"
 
 #include <gtest/gtest.h>
 
-#include "container/network/endpoint.h"
+#include "host/network/endpoint.h"
 
 namespace twinbox::network {
 namespace {

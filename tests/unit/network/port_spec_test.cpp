@@ -1,5 +1,5 @@
-// -p parsing (container/network/port_spec.h).
-#include "container/network/port_spec.h"
+// -p parsing (host/network/port_spec.h).
+#include "host/network/port_spec.h"
 
 #include <gtest/gtest.h>
 

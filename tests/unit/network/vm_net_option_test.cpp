@@ -1,7 +1,7 @@
 // `twinbox vm run --net bridge` (no name) means the default twinbox network.
 #include <gtest/gtest.h>
 
-#include "container/network/network.h"
+#include "host/network/network.h"
 #include "vmm/machine/device_options.h"
 
 namespace twinbox {

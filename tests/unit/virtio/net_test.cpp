@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/netlink.h"
+#include "host/network/links.h"
 #include "tests/unit/virtio/ring_builder.h"
 #include "tests/unit/virtio/virtio_fakes.h"
 #include "vmm/virtio/tap.h"
@@ -448,7 +448,7 @@ TEST(TapTest, CreatedTapVanishesWithItsFd) {
             EXPECT_EQ(tap->name(), "tbxtest0");
             EXPECT_TRUE(link_exists("tbxtest0"));
             ASSERT_TRUE(tap->set_up());
-            auto netlink = NetlinkSocket::open().release_value();
+            auto netlink = network::RouteSocket::open().release_value();
             auto link = netlink.find_link("tbxtest0").release_value();
             ASSERT_TRUE(link);
             EXPECT_EQ(link->kind, "tun");
@@ -517,7 +517,7 @@ TEST(TapTest, BridgeMustExistAndBeABridge) {
 
         ASSERT_EQ(run("ip link add tbxbr0 type bridge"), 0);
         ASSERT_TRUE(tap->attach_to_bridge("tbxbr0"));
-        auto netlink = NetlinkSocket::open().release_value();
+        auto netlink = network::RouteSocket::open().release_value();
         auto bridge = netlink.find_link("tbxbr0").release_value();
         auto link = netlink.find_link("tbxbr").release_value();
         ASSERT_TRUE(bridge && link);
