@@ -49,8 +49,13 @@ int main(int argc, char** argv) {
     cli::register_build(app, exit_code);
 
     // Address leases, veths and rules whose container or VM is gone (a
-    // SIGKILLed twinbox) are released by whatever twinbox command runs next.
-    network::release_stale_endpoints();
+    // SIGKILLed twinbox) are released by the next command that takes or
+    // gives back a network endpoint or lists networks - not by `--version`,
+    // `images` or `vm ls`, which need no network lock.
+    for (CLI::App* command : {app.get_subcommand("run"), vm->get_subcommand("run"),
+                              app.get_subcommand("network"), app.get_subcommand("rm"),
+                              app.get_subcommand("stop"), app.get_subcommand("kill")})
+        command->preparse_callback([](size_t) { network::release_stale_endpoints(); });
 
     try {
         app.parse(argc, argv);

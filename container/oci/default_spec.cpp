@@ -6,7 +6,7 @@
 //     so `twinbox run` behaves like `docker run`;
 //   - a cgroup namespace is created too (runc 1.2 does the same), so the
 //     container sees its own cgroup as the root of /sys/fs/cgroup.
-// tests/unit/container/data/runc-spec.json is a real `runc spec` output to
+// tests/unit/container/oci/data/runc-spec.json is a real `runc spec` output to
 // compare against.
 #include "container/oci/spec.h"
 

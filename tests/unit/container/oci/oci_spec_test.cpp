@@ -194,7 +194,7 @@ TEST(OciSpec, DefaultSpecValidatesAndRoundTrips) {
 // hostname).
 TEST(OciSpec, ParsesRealRuncSpecOutput) {
     auto runc =
-        parse_spec(read_file(TWINBOX_SOURCE_DIR "/tests/unit/container/data/runc-spec.json"));
+        parse_spec(read_file(TWINBOX_SOURCE_DIR "/tests/unit/container/oci/data/runc-spec.json"));
     ASSERT_TRUE(runc.has_value()) << runc.error().to_string();
     EXPECT_EQ(runc->oci_version, "1.0.2-dev");
     EXPECT_EQ(runc->hostname, "runc");

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "tests/unit/arch/x86_64/temporary_directory.h"
+#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 #include "vmm/arch/x86_64/acpi/tables.h"
 #include "vmm/arch/x86_64/layout.h"
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/virtio/ring_builder.h"
+#include "tests/unit/vmm/virtio/ring_builder.h"
 
 namespace twinbox::virtio {
 namespace {

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "tests/unit/virtio/virtio_fakes.h"
+#include "tests/unit/vmm/virtio/virtio_fakes.h"
 
 namespace twinbox::virtio {
 namespace {

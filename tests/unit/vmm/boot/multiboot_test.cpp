@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tests/unit/boot/boot_images.h"
+#include "tests/unit/vmm/boot/boot_images.h"
 #include "vmm/arch/x86_64/e820.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/boot/multiboot_info.h"

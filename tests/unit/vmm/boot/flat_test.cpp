@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "tests/unit/boot/boot_images.h"
+#include "tests/unit/vmm/boot/boot_images.h"
 #include "vmm/arch/x86_64/layout.h"
 
 namespace twinbox {

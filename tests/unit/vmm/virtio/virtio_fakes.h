@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "common/event_fd.h"
-#include "tests/unit/virtio/ring_builder.h"
+#include "tests/unit/vmm/virtio/ring_builder.h"
 #include "vmm/virtio/device.h"
 #include "vmm/virtio/event_loop.h"
 

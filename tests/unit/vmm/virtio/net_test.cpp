@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "host/network/links.h"
-#include "tests/unit/virtio/ring_builder.h"
-#include "tests/unit/virtio/virtio_fakes.h"
+#include "tests/unit/vmm/virtio/ring_builder.h"
+#include "tests/unit/vmm/virtio/virtio_fakes.h"
 #include "vmm/virtio/tap.h"
 
 namespace twinbox::test {

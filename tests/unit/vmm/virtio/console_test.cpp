@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "tests/unit/virtio/ring_builder.h"
-#include "tests/unit/virtio/virtio_fakes.h"
+#include "tests/unit/vmm/virtio/ring_builder.h"
+#include "tests/unit/vmm/virtio/virtio_fakes.h"
 
 namespace twinbox::test {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "container/mounts/mount_options.h"
 #include "container/mounts/rootfs.h"
-#include "recording_syscalls.h"
+#include "tests/unit/container/recording_syscalls.h"
 
 namespace twinbox::container {
 namespace {

@@ -7,7 +7,7 @@
 #include <iterator>
 #include <string>
 
-#include "tests/unit/boot/boot_images.h"
+#include "tests/unit/vmm/boot/boot_images.h"
 #include "vmm/arch/x86_64/e820.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/boot/linux_boot_params.h"

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "tests/unit/virtio/virtio_fakes.h"
+#include "tests/unit/vmm/virtio/virtio_fakes.h"
 
 namespace twinbox::virtio {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/arch/x86_64/temporary_directory.h"
+#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 #include "vmm/arch/x86_64/acpi/aml.h"
 #include "vmm/arch/x86_64/acpi/builders.h"
 #include "vmm/arch/x86_64/acpi/tables.h"
