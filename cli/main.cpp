@@ -52,9 +52,9 @@ int main(int argc, char** argv) {
     // SIGKILLed twinbox) are released by the next command that takes or
     // gives back a network endpoint or lists networks - not by `--version`,
     // `images` or `vm ls`, which need no network lock.
-    for (CLI::App* command : {app.get_subcommand("run"), vm->get_subcommand("run"),
-                              app.get_subcommand("network"), app.get_subcommand("rm"),
-                              app.get_subcommand("stop"), app.get_subcommand("kill")})
+    for (CLI::App* command :
+         {app.get_subcommand("run"), vm->get_subcommand("run"), app.get_subcommand("network"),
+          app.get_subcommand("rm"), app.get_subcommand("stop"), app.get_subcommand("kill")})
         command->preparse_callback([](size_t) { network::release_stale_endpoints(); });
 
     try {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/devices/fakes.h"
+#include "tests/unit/vmm/devices/fakes.h"
 #include "vmm/arch/x86_64/layout.h"
 
 namespace twinbox {

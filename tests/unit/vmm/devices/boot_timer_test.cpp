@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/devices/fakes.h"
+#include "tests/unit/vmm/devices/fakes.h"
 
 namespace twinbox {
 namespace {

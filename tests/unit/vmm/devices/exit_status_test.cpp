@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "tests/unit/devices/fakes.h"
+#include "tests/unit/vmm/devices/fakes.h"
 
 namespace twinbox {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-#include "tests/unit/devices/fakes.h"
+#include "tests/unit/vmm/devices/fakes.h"
 
 namespace twinbox {
 namespace {

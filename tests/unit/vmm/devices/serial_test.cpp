@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/unit/devices/fakes.h"
+#include "tests/unit/vmm/devices/fakes.h"
 
 namespace twinbox {
 namespace {
