@@ -22,6 +22,7 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/vm.h"
+#include "vmm/machine/machine_view.h"
 #include "vmm/machine/pause_gate.h"
 #include "vmm/machine/vm_config.h"
 #include "vmm/memory/guest_memory.h"
@@ -32,7 +33,6 @@ namespace twinbox {
 class Serial;
 class ExitTracer;
 class ExitStatusPort;
-class ExitCounters;
 class ControlServer;
 class MachineControl;
 class VmRegistration;
@@ -43,7 +43,7 @@ class VirtioDevice;
 class ConsoleDevice;
 }  // namespace virtio
 
-class Machine : public PowerControl {
+class Machine : public PowerControl, public MachineView {
 public:
     // Checks the configuration, loads the guest and builds the VM. Errors are
     // one line naming what failed and what to do.
@@ -53,16 +53,16 @@ public:
     // Runs the guest to the end; returns the exit status for the process.
     int run();
 
-    const GuestMemory& memory() const { return m_memory; }
+    const GuestMemory& memory() const override { return m_memory; }
 
-    // Exit-by-exit control for the single-stepper (vmm/trace/stepper.h), instead
+    // Exit-by-exit control for the single-stepper (vmm/machine/stepper.h), instead
     // of run(): the calling thread is the vCPU (one-vCPU machines only). Enters
     // the guest once, serves the exit as run() would (port I/O, MMIO, power-off)
     // and returns its KVM_EXIT_* reason; KVM_EXIT_DEBUG is left to the caller and
     // a signal gives KVM_EXIT_INTR. See machine_step.cpp.
     Result<uint32_t> enter_guest_once();
     Vcpu& boot_vcpu() { return m_vcpus.front(); }
-    bool stopping() const { return m_stopping.load(); }
+    bool stopping() const override { return m_stopping.load(); }
     int exit_status() const { return m_exit_status.load(); }
     // The name in the VM registry (vm ls, top); empty when the VM is not registered.
     const std::string& name() const { return m_name; }
@@ -75,8 +75,20 @@ public:
     void power_off(int status) override;
     void reset() override;
 
+    // MachineView: the control socket's read-only view, pause, resume and stop
+    // (machine_view.cpp).
+    bool paused() const override;
+    const Bus& io_bus() const override { return m_io_bus; }
+    const Bus& mmio_bus() const override { return m_mmio_bus; }
+    std::vector<std::string> virtio_kinds() const override;
+    ExitCounters::Snapshot exit_counts() const override;
+    bool exits_timed() const override { return m_tracer != nullptr; }
+    std::vector<VcpuThread> vcpu_threads() const override;
+    bool pause(std::chrono::milliseconds timeout) override;
+    void resume() override;
+    void stop() override;
+
 private:
-    friend class MachineControl;  // the control socket's stats, inspect, pause, resume, stop
     explicit Machine(const VmConfig& config, GuestMemory memory);
 
     Result<void> create_virtio_devices();
