@@ -61,7 +61,7 @@ public:
     // and returns its KVM_EXIT_* reason; KVM_EXIT_DEBUG is left to the caller and
     // a signal gives KVM_EXIT_INTR. See machine_step.cpp.
     Result<uint32_t> enter_guest_once();
-    Vcpu& boot_vcpu() { return m_vcpus.front(); }
+    Vcpu& boot_vcpu() { return m_vcpus.front()->vcpu; }
     bool stopping() const override { return m_stopping.load(); }
     int exit_status() const { return m_exit_status.load(); }
     // The name in the VM registry (vm ls, top); empty when the VM is not registered.
@@ -122,9 +122,20 @@ private:
     BootEntry m_boot_entry;
     std::optional<Kvm> m_kvm;
     std::optional<Vm> m_vm;
-    std::vector<Vcpu> m_vcpus;
-    std::vector<std::thread> m_threads;
-    std::vector<pthread_t> m_thread_handles;
+    // Everything about one vCPU and the thread that runs it, in one place.
+    struct VcpuSlot {
+        explicit VcpuSlot(Vcpu created) : vcpu(std::move(created)) {}
+        ~VcpuSlot();
+        Vcpu vcpu;
+        std::thread thread;
+        pthread_t handle{};
+        bool kickable = false;      // the thread runs (set and cleared by run())
+        std::atomic<pid_t> tid{0};  // the thread's id, once it runs
+        // The thread's /proc/thread-self/stat, opened by the thread before its
+        // filter (which forbids open) so the control thread can pread its CPU time.
+        std::atomic<int> stat_fd{-1};
+    };
+    std::vector<std::unique_ptr<VcpuSlot>> m_vcpus;
     Bus m_io_bus;
     Bus m_mmio_bus;
     std::shared_ptr<Serial> m_serial;
@@ -139,12 +150,8 @@ private:
     std::vector<EventFd> m_virtio_irqfds;
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;
     std::shared_ptr<ExitStatusPort> m_exit_status_port;
-    std::unique_ptr<ExitTracer> m_tracer;               // --trace-exits / --exit-stats
-    std::unique_ptr<ExitCounters> m_counters;           // always on: stats for the control socket
-    std::unique_ptr<std::atomic<pid_t>[]> m_vcpu_tids;  // each vCPU thread's id, once it runs
-    // Each vCPU thread's /proc/thread-self/stat, opened by the thread before its
-    // filter (which forbids open) so the control thread can pread its CPU time.
-    std::unique_ptr<std::atomic<int>[]> m_vcpu_stat_fds;
+    std::unique_ptr<ExitTracer> m_tracer;      // --trace-exits / --exit-stats
+    std::unique_ptr<ExitCounters> m_counters;  // always on: stats for the control socket
     PauseGate m_pause;
     std::string m_name;
     std::unique_ptr<MachineControl> m_control_target;

@@ -21,8 +21,7 @@ ExitCounters::Snapshot Machine::exit_counts() const {
 
 std::vector<MachineView::VcpuThread> Machine::vcpu_threads() const {
     std::vector<VcpuThread> threads;
-    for (size_t index = 0; index < m_vcpus.size(); ++index)
-        threads.push_back({m_vcpu_tids[index].load(), m_vcpu_stat_fds[index].load()});
+    for (const auto& slot : m_vcpus) threads.push_back({slot->tid.load(), slot->stat_fd.load()});
     return threads;
 }
 
