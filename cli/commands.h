@@ -7,7 +7,7 @@
 namespace twinbox::cli {
 
 void register_vm_run(CLI::App& vm, int& exit_code);
-// Single-stepping a bare-metal guest (cli/vm_step.cpp, vmm/trace/stepper.h).
+// Single-stepping a bare-metal guest (cli/vm_step.cpp, vmm/machine/stepper.h).
 void register_vm_step(CLI::App& vm, int& exit_code);
 // Running VMs through their control sockets (vmm/control): vm ls, pause,
 // resume, stop, inspect, and `twinbox top` for VMs and containers.

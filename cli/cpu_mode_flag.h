@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "vmm/boot/boot_entry.h"
+#include "vmm/arch/x86_64/boot_entry.h"
 
 namespace twinbox::cli {
 

@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "common/size.h"
 #include "vmm/machine/machine.h"
-#include "vmm/trace/stepper.h"
+#include "vmm/machine/stepper.h"
 
 namespace twinbox::cli {
 

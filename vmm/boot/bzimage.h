@@ -13,7 +13,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "vmm/boot/boot_entry.h"
+#include "vmm/arch/x86_64/boot_entry.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace twinbox {

@@ -14,7 +14,7 @@
 #include <span>
 
 #include "common/result.h"
-#include "vmm/boot/boot_entry.h"
+#include "vmm/arch/x86_64/boot_entry.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace twinbox {

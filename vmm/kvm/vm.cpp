@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 #include <sys/ioctl.h>
 
-#include "common/log.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 
@@ -84,12 +83,6 @@ Result<Vcpu> Vm::create_vcpu(uint32_t index, size_t run_mmap_size) const {
     auto run =
         TRY(Mapping::of_fd(vcpu_fd.get(), run_mmap_size, fmt::format("kvm_run of vCPU {}", index)));
     return Vcpu(std::move(vcpu_fd), std::move(run), index);
-}
-
-void KvmInterruptLine::set_level(bool high) {
-    auto result = m_vm.set_irq_line(m_gsi, high);
-    if (!result)
-        log::warn("{}", result.error().to_string());
 }
 
 }  // namespace twinbox

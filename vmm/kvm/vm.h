@@ -10,7 +10,6 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "vmm/devices/bus.h"
 #include "vmm/memory/guest_memory.h"
 
 namespace twinbox {
@@ -46,17 +45,6 @@ private:
 
     UniqueFd m_fd;
     uint32_t m_next_slot = 0;
-};
-
-// An InterruptLine (vmm/devices/bus.h) backed by KVM_IRQ_LINE on one GSI.
-class KvmInterruptLine : public InterruptLine {
-public:
-    KvmInterruptLine(const Vm& vm, uint32_t gsi) : m_vm(vm), m_gsi(gsi) {}
-    void set_level(bool high) override;
-
-private:
-    const Vm& m_vm;
-    uint32_t m_gsi;
 };
 
 }  // namespace twinbox

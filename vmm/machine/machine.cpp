@@ -72,14 +72,16 @@ Machine::Machine(const VmConfig& config, GuestMemory memory)
 Machine::~Machine() {
     request_stop(exit_status::kTwinboxError);
     kick_vcpus();
-    for (auto& thread : m_threads)
-        if (thread.joinable())
-            thread.join();
+    for (auto& slot : m_vcpus)
+        if (slot->thread.joinable())
+            slot->thread.join();
     close_control_socket();
     shutdown_virtio_devices();
-    for (uint32_t index = 0; m_vcpu_stat_fds && index < m_config.cpus; ++index)
-        if (int fd = m_vcpu_stat_fds[index].load(); fd >= 0)
-            ::close(fd);
+}
+
+Machine::VcpuSlot::~VcpuSlot() {
+    if (int fd = stat_fd.load(); fd >= 0)
+        ::close(fd);
 }
 
 Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
@@ -102,9 +104,6 @@ Result<std::unique_ptr<Machine>> Machine::create(const VmConfig& config) {
     TRY(machine->create_vcpus());
     machine->m_counters =
         std::make_unique<ExitCounters>(config.cpus, machine->m_io_bus, machine->m_mmio_bus);
-    machine->m_vcpu_tids = std::make_unique<std::atomic<pid_t>[]>(config.cpus);
-    machine->m_vcpu_stat_fds = std::make_unique<std::atomic<int>[]>(config.cpus);
-    for (uint32_t index = 0; index < config.cpus; ++index) machine->m_vcpu_stat_fds[index] = -1;
     sandbox::requested_test_violation();  // the test hook reads its variable once, now
     // The registry entry and control socket (twinbox vm ls / top / pause). With
     // --name they are required; otherwise a VM whose state directory is not
@@ -200,7 +199,7 @@ Result<void> Machine::create_vcpus() {
         // others wait for INIT/SIPI from the guest, as on real hardware.
         if (index == 0)
             TRY(set_boot_state(vcpu, m_memory, m_boot_entry));
-        m_vcpus.push_back(std::move(vcpu));
+        m_vcpus.push_back(std::make_unique<VcpuSlot>(std::move(vcpu)));
     }
     return ok();
 }

@@ -22,6 +22,7 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/vm.h"
+#include "vmm/machine/machine_view.h"
 #include "vmm/machine/pause_gate.h"
 #include "vmm/machine/vm_config.h"
 #include "vmm/memory/guest_memory.h"
@@ -32,7 +33,6 @@ namespace twinbox {
 class Serial;
 class ExitTracer;
 class ExitStatusPort;
-class ExitCounters;
 class ControlServer;
 class MachineControl;
 class VmRegistration;
@@ -43,7 +43,7 @@ class VirtioDevice;
 class ConsoleDevice;
 }  // namespace virtio
 
-class Machine : public PowerControl {
+class Machine : public PowerControl, public MachineView {
 public:
     // Checks the configuration, loads the guest and builds the VM. Errors are
     // one line naming what failed and what to do.
@@ -53,16 +53,16 @@ public:
     // Runs the guest to the end; returns the exit status for the process.
     int run();
 
-    const GuestMemory& memory() const { return m_memory; }
+    const GuestMemory& memory() const override { return m_memory; }
 
-    // Exit-by-exit control for the single-stepper (vmm/trace/stepper.h), instead
+    // Exit-by-exit control for the single-stepper (vmm/machine/stepper.h), instead
     // of run(): the calling thread is the vCPU (one-vCPU machines only). Enters
     // the guest once, serves the exit as run() would (port I/O, MMIO, power-off)
     // and returns its KVM_EXIT_* reason; KVM_EXIT_DEBUG is left to the caller and
     // a signal gives KVM_EXIT_INTR. See machine_step.cpp.
     Result<uint32_t> enter_guest_once();
-    Vcpu& boot_vcpu() { return m_vcpus.front(); }
-    bool stopping() const { return m_stopping.load(); }
+    Vcpu& boot_vcpu() { return m_vcpus.front()->vcpu; }
+    bool stopping() const override { return m_stopping.load(); }
     int exit_status() const { return m_exit_status.load(); }
     // The name in the VM registry (vm ls, top); empty when the VM is not registered.
     const std::string& name() const { return m_name; }
@@ -75,8 +75,20 @@ public:
     void power_off(int status) override;
     void reset() override;
 
+    // MachineView: the control socket's read-only view, pause, resume and stop
+    // (machine_view.cpp).
+    bool paused() const override;
+    const Bus& io_bus() const override { return m_io_bus; }
+    const Bus& mmio_bus() const override { return m_mmio_bus; }
+    std::vector<std::string> virtio_kinds() const override;
+    ExitCounters::Snapshot exit_counts() const override;
+    bool exits_timed() const override { return m_tracer != nullptr; }
+    std::vector<VcpuThread> vcpu_threads() const override;
+    bool pause(std::chrono::milliseconds timeout) override;
+    void resume() override;
+    void stop() override;
+
 private:
-    friend class MachineControl;  // the control socket's stats, inspect, pause, resume, stop
     explicit Machine(const VmConfig& config, GuestMemory memory);
 
     Result<void> create_virtio_devices();
@@ -110,9 +122,20 @@ private:
     BootEntry m_boot_entry;
     std::optional<Kvm> m_kvm;
     std::optional<Vm> m_vm;
-    std::vector<Vcpu> m_vcpus;
-    std::vector<std::thread> m_threads;
-    std::vector<pthread_t> m_thread_handles;
+    // Everything about one vCPU and the thread that runs it, in one place.
+    struct VcpuSlot {
+        explicit VcpuSlot(Vcpu created) : vcpu(std::move(created)) {}
+        ~VcpuSlot();
+        Vcpu vcpu;
+        std::thread thread;
+        pthread_t handle{};
+        bool kickable = false;      // the thread runs (set and cleared by run())
+        std::atomic<pid_t> tid{0};  // the thread's id, once it runs
+        // The thread's /proc/thread-self/stat, opened by the thread before its
+        // filter (which forbids open) so the control thread can pread its CPU time.
+        std::atomic<int> stat_fd{-1};
+    };
+    std::vector<std::unique_ptr<VcpuSlot>> m_vcpus;
     Bus m_io_bus;
     Bus m_mmio_bus;
     std::shared_ptr<Serial> m_serial;
@@ -127,12 +150,8 @@ private:
     std::vector<EventFd> m_virtio_irqfds;
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;
     std::shared_ptr<ExitStatusPort> m_exit_status_port;
-    std::unique_ptr<ExitTracer> m_tracer;               // --trace-exits / --exit-stats
-    std::unique_ptr<ExitCounters> m_counters;           // always on: stats for the control socket
-    std::unique_ptr<std::atomic<pid_t>[]> m_vcpu_tids;  // each vCPU thread's id, once it runs
-    // Each vCPU thread's /proc/thread-self/stat, opened by the thread before its
-    // filter (which forbids open) so the control thread can pread its CPU time.
-    std::unique_ptr<std::atomic<int>[]> m_vcpu_stat_fds;
+    std::unique_ptr<ExitTracer> m_tracer;      // --trace-exits / --exit-stats
+    std::unique_ptr<ExitCounters> m_counters;  // always on: stats for the control socket
     PauseGate m_pause;
     std::string m_name;
     std::unique_ptr<MachineControl> m_control_target;

@@ -57,13 +57,13 @@ const char* e820_name(E820Type type) {
 }  // namespace
 
 std::string MachineControl::state() const {
-    if (m_machine.m_stopping.load())
+    if (m_machine.stopping())
         return "stopping";
-    return m_machine.m_pause.closed() ? "paused" : "running";
+    return m_machine.paused() ? "paused" : "running";
 }
 
 json MachineControl::exits() const {
-    auto snapshot = m_machine.m_counters->snapshot();
+    auto snapshot = m_machine.exit_counts();
     json by_device = json::array();
     for (const auto& [region, count] : snapshot.by_region)
         by_device.push_back({{"bus", region.bus},
@@ -74,18 +74,18 @@ json MachineControl::exits() const {
     return {{"total", snapshot.total},
             {"by_reason", snapshot.by_reason},
             {"by_device", by_device},
-            {"timed", m_machine.m_tracer != nullptr}};
+            {"timed", m_machine.exits_timed()}};
 }
 
 json MachineControl::vcpus() const {
-    auto snapshot = m_machine.m_counters->snapshot();
+    auto snapshot = m_machine.exit_counts();
+    auto threads = m_machine.vcpu_threads();
     json list = json::array();
-    for (size_t index = 0; index < m_machine.m_vcpus.size(); ++index) {
-        pid_t tid = m_machine.m_vcpu_tids[index].load();
+    for (size_t index = 0; index < threads.size(); ++index) {
+        auto [tid, stat_fd] = threads[index];
         json vcpu = {{"index", index},
                      {"tid", tid},
                      {"exits", index < snapshot.by_vcpu.size() ? snapshot.by_vcpu[index] : 0}};
-        int stat_fd = m_machine.m_vcpu_stat_fds[index].load();
         if (auto seconds = stat_fd >= 0 ? thread_cpu_seconds_from(stat_fd)
                            : tid > 0    ? thread_cpu_seconds(tid)
                                         : std::nullopt)
@@ -102,14 +102,14 @@ Result<json> MachineControl::stats() {
                 {"pid", ::getpid()},
                 {"state", state()},
                 {"uptime_seconds", uptime},
-                {"memory", m_machine.m_memory.size()},
-                {"cpus", m_machine.m_vcpus.size()},
+                {"memory", m_machine.memory().size()},
+                {"cpus", m_machine.vcpu_threads().size()},
                 {"vcpus", vcpus()},
                 {"exits", exits()}};
 }
 
 Result<json> MachineControl::inspect() {
-    const GuestMemory& memory = m_machine.m_memory;
+    const GuestMemory& memory = m_machine.memory();
     json ram = json::array();
     for (const auto& region : memory.regions())
         ram.push_back({{"guest_start", region.guest_address},
@@ -144,11 +144,12 @@ Result<json> MachineControl::inspect() {
         {{"bus", "mmio"}, {"range", hex(layout::kLapicAddress)}, {"device", "local APIC"}},
     });
     json virtio = json::array();
-    for (size_t slot = 0; slot < m_machine.m_virtio_devices.size(); ++slot)
+    auto kinds = m_machine.virtio_kinds();
+    for (size_t slot = 0; slot < kinds.size(); ++slot)
         virtio.push_back({{"slot", slot},
                           {"address", layout::virtio_mmio_address(slot)},
                           {"gsi", layout::kVirtioIrqs[slot]},
-                          {"kind", std::string(m_machine.m_virtio_devices[slot]->name())}});
+                          {"kind", kinds[slot]}});
     return json{
         {"name", m_record.name},
         {"pid", ::getpid()},
@@ -158,8 +159,8 @@ Result<json> MachineControl::inspect() {
         {"started", m_record.started},
         {"memory", {{"size", memory.size()}, {"ram", ram}, {"e820", e820}, {"holes", holes}}},
         {"devices",
-         {{"io", bus_json(m_machine.m_io_bus)},
-          {"mmio", bus_json(m_machine.m_mmio_bus)},
+         {{"io", bus_json(m_machine.io_bus())},
+          {"mmio", bus_json(m_machine.mmio_bus())},
           {"in_kernel", in_kernel}}},
         {"virtio", virtio},
         {"vcpus", vcpus()},
@@ -167,23 +168,19 @@ Result<json> MachineControl::inspect() {
 }
 
 Result<json> MachineControl::pause() {
-    if (m_machine.m_stopping.load())
+    if (m_machine.stopping())
         return Error::message("the VM is stopping");
-    m_machine.m_pause.close();
-    m_machine.kick_vcpus();
-    if (!m_machine.m_pause.wait_until_parked(kPauseTimeout)) {
-        m_machine.m_pause.open();
+    if (!m_machine.pause(kPauseTimeout))
         return Error::message(fmt::format("the vCPUs did not stop within {} ms; the VM runs on",
                                           kPauseTimeout.count()));
-    }
     log::info("VM {} paused through the control socket", m_record.name);
     return json{{"state", "paused"}};
 }
 
 Result<json> MachineControl::resume() {
-    if (m_machine.m_stopping.load())
+    if (m_machine.stopping())
         return Error::message("the VM is stopping");
-    m_machine.m_pause.open();
+    m_machine.resume();
     log::info("VM {} resumed through the control socket", m_record.name);
     return json{{"state", "running"}};
 }
@@ -192,7 +189,7 @@ Result<json> MachineControl::stop() {
     // twinbox's hardware-reduced ACPI has no power button device to press, so
     // this is `virsh destroy`, not `virsh shutdown`: the VMM ends the VM now.
     log::info("VM {} stopped through the control socket", m_record.name);
-    m_machine.request_stop(exit_status::kGuestPoweredOff);
+    m_machine.stop();
     return json{{"state", "stopping"}};
 }
 

@@ -1,6 +1,6 @@
-// MachineControl: what the control socket can see and do in a Machine
-// (stats, inspect, pause, resume, stop; vmm/control/protocol.h). It is a
-// friend of Machine so that Machine's own files stay about running the VM.
+// MachineControl: the control socket's commands (stats, inspect, pause,
+// resume, stop; vmm/control/protocol.h) answered from a MachineView, the
+// narrow face a Machine shows them (machine_view.h).
 #pragma once
 
 #include <chrono>
@@ -8,14 +8,13 @@
 
 #include "vmm/control/protocol.h"
 #include "vmm/control/registry.h"
+#include "vmm/machine/machine_view.h"
 
 namespace twinbox {
 
-class Machine;
-
 class MachineControl : public ControlTarget {
 public:
-    MachineControl(Machine& machine, VmRecord record)
+    MachineControl(MachineView& machine, VmRecord record)
         : m_machine(machine), m_record(std::move(record)) {}
 
     Result<nlohmann::json> stats() override;
@@ -29,7 +28,7 @@ private:
     nlohmann::json vcpus() const;
     std::string state() const;
 
-    Machine& m_machine;
+    MachineView& m_machine;
     VmRecord m_record;
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
 };

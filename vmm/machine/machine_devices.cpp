@@ -25,6 +25,7 @@
 #include "vmm/devices/rtc.h"
 #include "vmm/devices/serial.h"
 #include "vmm/machine/console.h"
+#include "vmm/machine/kvm_interrupt_line.h"
 #include "vmm/machine/machine.h"
 
 namespace twinbox {

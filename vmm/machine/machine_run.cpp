@@ -58,10 +58,12 @@ void Machine::request_stop(int status) {
 }
 
 void Machine::kick_vcpus() {
-    for (size_t index = 0; index < m_thread_handles.size(); ++index) {
+    for (auto& slot : m_vcpus) {
+        if (!slot->kickable)
+            continue;
         // Set before the signal, so a vCPU about to enter KVM_RUN returns at once.
-        __atomic_store_n(&m_vcpus[index].run_state()->immediate_exit, 1, __ATOMIC_SEQ_CST);
-        ::pthread_kill(m_thread_handles[index], kKickSignal);
+        __atomic_store_n(&slot->vcpu.run_state()->immediate_exit, 1, __ATOMIC_SEQ_CST);
+        ::pthread_kill(slot->handle, kKickSignal);
     }
 }
 
@@ -158,13 +160,14 @@ bool Machine::handle_exit(Vcpu& vcpu) {
 }
 
 void Machine::vcpu_thread(size_t index) {
-    Vcpu& vcpu = m_vcpus[index];
-    m_vcpu_tids[index].store(::gettid());
+    VcpuSlot& slot = *m_vcpus[index];
+    Vcpu& vcpu = slot.vcpu;
+    slot.tid.store(::gettid());
     sigset_t kick;
     sigemptyset(&kick);
     sigaddset(&kick, kKickSignal);
     ::pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
-    m_vcpu_stat_fds[index].store(::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC));
+    slot.stat_fd.store(::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC));
     // The last setup call is above: from here on, only KVM_RUN and the exits.
     if (!enter_sandbox(sandbox::ThreadRole::vcpu)) {
         m_pause.thread_exited();
@@ -216,8 +219,10 @@ int Machine::run() {
 
     m_pause.set_running_threads(m_vcpus.size());
     for (size_t index = 0; index < m_vcpus.size(); ++index) {
-        m_threads.emplace_back([this, index] { vcpu_thread(index); });
-        m_thread_handles.push_back(m_threads.back().native_handle());
+        VcpuSlot& slot = *m_vcpus[index];
+        slot.thread = std::thread([this, index] { vcpu_thread(index); });
+        slot.handle = slot.thread.native_handle();
+        slot.kickable = true;
     }
     if (m_control_server)
         m_control_server->start([this] { return enter_sandbox(sandbox::ThreadRole::control); });
@@ -226,9 +231,10 @@ int Machine::run() {
     // with it: once the directory is gone, `twinbox vm stop` knows the VM ended.
     close_control_socket();
     kick_vcpus();
-    for (auto& thread : m_threads) thread.join();
-    m_threads.clear();
-    m_thread_handles.clear();
+    for (auto& slot : m_vcpus) {
+        slot->thread.join();
+        slot->kickable = false;
+    }
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (m_tracer && m_tracer->wants_stats())
         std::fputs(m_tracer->stats_table().c_str(), stderr);

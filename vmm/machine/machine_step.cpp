@@ -15,7 +15,7 @@ Result<uint32_t> Machine::enter_guest_once() {
         return Error::message("single-stepping needs a machine with exactly one vCPU");
     if (m_stopping.load())
         return Error::message("the VM has already stopped");
-    Vcpu& vcpu = m_vcpus.front();
+    Vcpu& vcpu = m_vcpus.front()->vcpu;
     auto entered = vcpu.run();
     if (!entered) {
         int err = entered.error().code();

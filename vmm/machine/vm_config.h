@@ -11,26 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "vmm/boot/boot_entry.h"
+#include "common/exit_status.h"
+#include "vmm/arch/x86_64/boot_entry.h"
+#include "vmm/virtio/options.h"
 
 namespace twinbox {
 
 enum class SerialOutput { stdio, file, none };
 class ByteSink;
-
-// --disk FILE[,ro]: a raw disk image served by virtio-blk.
-struct DiskConfig {
-    std::string path;
-    bool read_only = false;
-};
-
-// --net tap[=NAME] | bridge=NAME [,mac=MAC]: a virtio-net device backed by a TAP device.
-struct NetConfig {
-    std::string tap_name;  // empty: twinbox creates one (twinboxN) and removes it on exit
-    std::string bridge;    // non-empty: attach the tap to this existing Linux bridge
-    std::optional<std::array<uint8_t, 6>>
-        mac;  // empty: a locally administered one, derived from the tap
-};
 
 // Which console the guest gets: the 16550A UART (always present) or virtio-console too.
 enum class ConsoleKind { serial, virtio };
@@ -78,13 +66,5 @@ struct VmConfig {
     // When `twinbox vm run` started, for the boot-time marker.
     std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
 };
-
-// Exit statuses of `twinbox vm run` (also in --help and docs/vmm.md).
-namespace exit_status {
-inline constexpr int kGuestPoweredOff = 0;  // guest poweroff, reboot, or Ctrl-A x
-inline constexpr int kTwinboxError = 125;   // twinbox failed before or while running the guest
-// A signal that stopped twinbox gives 128 + its number (SIGTERM: 143), as shells report it.
-inline constexpr int kSignalBase = 128;
-}  // namespace exit_status
 
 }  // namespace twinbox

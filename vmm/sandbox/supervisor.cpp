@@ -11,9 +11,9 @@
 #include <cstring>
 #include <optional>
 
+#include "common/exit_status.h"
 #include "common/log.h"
 #include "vmm/control/registry.h"
-#include "vmm/machine/vm_config.h"
 
 namespace twinbox::sandbox {
 

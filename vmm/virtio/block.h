@@ -39,8 +39,8 @@
 #include "common/event_fd.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "vmm/machine/vm_config.h"
 #include "vmm/virtio/device.h"
+#include "vmm/virtio/options.h"
 
 struct io_uring;  // liburing; block.cpp includes <liburing.h>
 

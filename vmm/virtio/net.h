@@ -46,8 +46,8 @@
 #include <vector>
 
 #include "common/unique_fd.h"
-#include "vmm/machine/vm_config.h"
 #include "vmm/virtio/device.h"
+#include "vmm/virtio/options.h"
 #include "vmm/virtio/tap.h"
 
 namespace twinbox::virtio {

@@ -6,8 +6,8 @@
 #include <linux/kvm.h>
 
 #include "common/result.h"
+#include "vmm/arch/x86_64/boot_entry.h"
 #include "vmm/arch/x86_64/cpuid.h"
-#include "vmm/boot/boot_entry.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/memory/guest_memory.h"
 

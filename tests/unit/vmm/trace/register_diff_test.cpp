@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "vmm/trace/stepper.h"
+#include "vmm/machine/stepper.h"
 
 namespace twinbox {
 namespace {

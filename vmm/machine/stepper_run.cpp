@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "common/log.h"
+#include "vmm/machine/stepper.h"
 #include "vmm/trace/guest_view.h"
 #include "vmm/trace/register_diff.h"
-#include "vmm/trace/stepper.h"
 
 namespace twinbox {
 

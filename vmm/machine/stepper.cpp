@@ -1,5 +1,5 @@
 // The single-stepper's loop (see stepper.h for the KVM mechanism).
-#include "vmm/trace/stepper.h"
+#include "vmm/machine/stepper.h"
 
 #include <fmt/core.h>
 #include <signal.h>

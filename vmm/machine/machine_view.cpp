@@ -1,0 +1,45 @@
+// Machine's MachineView (machine_view.h): what the control socket reads and
+// the pause, resume and stop it asks for.
+#include "vmm/machine/machine.h"
+#include "vmm/virtio/device.h"
+
+namespace twinbox {
+
+bool Machine::paused() const {
+    return m_pause.closed();
+}
+
+std::vector<std::string> Machine::virtio_kinds() const {
+    std::vector<std::string> kinds;
+    for (const auto& device : m_virtio_devices) kinds.emplace_back(device->name());
+    return kinds;
+}
+
+ExitCounters::Snapshot Machine::exit_counts() const {
+    return m_counters->snapshot();
+}
+
+std::vector<MachineView::VcpuThread> Machine::vcpu_threads() const {
+    std::vector<VcpuThread> threads;
+    for (const auto& slot : m_vcpus) threads.push_back({slot->tid.load(), slot->stat_fd.load()});
+    return threads;
+}
+
+bool Machine::pause(std::chrono::milliseconds timeout) {
+    m_pause.close();
+    kick_vcpus();
+    if (m_pause.wait_until_parked(timeout))
+        return true;
+    m_pause.open();
+    return false;
+}
+
+void Machine::resume() {
+    m_pause.open();
+}
+
+void Machine::stop() {
+    request_stop(exit_status::kGuestPoweredOff);
+}
+
+}  // namespace twinbox
