@@ -1,5 +1,5 @@
 // MachineControl: what the control socket can see and do in a Machine
-// (stats, inspect, pause, resume, stop; vmm/control/protocol.h). It is a
+// (stats, inspect, pause, resume, stop, powerdown; vmm/control/protocol.h). It is a
 // friend of Machine so that Machine's own files stay about running the VM.
 #pragma once
 
@@ -23,6 +23,7 @@ public:
     Result<nlohmann::json> pause() override;
     Result<nlohmann::json> resume() override;
     Result<nlohmann::json> stop() override;
+    Result<nlohmann::json> powerdown() override;
 
 private:
     nlohmann::json exits() const;
