@@ -199,7 +199,8 @@ s.sendall(b'{"cmd":"powerdown"}\n')
 print(s.makefile().readline().strip())
 PY
 )
-[ "$reply" = '{"ok":true,"state":"powering-down"}' ] || fail "powerdown: reply was $reply"
+[ "$reply" = '{"ok":true,"state":"powering-down"}' ] ||
+    { cat "$work/pd.out" "$work/pd.err"; fail "powerdown: reply was '$reply'"; }
 pressed=$(date +%s)
 wait "$vm_pid"
 status=$?
