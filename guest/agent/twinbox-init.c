@@ -17,7 +17,12 @@
  *      when the VM has one, else the serial console);
  *   4. reaps every process (it is PID 1), and when the command ends reports
  *      its exit status to the VMM on twinbox's exit-status port (0x604, see
- *      vmm/devices/exit_status.h) and powers the VM off.
+ *      vmm/devices/exit_status.h) and powers the VM off;
+ *   5. meanwhile watches the ACPI power button (the VMM's control-socket
+ *      command "powerdown"; Linux's button driver reports it as KEY_POWER on
+ *      /dev/input/eventN): on a press it stops the command as `docker stop`
+ *      does, SIGTERM, then SIGKILL after STOP_GRACE_SECONDS, and reports the
+ *      command's status (143 for a command that SIGTERM ended) as in 4.
  *
  * The configuration is a sequence of NUL-terminated strings "TAG=VALUE":
  *   a=ARG        one argument of the command, in order (at least one)
@@ -35,9 +40,12 @@
  * steps on the host side.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/input.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,9 +55,11 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FW_CFG_SELECTOR 0x510
@@ -60,6 +70,8 @@
 #define CONFIG_NAME "opt/twinbox/run"
 #define CONFIG_MAX (64 * 1024)
 #define MAX_ARGS 1024
+#define MAX_INPUT_DEVICES 16
+#define STOP_GRACE_SECONDS 5 /* SIGTERM to SIGKILL, docker stop's default is 10 */
 
 static void say(const char* text) {
     /* Before the console is set up, stderr is the kernel's /dev/console. */
@@ -287,7 +299,8 @@ static void report_and_power_off(int status) {
     for (;;) pause();
 }
 
-static void run_child(const struct config* config, int console) {
+static void run_child(const struct config* config, int console, const sigset_t* mask) {
+    sigprocmask(SIG_SETMASK, mask, NULL); /* PID 1 blocked SIGCHLD for its signalfd */
     setsid();
     int in = config->stdin_open ? console : open("/dev/null", O_RDONLY);
     if (dup2(in, 0) < 0 || dup2(console, 1) < 0 || dup2(console, 2) < 0)
@@ -312,6 +325,103 @@ static void run_child(const struct config* config, int console) {
     int saved = errno;
     fprintf(stderr, "twinbox-init: %s: %s\n", config->argv[0], strerror(saved));
     _exit(saved == ENOENT ? 127 : 126);
+}
+
+/* ---- the power button ------------------------------------------------ */
+
+/* Opens every /dev/input/eventN (the ACPI button driver's "Power Button" is
+ * one of them; the initramfs loads button.ko and evdev.ko). Returns how many
+ * it opened into fds. None (an older initramfs) leaves the button unwatched. */
+static int open_input_devices(struct pollfd* fds, int capacity) {
+    DIR* directory = opendir("/dev/input");
+    if (directory == NULL)
+        return 0;
+    int count = 0;
+    struct dirent* entry;
+    while (count < capacity && (entry = readdir(directory)) != NULL) {
+        if (strncmp(entry->d_name, "event", 5) != 0)
+            continue;
+        char path[16 + sizeof entry->d_name];
+        snprintf(path, sizeof path, "/dev/input/%s", entry->d_name);
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0)
+            fds[count++] = (struct pollfd){.fd = fd, .events = POLLIN};
+    }
+    closedir(directory);
+    return count;
+}
+
+/* Whether a readable input device reported a press of KEY_POWER. */
+static int power_button_pressed(int fd) {
+    struct input_event events[16];
+    int pressed = 0;
+    ssize_t length;
+    while ((length = read(fd, events, sizeof events)) > 0) {
+        for (size_t i = 0; i < (size_t)length / sizeof events[0]; ++i)
+            if (events[i].type == EV_KEY && events[i].code == KEY_POWER && events[i].value == 1)
+                pressed = 1;
+    }
+    return pressed;
+}
+
+/* Reaps every exited process (PID 1 inherits orphans); returns 1 and sets
+ * *status when `child` was one of them. */
+static int reap(pid_t child, int* status) {
+    int wait_status;
+    pid_t pid;
+    int done = 0;
+    while ((pid = waitpid(-1, &wait_status, WNOHANG)) > 0) {
+        if (pid == child) {
+            *status =
+                WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+            done = 1;
+        }
+    }
+    return done;
+}
+
+/* Waits for the command to end while watching the power button; returns its
+ * exit status (128 + N for signal N). fds[0] is the SIGCHLD signalfd. */
+static int wait_for_command(pid_t child, struct pollfd* fds, int count) {
+    int status = 125;
+    struct timespec deadline = {0, 0}; /* when SIGKILL follows SIGTERM; 0: not stopping */
+    for (;;) {
+        if (reap(child, &status))
+            return status;
+        int timeout = -1;
+        if (deadline.tv_sec != 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long left = (deadline.tv_sec - now.tv_sec) * 1000 +
+                        (deadline.tv_nsec - now.tv_nsec) / 1000000;
+            if (left <= 0) {
+                say("twinbox-init: the command outlived its grace; SIGKILL\n");
+                kill(child, SIGKILL);
+                deadline.tv_sec = 0;
+                continue;
+            }
+            timeout = (int)left;
+        }
+        if (fds[0].fd < 0 && (timeout < 0 || timeout > 100))
+            timeout = 100; /* no signalfd: look for the command's end ten times a second */
+        if (poll(fds, (nfds_t)count, timeout) < 0 && errno != EINTR)
+            return status;
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo info;
+            ssize_t ignored = read(fds[0].fd, &info, sizeof info);
+            (void)ignored;
+        }
+        for (int i = 1; i < count; ++i) {
+            if (!(fds[i].revents & POLLIN) || !power_button_pressed(fds[i].fd))
+                continue;
+            if (deadline.tv_sec == 0) {
+                say("twinbox-init: power button: stopping the command (SIGTERM)\n");
+                kill(child, SIGTERM);
+                clock_gettime(CLOCK_MONOTONIC, &deadline);
+                deadline.tv_sec += STOP_GRACE_SECONDS;
+            }
+        }
+    }
 }
 
 int main(void) {
@@ -339,29 +449,26 @@ int main(void) {
         report_and_power_off(125);
     }
 
+    /* SIGCHLD arrives on a signalfd, so one poll() waits for the command and
+     * the power button alike. */
+    sigset_t child_signal, old_mask;
+    sigemptyset(&child_signal);
+    sigaddset(&child_signal, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &child_signal, &old_mask);
+    struct pollfd fds[1 + MAX_INPUT_DEVICES];
+    fds[0] = (struct pollfd){.fd = signalfd(-1, &child_signal, SFD_CLOEXEC), .events = POLLIN};
+    int count = 1 + open_input_devices(fds + 1, MAX_INPUT_DEVICES);
+
     pid_t child = fork();
     if (child < 0) {
         die("fork");
         report_and_power_off(125);
     }
     if (child == 0)
-        run_child(&config, console);
+        run_child(&config, console, &old_mask);
 
     /* PID 1 reaps every orphan; the VM's life is the command's. */
-    int status = 125;
-    for (;;) {
-        int wait_status;
-        pid_t pid = wait(&wait_status);
-        if (pid < 0 && errno == EINTR)
-            continue;
-        if (pid < 0)
-            break;
-        if (pid == child) {
-            status =
-                WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-            break;
-        }
-    }
+    int status = wait_for_command(child, fds, count);
     kill(-1, SIGKILL); /* what is left of the container goes with it */
     report_and_power_off(status);
     return status;

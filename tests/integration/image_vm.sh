@@ -8,7 +8,10 @@
 #      gives the same output in both isolations; the disk is cached;
 #      3b-d. --network bridge, -p to the guest, -it through a pseudo-terminal;
 #   4. bad input: -m too small, -d, a writable -v, -p without a network, a bad
-#      port, a missing image: one line, 125.
+#      port, a missing image: one line, 125;
+#   5. graceful power-down: {"cmd":"powerdown"} on the VM's control socket
+#      presses the ACPI power button (the GED in the DSDT), the guest agent
+#      SIGTERMs the command, and the VM ends within seconds with 143.
 # Runs where /dev/kvm works (inside the test host VM on PVM hosts; see
 # with-kvm.sh), as root. Everything lives in a private TWINBOX_ROOT.
 # usage: image_vm.sh TWINBOX_BINARY
@@ -172,3 +175,39 @@ expect_status 125 "$status" "vm: a missing image"
 expect_one_line "$work/err" "vm: a missing image"
 ls "$TWINBOX_ROOT"/lib/images/vmdisks/ | grep -v '\.ext4$' && fail "a half-built disk was left behind"
 pass "bad input: one line, 125, nothing half-built left"
+
+# 5. Graceful power-down (docs/vmm.md, "ACPI power button"): the control
+# socket presses the power button; the guest's button driver reports
+# KEY_POWER, the agent sends SIGTERM to the command (which exec'd sleep, so
+# it dies of it: 143), reports that status and powers off. Nothing is left.
+timeout 300 "$twinbox" run --isolation vm --name powerdown1 busybox:latest \
+    sh -c 'echo ready; exec sleep 600' </dev/null >"$work/pd.out" 2>"$work/pd.err" &
+vm_pid=$!
+sock="$TWINBOX_ROOT/run/vms/powerdown1/control.sock"
+for _ in $(seq 1 1200); do
+    grep -q ready "$work/pd.out" 2>/dev/null && break
+    kill -0 "$vm_pid" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q ready "$work/pd.out" || { cat "$work/pd.out" "$work/pd.err"; fail "powerdown: the command never started"; }
+[ -S "$sock" ] || fail "powerdown: no control socket at $sock"
+reply=$(python3 - "$sock" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"cmd":"powerdown"}\n')
+print(s.makefile().readline().strip())
+PY
+)
+[ "$reply" = '{"ok":true,"state":"powering-down"}' ] ||
+    { cat "$work/pd.out" "$work/pd.err"; fail "powerdown: reply was '$reply'"; }
+pressed=$(date +%s)
+wait "$vm_pid"
+status=$?
+took=$(( $(date +%s) - pressed ))
+cat "$work/pd.err"
+expect_status 143 "$status" "powerdown: the command's SIGTERM status"
+[ "$took" -le 15 ] || fail "powerdown: the VM took ${took}s to end (the agent's grace is 5 s)"
+[ -e "$TWINBOX_ROOT/run/vms/powerdown1" ] && fail "powerdown: the VM's run directory was left behind"
+pgrep -f "name powerdown1" >/dev/null && fail "powerdown: a twinbox process was left behind"
+pass "powerdown: the power button stops the command with SIGTERM (143) in ${took}s, nothing left"

@@ -8,7 +8,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kCommands = "stats, inspect, pause, resume or stop";
+constexpr const char* kCommands = "stats, inspect, pause, resume, stop or powerdown";
 
 std::string reply_line(const json& reply) {
     // Invalid UTF-8 (from a device or file name) is replaced rather than thrown on.
@@ -54,6 +54,8 @@ Result<ControlCommand> parse_control_request(std::string_view line) {
         return ControlCommand::resume;
     if (name == "stop")
         return ControlCommand::stop;
+    if (name == "powerdown")
+        return ControlCommand::powerdown;
     std::string shown = name.size() > 40 ? name.substr(0, 40) + "..." : name;
     return Error::message(fmt::format("unknown command \"{}\": use {}", shown, kCommands));
 }
@@ -79,6 +81,9 @@ std::string handle_control_line(std::string_view line, ControlTarget& target) {
                 break;
             case ControlCommand::stop:
                 reply = target.stop();
+                break;
+            case ControlCommand::powerdown:
+                reply = target.powerdown();
                 break;
         }
     } catch (const std::exception& error) {

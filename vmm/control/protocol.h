@@ -9,6 +9,8 @@
 //   {"cmd":"pause"}    -> {"ok":true,"state":"paused"}
 //   {"cmd":"resume"}   -> {"ok":true,"state":"running"}
 //   {"cmd":"stop"}     -> {"ok":true,"state":"stopping"}
+//   {"cmd":"powerdown"} -> {"ok":true,"state":"powering-down"}  (presses the ACPI
+//                          power button; the guest shuts down on its own)
 //   anything else      -> {"error":"..."}
 //
 // Like QMP (QEMU) and the Cloud Hypervisor API, replies are plain data, so
@@ -36,9 +38,10 @@ public:
     virtual Result<nlohmann::json> pause() = 0;
     virtual Result<nlohmann::json> resume() = 0;
     virtual Result<nlohmann::json> stop() = 0;
+    virtual Result<nlohmann::json> powerdown() = 0;
 };
 
-enum class ControlCommand { stats, inspect, pause, resume, stop };
+enum class ControlCommand { stats, inspect, pause, resume, stop, powerdown };
 
 // The longest request line the server accepts; longer ones are answered with
 // an error and the connection is closed.

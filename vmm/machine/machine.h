@@ -33,6 +33,7 @@ namespace twinbox {
 class Serial;
 class ExitTracer;
 class ExitStatusPort;
+class GenericEventDevice;
 class ControlServer;
 class MachineControl;
 class VmRegistration;
@@ -70,6 +71,11 @@ public:
     // The exit status the guest agent reported on the exit-status port
     // (vmm/devices/exit_status.h), if it did.
     std::optional<int> workload_status() const;
+
+    // Presses the ACPI power button (the GED's event, devices/generic_event_device.h):
+    // the guest then shuts down on its own. Any thread. An error when the guest
+    // is not a Linux kernel, which is the only kind that reads the DSDT.
+    Result<void> press_power_button() override;
 
     // PowerControl: called by devices (ACPI sleep, debug-exit, i8042) on vCPU threads.
     void power_off(int status) override;
@@ -150,6 +156,7 @@ private:
     std::vector<EventFd> m_virtio_irqfds;
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;
     std::shared_ptr<ExitStatusPort> m_exit_status_port;
+    std::shared_ptr<GenericEventDevice> m_generic_event_device;  // the ACPI power button
     std::unique_ptr<ExitTracer> m_tracer;      // --trace-exits / --exit-stats
     std::unique_ptr<ExitCounters> m_counters;  // always on: stats for the control socket
     PauseGate m_pause;

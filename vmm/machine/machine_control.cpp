@@ -185,9 +185,18 @@ Result<json> MachineControl::resume() {
     return json{{"state", "running"}};
 }
 
+Result<json> MachineControl::powerdown() {
+    // `virsh shutdown`: the guest sees a power-button press and shuts down on
+    // its own; a caller that wants a bound kills it with stop after a grace.
+    if (m_machine.stopping())
+        return Error::message("the VM is stopping");
+    TRY(m_machine.press_power_button());
+    log::info("VM {}: power button pressed through the control socket", m_record.name);
+    return json{{"state", "powering-down"}};
+}
+
 Result<json> MachineControl::stop() {
-    // twinbox's hardware-reduced ACPI has no power button device to press, so
-    // this is `virsh destroy`, not `virsh shutdown`: the VMM ends the VM now.
+    // `virsh destroy`, not `virsh shutdown` (that is powerdown): the VMM ends the VM now.
     log::info("VM {} stopped through the control socket", m_record.name);
     m_machine.stop();
     return json{{"state", "stopping"}};

@@ -1,6 +1,6 @@
 // MachineControl: the control socket's commands (stats, inspect, pause,
-// resume, stop; vmm/control/protocol.h) answered from a MachineView, the
-// narrow face a Machine shows them (machine_view.h).
+// resume, stop, powerdown; vmm/control/protocol.h) answered from a
+// MachineView, the narrow face a Machine shows them (machine_view.h).
 #pragma once
 
 #include <chrono>
@@ -22,6 +22,7 @@ public:
     Result<nlohmann::json> pause() override;
     Result<nlohmann::json> resume() override;
     Result<nlohmann::json> stop() override;
+    Result<nlohmann::json> powerdown() override;
 
 private:
     nlohmann::json exits() const;

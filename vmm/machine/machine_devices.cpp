@@ -21,6 +21,7 @@
 #include "vmm/devices/debug_exit.h"
 #include "vmm/devices/exit_status.h"
 #include "vmm/devices/fw_cfg.h"
+#include "vmm/devices/generic_event_device.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/rtc.h"
 #include "vmm/devices/serial.h"
@@ -70,6 +71,15 @@ std::optional<int> Machine::workload_status() const {
     return m_exit_status_port ? m_exit_status_port->reported() : std::nullopt;
 }
 
+Result<void> Machine::press_power_button() {
+    if (m_config.kernel.empty())
+        return Error::message(
+                   "the guest is not a Linux kernel, so it has no ACPI power button to press")
+            .with_hint("use stop to end it");
+    m_generic_event_device->press_power_button();
+    return ok();
+}
+
 Result<void> Machine::create_devices() {
     auto power = std::make_shared<MachinePower>(*this);
     auto serial_interrupt = std::make_shared<KvmInterruptLine>(*m_vm, layout::kSerialIrq);
@@ -94,6 +104,9 @@ Result<void> Machine::create_devices() {
     m_exit_status_port = std::make_shared<ExitStatusPort>(power);
     TRY(m_io_bus.insert(m_exit_status_port, layout::kExitStatusPort, 1));
     TRY(m_io_bus.insert(std::make_shared<AcpiSleep>(power), layout::kAcpiSleepControlPort, 2));
+    m_generic_event_device = std::make_shared<GenericEventDevice>(
+        std::make_shared<KvmInterruptLine>(*m_vm, layout::kAcpiGedGsi));
+    TRY(m_io_bus.insert(m_generic_event_device, layout::kAcpiGedPort, GenericEventDevice::kLength));
     auto start = m_config.start_time;
     TRY(m_mmio_bus.insert(
         std::make_shared<BootTimer>(

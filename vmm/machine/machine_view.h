@@ -1,8 +1,10 @@
 // MachineView: what the control socket (machine_control.h) may see of a
-// running Machine, read-only, and the three things it may do to it: pause,
-// resume, stop. Machine implements it; the control code sees nothing else of
+// running Machine, read-only, and the four things it may do to it: pause,
+// resume, stop, press the power button. Machine implements it; the control code sees nothing else of
 // the Machine, and unit tests hand it a fake.
 #pragma once
+
+#include "common/result.h"
 
 #include <sys/types.h>
 
@@ -44,6 +46,9 @@ public:
     virtual void resume() = 0;
     // Ends the VM now, as `virsh destroy`, with status 0.
     virtual void stop() = 0;
+    // Presses the ACPI power button (`virsh shutdown`); an error for guests
+    // without one (flat and multiboot images).
+    virtual Result<void> press_power_button() = 0;
 };
 
 }  // namespace twinbox

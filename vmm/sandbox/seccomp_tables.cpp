@@ -92,6 +92,7 @@ constexpr SyscallRule kControlRules[] = {
     SyscallRule{"pread64", "the vCPU threads' CPU time from /proc stat files opened earlier"},
     SyscallRule{"getpid", "\"pid\" in stats; pthread_kill's tgkill needs it"},
     SyscallRule{"tgkill", "pause and stop kick the vCPU threads out of KVM_RUN"},
+    ioctl_rule(KVM_IRQ_LINE, "powerdown: the ACPI power button raises the GED's line"),
 };
 
 constexpr SyscallRule kConsoleRules[] = {

@@ -231,48 +231,24 @@ void BlockDevice::read_config(uint64_t offset, std::span<uint8_t> data) const {
     std::memcpy(data.data(), reinterpret_cast<const uint8_t*>(&m_config) + offset, count);
 }
 
-Result<void> BlockDevice::activate(ActivateContext context) {
-    if (context.queues.size() != 1)
-        return Error::message(
-            fmt::format("virtio-blk {}: the driver set up {} queues, the device has 1", m_disk.path,
-                        context.queues.size()));
-    reset();  // a second DRIVER_OK without a reset in between starts afresh
-    m_queue.emplace(std::move(context.queues[0].queue));
-    m_notify = context.queues[0].notify;
-    m_interrupt = std::move(context.interrupt);
+Result<void> BlockDevice::start() {
     m_requests.assign(kQueueSize, Request{});
     for (size_t slot = kQueueSize; slot > 0; --slot) m_free_slots.push_back(slot - 1);
-    m_broken = false;
-    // Register last: from here on the loop thread owns the state above.
-    TRY(context.loop.add(m_notify->fd(), EPOLLIN, [this](uint32_t) { on_queue_notify(); }));
-    m_loop = &context.loop;
-    if (m_ring) {
-        auto added =
-            context.loop.add(m_completion->fd(), EPOLLIN, [this](uint32_t) { on_completion(); });
-        if (!added) {
-            reset();
-            return std::move(added).with_context(fmt::format("virtio-blk {}", m_disk.path));
-        }
-    }
+    TRY(watch_queue(0, [this] { process_queue(); }));
+    if (m_ring)
+        TRY(watch(m_completion->fd(), [this] { on_completion(); }));
     return ok();
 }
 
-void BlockDevice::reset() {
-    if (m_loop != nullptr) {
-        // Once remove() returns, no callback of ours runs or will run: the
-        // queue and the ring belong to this thread.
-        m_loop->remove(m_notify->fd());
-        if (m_ring)
-            m_loop->remove(m_completion->fd());
-        m_loop = nullptr;
-    }
+void BlockDevice::stop() {
     drain_in_flight();
-    m_queue.reset();
-    m_notify = nullptr;
-    m_interrupt.reset();
     m_requests.clear();
     m_free_slots.clear();
-    m_broken = false;
+    m_waiting_for_slots = false;
+}
+
+std::string BlockDevice::describe() const {
+    return fmt::format("virtio-blk {}", m_disk.path);
 }
 
 // Reads and writes in flight point into guest memory: wait for each to end
@@ -306,27 +282,12 @@ void BlockDevice::drain_in_flight() {
         m_completion->consume();
 }
 
-void BlockDevice::fail(const Error& error) {
-    if (m_broken)
-        return;
-    m_broken = true;
-    log::error("virtio-blk {}: {}; the device stops until the driver resets it", m_disk.path,
-               error.to_string());
-    m_interrupt->signal_needs_reset();
-}
-
-void BlockDevice::on_queue_notify() {
-    m_notify->consume();
-    if (!m_broken)
-        process_queue();
-}
-
 void BlockDevice::process_queue() {
     for (;;) {
         bool ring_empty = false;
         m_waiting_for_slots = false;
-        while (!m_broken && !m_free_slots.empty()) {
-            auto popped = m_queue->pop();
+        while (!failed() && !m_free_slots.empty()) {
+            auto popped = virtqueue(0).pop();
             if (!popped) {
                 fail(popped.error());
                 break;
@@ -340,7 +301,7 @@ void BlockDevice::process_queue() {
             Request& request = m_requests[slot];
             request = Request{};
             auto status = start_request(**popped, request);
-            if (m_broken)
+            if (failed())
                 break;
             if (status)
                 finish(slot, *status);
@@ -352,8 +313,8 @@ void BlockDevice::process_queue() {
         // reap them now, so their interrupt goes out in this pass and not
         // after another trip through the event loop.
         reap_completions();
-        signal_if_needed();
-        if (m_broken)
+        signal_if_needed(virtqueue(0));
+        if (failed())
             return;
         if (!ring_empty) {
             if (!m_free_slots.empty())
@@ -363,7 +324,7 @@ void BlockDevice::process_queue() {
         }
         // The ring is empty: the next notification resumes, unless chains
         // arrived while notifications were being re-enabled.
-        if (!m_queue->enable_notification())
+        if (!virtqueue(0).enable_notification())
             return;
     }
 }
@@ -581,9 +542,9 @@ BlockStatus BlockDevice::run_synchronously(Request& request) const {
 void BlockDevice::on_completion() {
     m_completion->consume();
     reap_completions();
-    signal_if_needed();
+    signal_if_needed(virtqueue(0));
     // Slots were freed: take the chains that waited while the pool was full.
-    if (!m_broken && m_waiting_for_slots)
+    if (!failed() && m_waiting_for_slots)
         process_queue();
 }
 
@@ -627,15 +588,10 @@ void BlockDevice::finish(size_t slot, BlockStatus status) {
     // store, so the driver sees data, then status, then the used entry.
     *request.status = static_cast<uint8_t>(status);
     uint32_t length = status == BlockStatus::ok ? request.used_length : 1;
-    auto added = m_queue->add_used(request.head, length);
+    auto added = virtqueue(0).add_used(request.head, length);
     if (!added)
         fail(added.error());
     m_free_slots.push_back(slot);
-}
-
-void BlockDevice::signal_if_needed() {
-    if (m_queue && m_queue->needs_interrupt())
-        m_interrupt->signal_used_queue();
 }
 
 }  // namespace twinbox::virtio

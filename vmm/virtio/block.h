@@ -39,7 +39,7 @@
 #include "common/event_fd.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "vmm/virtio/device.h"
+#include "vmm/virtio/lifecycle_device.h"
 #include "vmm/virtio/options.h"
 
 struct io_uring;  // liburing; block.cpp includes <liburing.h>
@@ -121,7 +121,7 @@ static_assert(sizeof(BlockConfig) == 72);
 static_assert(offsetof(BlockConfig, blk_size) == 20);
 static_assert(offsetof(BlockConfig, max_discard_sectors) == 36);
 
-class BlockDevice final : public VirtioDevice {
+class BlockDevice final : public LifecycleDevice {
 public:
     // The unit of `sector` and `capacity`, fixed by the spec whatever the disk's block size.
     static constexpr uint64_t kSectorSize = 512;
@@ -151,8 +151,6 @@ public:
     size_t queue_count() const override { return 1; }
     uint16_t queue_max_size() const override { return kQueueSize; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
-    Result<void> activate(ActivateContext context) override;
-    void reset() override;
 
     uint64_t capacity_sectors() const { return m_config.capacity; }
     bool uses_io_uring() const { return m_ring != nullptr; }
@@ -174,8 +172,12 @@ private:
                 std::array<char, kIdBytes> serial);
     Result<void> setup_io_uring();
 
-    // Event loop callbacks.
-    void on_queue_notify();
+    Result<void> start() override;
+    void stop() override;
+    std::string_view queue_names() const override { return "requestq"; }
+    std::string describe() const override;
+
+    // The io_uring completion eventfd's callback.
     void on_completion();
 
     // Pops and starts requests until the ring is empty or the pool is full.
@@ -192,8 +194,6 @@ private:
     BlockStatus run_synchronously(Request& request) const;
     void finish(size_t slot, BlockStatus status);
     void handle_completion(size_t slot, int result);
-    void signal_if_needed();
-    void fail(const Error& error);
     void drain_in_flight();
 
     DiskConfig m_disk;
@@ -210,13 +210,8 @@ private:
     std::optional<EventFd> m_completion;
     size_t m_unsubmitted = 0;
 
-    // Set by activate(), cleared by reset(). Only the event loop thread
-    // touches them in between.
-    std::optional<Virtqueue> m_queue;
-    const EventFd* m_notify = nullptr;
-    std::shared_ptr<Interrupt> m_interrupt;
-    EventLoop* m_loop = nullptr;
-    bool m_broken = false;  // a chain broke the spec: ignore the queue until reset
+    // Set by start(), cleared by stop(). Only the event loop thread touches
+    // them in between.
     std::vector<Request> m_requests;
     std::vector<size_t> m_free_slots;
     size_t m_in_flight = 0;

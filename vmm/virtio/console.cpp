@@ -58,68 +58,15 @@ void ConsoleDevice::read_config(uint64_t offset, std::span<uint8_t> data) const 
     std::copy_n(config.begin() + offset, length, data.begin());
 }
 
-Result<void> ConsoleDevice::activate(ActivateContext context) {
-    if (m_active)
-        reset();
-    if (context.queues.size() != 2)
-        return Error::message(fmt::format(
-            "virtio-console: the driver set up {} queues; the device needs receiveq and "
-            "transmitq of port 0",
-            context.queues.size()));
-    m_queues = std::move(context.queues);
-    m_interrupt = std::move(context.interrupt);
-    m_loop = &context.loop;
-    m_acked = context.acked_features;
-    m_failed = false;
-    auto registered = [&]() -> Result<void> {
-        TRY(m_loop->add(m_queues[kReceiveQueue].notify->fd(), EPOLLIN,
-                        [this](uint32_t) { on_receive_notify(); }));
-        TRY(m_loop->add(m_queues[kTransmitQueue].notify->fd(), EPOLLIN,
-                        [this](uint32_t) { on_transmit_notify(); }));
-        TRY(m_loop->add(m_input_ready.fd(), EPOLLIN, [this](uint32_t) { on_input_ready(); }));
-        return {};
-    }();
-    m_active = true;
-    if (!registered) {
-        reset();
-        return std::move(registered).error().with_context("virtio-console");
-    }
+Result<void> ConsoleDevice::start() {
+    // Buffered input stays across resets: it is delivered when the driver comes back.
+    TRY(watch_queue(kReceiveQueue, [this] { process_receive(); }));
+    TRY(watch_queue(kTransmitQueue, [this] { process_transmit(); }));
+    TRY(watch(m_input_ready.fd(), [this] { on_input_ready(); }));
     // Input typed before the driver was ready, and output queued before DRIVER_OK.
     m_input_ready.signal();
-    m_queues[kTransmitQueue].notify->signal();
+    notify(kTransmitQueue).signal();
     return {};
-}
-
-void ConsoleDevice::stop_polling() {
-    if (m_loop == nullptr)
-        return;
-    for (const ActiveQueue& queue : m_queues) m_loop->remove(queue.notify->fd());
-    m_loop->remove(m_input_ready.fd());
-}
-
-void ConsoleDevice::reset() {
-    if (!m_active)
-        return;
-    stop_polling();  // waits for a running callback; none runs after this
-    m_queues.clear();
-    m_interrupt.reset();
-    m_loop = nullptr;
-    m_active = false;
-    m_failed = false;
-    // Buffered input stays: it is delivered when the driver comes back.
-}
-
-void ConsoleDevice::fail(const Error& error) {
-    if (m_failed)
-        return;
-    m_failed = true;
-    if (!m_logged_failure) {
-        log::error("{}: {} - stopping the device until the guest resets it", name(),
-                   error.to_string());
-        m_logged_failure = true;
-    }
-    stop_polling();
-    m_interrupt->signal_needs_reset();
 }
 
 // ---------------------------------------------------------------------------
@@ -165,59 +112,46 @@ void ConsoleDevice::set_size(ConsoleSize size) {
 
 void ConsoleDevice::on_input_ready() {
     m_input_ready.consume();
-    if (m_failed)
+    if (failed())
         return;
     bool size_changed;
     {
         std::lock_guard lock(m_lock);
         size_changed = std::exchange(m_size_changed, false);
     }
-    if (size_changed && (m_acked & console_feature::kSize))
-        m_interrupt->signal_config_change();
+    if (size_changed && (acked_features() & console_feature::kSize))
+        interrupt().signal_config_change();
     process_receive();
-}
-
-void ConsoleDevice::on_receive_notify() {
-    m_queues[kReceiveQueue].notify->consume();
-    if (!m_failed)
-        process_receive();
-}
-
-void ConsoleDevice::on_transmit_notify() {
-    m_queues[kTransmitQueue].notify->consume();
-    if (!m_failed)
-        process_transmit();
 }
 
 // Section 5.3.6: the driver's output arrives as device-readable buffers on transmitq.
 void ConsoleDevice::process_transmit() {
-    Virtqueue& queue = m_queues[kTransmitQueue].queue;
+    Virtqueue& transmit = virtqueue(kTransmitQueue);
     for (int budget = kBudget;;) {
         if (budget-- == 0) {
-            m_queues[kTransmitQueue].notify->signal();  // more later
+            notify(kTransmitQueue).signal();  // more later
             break;
         }
-        auto popped = queue.pop();
+        auto popped = transmit.pop();
         if (!popped)
             return fail(std::move(popped).error().with_context("transmit queue"));
         if (!popped.value()) {
-            if (queue.enable_notification())
+            if (transmit.enable_notification())
                 continue;
             break;
         }
         const DescriptorChain& chain = *popped.value();
         // Buffers are already checked against guest RAM: hand them to the sink as they are.
         for (const Buffer& buffer : chain.readable()) m_output->write(buffer.host);
-        if (auto result = queue.add_used(chain.head(), 0); !result)
+        if (auto result = transmit.add_used(chain.head(), 0); !result)
             return fail(result.error());
     }
-    if (queue.needs_interrupt())
-        m_interrupt->signal_used_queue();
+    signal_if_needed(transmit);
 }
 
 // Section 5.3.6: input goes into device-writable buffers the driver posts on receiveq.
 void ConsoleDevice::process_receive() {
-    Virtqueue& queue = m_queues[kReceiveQueue].queue;
+    Virtqueue& receive = virtqueue(kReceiveQueue);
     std::vector<uint8_t> bytes;
     std::function<void()> space_callback;
     for (int budget = kBudget; budget > 0; --budget) {
@@ -226,11 +160,11 @@ void ConsoleDevice::process_receive() {
             if (m_input.empty())
                 break;
         }
-        auto popped = queue.pop();
+        auto popped = receive.pop();
         if (!popped)
             return fail(std::move(popped).error().with_context("receive queue"));
         if (!popped.value()) {
-            if (queue.enable_notification())
+            if (receive.enable_notification())
                 continue;
             break;  // the driver notifies receiveq when it posts buffers
         }
@@ -250,11 +184,10 @@ void ConsoleDevice::process_receive() {
             }
         }
         size_t written = chain.write(0, bytes);
-        if (auto result = queue.add_used(chain.head(), static_cast<uint32_t>(written)); !result)
+        if (auto result = receive.add_used(chain.head(), static_cast<uint32_t>(written)); !result)
             return fail(result.error());
     }
-    if (queue.needs_interrupt())
-        m_interrupt->signal_used_queue();
+    signal_if_needed(receive);
     if (space_callback)
         space_callback();
 }

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "vmm/devices/bus.h"
-#include "vmm/virtio/device.h"
+#include "vmm/virtio/lifecycle_device.h"
 
 namespace twinbox::virtio {
 
@@ -55,7 +55,7 @@ struct ConsoleSize {
     uint16_t rows;
 };
 
-class ConsoleDevice : public VirtioDevice {
+class ConsoleDevice : public LifecycleDevice {
 public:
     static constexpr size_t kReceiveQueue = 0;
     static constexpr size_t kTransmitQueue = 1;
@@ -72,8 +72,6 @@ public:
     uint64_t device_features() const override;
     size_t queue_count() const override { return 2; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
-    Result<void> activate(ActivateContext context) override;
-    void reset() override;
 
     // Host side (any thread). Queues as many of `bytes` as there is room for
     // and returns that count; retry the rest after the input-space callback.
@@ -89,13 +87,11 @@ private:
     ConsoleDevice(std::shared_ptr<ByteSink> output, std::optional<ConsoleSize> size,
                   EventFd input_ready);
 
-    void on_transmit_notify();
-    void on_receive_notify();
+    Result<void> start() override;
+    std::string_view queue_names() const override { return "receiveq and transmitq of port 0"; }
     void on_input_ready();
     void process_transmit();
     void process_receive();
-    void fail(const Error& error);
-    void stop_polling();
 
     std::shared_ptr<ByteSink> m_output;
     EventFd m_input_ready;  // push_input() and set_size() -> event loop
@@ -108,15 +104,6 @@ private:
     std::optional<ConsoleSize> m_size;
     bool m_size_changed = false;  // set_size() -> a config interrupt from the loop
     const bool m_offer_size;      // F_SIZE: a size was known when the device was made
-
-    // Set by activate(), dropped by reset(); used on the loop thread.
-    std::vector<ActiveQueue> m_queues;
-    std::shared_ptr<Interrupt> m_interrupt;
-    EventLoop* m_loop = nullptr;
-    uint64_t m_acked = 0;
-    bool m_active = false;
-    bool m_failed = false;
-    bool m_logged_failure = false;
 };
 
 }  // namespace twinbox::virtio

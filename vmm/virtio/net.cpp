@@ -97,77 +97,31 @@ void NetDevice::read_config(uint64_t offset, std::span<uint8_t> data) const {
     std::copy_n(config.begin() + offset, length, data.begin());
 }
 
-Result<void> NetDevice::activate(ActivateContext context) {
-    if (m_active)
-        reset();
-    if (context.queues.size() != 2)
-        return Error::message(fmt::format(
-            "virtio-net: the driver set up {} queues; the device needs receiveq1 and transmitq1",
-            context.queues.size()));
+Result<void> NetDevice::start() {
     if (m_tap)
         TRY(m_tap->set_offloads({
-            .checksum = (context.acked_features & net_feature::kGuestCsum) != 0,
-            .tso4 = (context.acked_features & net_feature::kGuestTso4) != 0,
-            .tso6 = (context.acked_features & net_feature::kGuestTso6) != 0,
+            .checksum = (acked_features() & net_feature::kGuestCsum) != 0,
+            .tso4 = (acked_features() & net_feature::kGuestTso4) != 0,
+            .tso6 = (acked_features() & net_feature::kGuestTso6) != 0,
         }));
-    m_queues = std::move(context.queues);
-    m_interrupt = std::move(context.interrupt);
-    m_loop = &context.loop;
-    m_acked = context.acked_features;
-    m_failed = false;
-
-    auto registered = [&]() -> Result<void> {
-        TRY(m_loop->add(m_queues[kReceiveQueue].notify->fd(), EPOLLIN,
-                        [this](uint32_t) { on_receive_notify(); }));
-        TRY(m_loop->add(m_queues[kTransmitQueue].notify->fd(), EPOLLIN,
-                        [this](uint32_t) { on_transmit_notify(); }));
-        TRY(m_loop->add(m_fd, EPOLLIN, [this](uint32_t) { on_backend_readable(); }));
-        return {};
-    }();
-    m_active = true;
+    // New buffers: deliver a waiting frame, resume polling the tap.
+    TRY(watch_queue(kReceiveQueue, [this] { process_receive(); }));
+    TRY(watch_queue(kTransmitQueue, [this] { process_transmit(); }));
+    TRY(watch(m_fd, [this] {
+        if (!failed())
+            process_receive();
+    }));
     m_backend_polled = true;
-    if (!registered) {
-        reset();
-        return std::move(registered).error().with_context("virtio-net");
-    }
     // Chains queued before DRIVER_OK are served now.
-    m_queues[kTransmitQueue].notify->signal();
+    notify(kTransmitQueue).signal();
     return {};
 }
 
-void NetDevice::stop_polling() {
-    if (m_loop == nullptr)
-        return;
-    for (const ActiveQueue& queue : m_queues) m_loop->remove(queue.notify->fd());
-    m_loop->remove(m_fd);
+void NetDevice::stop() {
     m_backend_polled = false;
-}
-
-void NetDevice::reset() {
-    if (!m_active)
-        return;
-    stop_polling();  // waits for a running callback; none runs after this
     m_held.clear();
     m_held_capacity = 0;
     m_bounced_length = 0;
-    m_queues.clear();
-    m_interrupt.reset();
-    m_loop = nullptr;
-    m_active = false;
-    m_failed = false;
-}
-
-void NetDevice::fail(const Error& error) {
-    if (m_failed)
-        return;
-    m_failed = true;
-    if (!m_logged_failure) {
-        log::error("{}: {} - stopping the device until the guest resets it", name(),
-                   error.to_string());
-        m_logged_failure = true;
-    }
-    stop_polling();
-    m_interrupt->signal_needs_reset();
 }
 
 void NetDevice::drop_frame(std::string_view why) {
@@ -178,17 +132,12 @@ void NetDevice::drop_frame(std::string_view why) {
     }
 }
 
-void NetDevice::signal_if_needed(Virtqueue& queue) {
-    if (queue.needs_interrupt())
-        m_interrupt->signal_used_queue();
-}
-
 void NetDevice::poll_backend(bool enable) {
-    if (enable == m_backend_polled || m_failed || m_backend_closed)
+    if (enable == m_backend_polled || failed() || m_backend_closed)
         return;
     // Events 0 keeps the fd registered but silent: a tap with frames and no
     // guest buffers must not wake the loop again and again.
-    if (auto result = m_loop->modify(m_fd, enable ? uint32_t{EPOLLIN} : 0u); !result) {
+    if (auto result = loop().modify(m_fd, enable ? uint32_t{EPOLLIN} : 0u); !result) {
         log::error("{}: {}", name(), result.error().to_string());
         return;
     }
@@ -199,17 +148,11 @@ void NetDevice::poll_backend(bool enable) {
 // Transmit (section 5.1.6.2): the chain is header + frame, driver to device.
 // ---------------------------------------------------------------------------
 
-void NetDevice::on_transmit_notify() {
-    m_queues[kTransmitQueue].notify->consume();
-    if (!m_failed)
-        process_transmit();
-}
-
 void NetDevice::process_transmit() {
-    Virtqueue& queue = m_queues[kTransmitQueue].queue;
+    Virtqueue& queue = virtqueue(kTransmitQueue);
     for (int budget = kTransmitBudget;;) {
         if (budget-- == 0) {
-            m_queues[kTransmitQueue].notify->signal();  // more later; let receive run
+            notify(kTransmitQueue).signal();  // more later; let receive run
             break;
         }
         auto popped = queue.pop();
@@ -222,7 +165,7 @@ void NetDevice::process_transmit() {
         }
         const DescriptorChain& chain = *popped.value();
         transmit(chain);
-        if (m_failed)
+        if (failed())
             return;
         if (auto result = queue.add_used(chain.head(), 0); !result)
             return fail(result.error());
@@ -264,20 +207,9 @@ void NetDevice::transmit(const DescriptorChain& chain) {
 // Receive (sections 5.1.6.3-5.1.6.4): tap frames into the guest's buffers.
 // ---------------------------------------------------------------------------
 
-void NetDevice::on_receive_notify() {
-    m_queues[kReceiveQueue].notify->consume();
-    if (!m_failed)
-        process_receive();  // new buffers: deliver a waiting frame, resume polling the tap
-}
-
-void NetDevice::on_backend_readable() {
-    if (!m_failed)
-        process_receive();
-}
-
 bool NetDevice::hold_receive_buffers(uint64_t want) {
-    Virtqueue& queue = m_queues[kReceiveQueue].queue;
-    bool mergeable = (m_acked & net_feature::kMrgRxbuf) != 0;
+    Virtqueue& queue = virtqueue(kReceiveQueue);
+    bool mergeable = (acked_features() & net_feature::kMrgRxbuf) != 0;
     while (m_held_capacity < want) {
         if (!mergeable && !m_held.empty())
             break;  // without MRG_RXBUF a frame goes into exactly one chain
@@ -310,7 +242,7 @@ bool NetDevice::hold_receive_buffers(uint64_t want) {
 }
 
 void NetDevice::complete_receive(uint64_t length) {
-    Virtqueue& queue = m_queues[kReceiveQueue].queue;
+    Virtqueue& queue = virtqueue(kReceiveQueue);
     // Which chains the frame spans, front first; each gets what it holds.
     size_t spanned = 0;
     for (uint64_t covered = 0; covered < length && spanned < m_held.size(); ++spanned)
@@ -320,7 +252,7 @@ void NetDevice::complete_receive(uint64_t length) {
     uint16_t buffers = static_cast<uint16_t>(spanned);  // <= queue size <= 32768
     uint8_t count[2] = {static_cast<uint8_t>(buffers), static_cast<uint8_t>(buffers >> 8)};
     first.write(kNumBuffersOffset, count);
-    if ((m_acked & net_feature::kGuestCsum) == 0) {
+    if ((acked_features() & net_feature::kGuestCsum) == 0) {
         // Section 5.1.6.4.1: without GUEST_CSUM the device must set flags to zero.
         uint8_t flags = 0;
         first.write(0, {&flags, 1});
@@ -339,15 +271,15 @@ void NetDevice::complete_receive(uint64_t length) {
 }
 
 void NetDevice::process_receive() {
-    Virtqueue& queue = m_queues[kReceiveQueue].queue;
+    Virtqueue& queue = virtqueue(kReceiveQueue);
     bool keep_polling = true;
-    for (int frame = 0; frame < kReceiveBudget && !m_failed; ++frame) {
+    for (int frame = 0; frame < kReceiveBudget && !failed(); ++frame) {
         if (m_bounced_length > 0) {
             if (!deliver_bounced()) {
                 keep_polling = false;  // wait for the driver's buffers
                 break;
             }
-            if (!m_failed)
+            if (!failed())
                 signal_if_needed(queue);
             continue;
         }
@@ -383,7 +315,7 @@ void NetDevice::process_receive() {
         if (length == 0) {
             // End of file: only an injected socket whose peer closed does this
             // (a tap never does). Stop watching it, or its hang-up would spin the loop.
-            m_loop->remove(m_fd);
+            unwatch(m_fd);
             m_backend_polled = false;
             m_backend_closed = true;
             break;
@@ -396,14 +328,14 @@ void NetDevice::process_receive() {
             complete_receive(static_cast<uint64_t>(length));
             // Per frame, as QEMU does: the guest starts on this frame while we read
             // the next (with NAPI it masks further interrupts through used_event).
-            if (!m_failed)
+            if (!failed())
                 signal_if_needed(queue);
         } else {
             m_bounced_length = static_cast<size_t>(length);
         }
     }
     poll_backend(keep_polling);
-    if (!m_failed)
+    if (!failed())
         signal_if_needed(queue);
 }
 
@@ -411,8 +343,8 @@ bool NetDevice::deliver_bounced() {
     uint64_t length = m_bounced_length;
     if (!hold_receive_buffers(length))
         return false;
-    bool mergeable = (m_acked & net_feature::kMrgRxbuf) != 0;
-    uint16_t queue_size = m_queues[kReceiveQueue].queue.size();
+    bool mergeable = (acked_features() & net_feature::kMrgRxbuf) != 0;
+    uint16_t queue_size = virtqueue(kReceiveQueue).size();
     if (m_held.empty())
         return false;
     if (!mergeable && m_held.front().capacity < length) {

@@ -46,7 +46,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
-#include "vmm/virtio/device.h"
+#include "vmm/virtio/lifecycle_device.h"
 #include "vmm/virtio/options.h"
 #include "vmm/virtio/tap.h"
 
@@ -84,7 +84,7 @@ enum class NetConfigField : uint64_t {
     status = 6,  // le16: VIRTIO_NET_S_LINK_UP (1)
 };
 
-class NetDevice : public VirtioDevice {
+class NetDevice : public LifecycleDevice {
 public:
     static constexpr size_t kReceiveQueue = 0;
     static constexpr size_t kTransmitQueue = 1;
@@ -109,8 +109,6 @@ public:
     uint64_t device_features() const override;
     size_t queue_count() const override { return 2; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
-    Result<void> activate(ActivateContext context) override;
-    void reset() override;
 
     const std::array<uint8_t, 6>& mac() const { return m_mac; }
     // The tap's interface name ("" with an injected fd).
@@ -127,9 +125,9 @@ private:
         uint64_t capacity;  // writable bytes
     };
 
-    void on_transmit_notify();
-    void on_receive_notify();
-    void on_backend_readable();
+    Result<void> start() override;
+    void stop() override;
+    std::string_view queue_names() const override { return "receiveq1 and transmitq1"; }
 
     void process_transmit();
     void transmit(const DescriptorChain& chain);
@@ -142,10 +140,6 @@ private:
     bool deliver_bounced();
     void drop_frame(std::string_view why);
     void poll_backend(bool enable);
-    void signal_if_needed(Virtqueue& queue);
-    // The driver broke the spec: log once, stop the device, ask for a reset (section 2.1.2).
-    void fail(const Error& error);
-    void stop_polling();
 
     std::optional<Tap> m_tap;  // empty with an injected fd
     UniqueFd m_injected;
@@ -153,13 +147,7 @@ private:
     std::string m_tap_name;
     std::array<uint8_t, 6> m_mac;
 
-    // Set by activate(), dropped by reset().
-    std::vector<ActiveQueue> m_queues;
-    std::shared_ptr<Interrupt> m_interrupt;
-    EventLoop* m_loop = nullptr;
-    uint64_t m_acked = 0;
-    bool m_active = false;
-    bool m_failed = false;
+    // Set by start(), dropped by stop().
     bool m_backend_polled = false;
     bool m_backend_closed = false;  // an injected socket reached end of file
 
@@ -171,7 +159,6 @@ private:
     std::vector<uint8_t> m_transmit_bounce;  // for chains of more than IOV_MAX buffers
     std::atomic<uint64_t> m_dropped{0};
     bool m_logged_drop = false;
-    bool m_logged_failure = false;  // across resets, so a looping guest cannot flood the log
 };
 
 }  // namespace twinbox::virtio

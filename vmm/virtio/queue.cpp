@@ -1,16 +1,8 @@
 // Split virtqueue, device side (virtio 1.2 section 2.7). See queue.h.
 //
-// Ring layout in guest memory (section 2.7, "Virtqueues"):
-//
-//   descriptor table (16-byte aligned)   available ring (2-byte aligned)   used ring (4-byte
-//   aligned) ┌──────────────────────────────┐     ┌─────────────────────┐
-//   ┌──────────────────────────┐ │ addr u64 │ len u32 │ flags u16│     │ flags u16 │ idx u16 │ │
-//   flags u16 │ idx u16      │ │ next u16                     │     │ ring[size] u16 (heads)│ │
-//   ring[size] {id u32,len u32}│ │ ... size entries             │     │ used_event u16      │ │
-//   avail_event u16          │ └──────────────────────────────┘     └─────────────────────┘
-//   └──────────────────────────┘
-//
-// The indices are free-running 16-bit counters; slot = idx % size.
+// The ring layout (the three areas, their fields and alignment) is declared
+// once in split_ring.h. The indices are free-running 16-bit counters; the
+// slot of index i is i % size.
 #include "vmm/virtio/queue.h"
 
 #include <fmt/format.h>
@@ -18,23 +10,20 @@
 #include <algorithm>
 #include <cstring>
 
+#include "vmm/virtio/split_ring.h"
 #include "vmm/virtio/virtio_abi.h"
 
 namespace twinbox::virtio {
 
 namespace {
 
-constexpr uint64_t kDescriptorSize = 16;
+constexpr uint64_t kDescriptorSize = sizeof(SplitDescriptor);
 
-uint64_t descriptor_table_bytes(uint16_t size) {
-    return kDescriptorSize * size;
-}
-uint64_t available_ring_bytes(uint16_t size) {
-    return 6 + 2ull * size;
-}
-uint64_t used_ring_bytes(uint16_t size) {
-    return 6 + 8ull * size;
-}
+// Offsets of the ring headers' fields (sections 2.7.6 and 2.7.8).
+constexpr uint64_t kAvailableFlags = offsetof(SplitAvailableHeader, flags);
+constexpr uint64_t kAvailableIndex = offsetof(SplitAvailableHeader, index);
+constexpr uint64_t kUsedFlags = offsetof(SplitUsedHeader, flags);
+constexpr uint64_t kUsedIndex = offsetof(SplitUsedHeader, index);
 
 // Ring fields are shared with vCPUs running the driver: loads of indices use
 // acquire ordering (the entries they publish are read after), stores release.
@@ -55,16 +44,10 @@ void store(uint8_t* address, T value) {
     std::memcpy(address, &value, sizeof value);
 }
 
-struct Descriptor {
-    uint64_t address;
-    uint32_t length;
-    uint16_t flags;
-    uint16_t next;
-};
-
-Descriptor decode(const uint8_t* entry) {
-    return {load<uint64_t>(entry), load<uint32_t>(entry + 8), load<uint16_t>(entry + 12),
-            load<uint16_t>(entry + 14)};
+// Copies the entry out of guest memory first: the guest may change it while
+// we look, and every field must be checked and used from the one copy.
+SplitDescriptor decode(const uint8_t* entry) {
+    return load<SplitDescriptor>(entry);
 }
 
 // Bytes of `buffers` (selected by `writable`) in [offset, offset + length) as iovecs.
@@ -120,8 +103,9 @@ Result<Virtqueue> Virtqueue::create(const GuestMemory& memory, const QueueConfig
         return Error::message(
             fmt::format("queue size {} is not a power of two in 1..{}", size, kMaxQueueSize));
     // Section 2.7: alignment of the descriptor table, available and used rings.
-    if (config.descriptor_table % 16 != 0 || config.available_ring % 2 != 0 ||
-        config.used_ring % 4 != 0)
+    if (config.descriptor_table % SplitRing::kDescriptorAlignment != 0 ||
+        config.available_ring % SplitRing::kAvailableAlignment != 0 ||
+        config.used_ring % SplitRing::kUsedAlignment != 0)
         return Error::message(
             fmt::format("queue areas {:#x}/{:#x}/{:#x} are not aligned to 16/2/4 bytes",
                         config.descriptor_table, config.available_ring, config.used_ring));
@@ -132,9 +116,10 @@ Result<Virtqueue> Virtqueue::create(const GuestMemory& memory, const QueueConfig
         return span.value().data();
     };
     uint8_t* descriptors =
-        TRY(area("descriptor", config.descriptor_table, descriptor_table_bytes(size)));
-    uint8_t* available = TRY(area("driver", config.available_ring, available_ring_bytes(size)));
-    uint8_t* used = TRY(area("device", config.used_ring, used_ring_bytes(size)));
+        TRY(area("descriptor", config.descriptor_table, SplitRing::descriptor_table_bytes(size)));
+    uint8_t* available =
+        TRY(area("driver", config.available_ring, SplitRing::Available::bytes(size)));
+    uint8_t* used = TRY(area("device", config.used_ring, SplitRing::Used::bytes(size)));
     return Virtqueue(memory, config, event_idx, indirect, descriptors, available, used);
 }
 
@@ -148,12 +133,12 @@ Virtqueue::Virtqueue(const GuestMemory& memory, const QueueConfig& config, bool 
       m_available(available),
       m_used(used) {
     // A queue starts where the used ring says it is (zero after the driver set it up).
-    m_next_used = load_acquire_u16(m_used + 2);
+    m_next_used = load_acquire_u16(m_used + kUsedIndex);
     m_signalled_used = m_next_used;
 }
 
 Result<std::optional<DescriptorChain>> Virtqueue::pop() {
-    uint16_t available_idx = load_acquire_u16(m_available + 2);
+    uint16_t available_idx = load_acquire_u16(m_available + kAvailableIndex);
     uint16_t pending = static_cast<uint16_t>(available_idx - m_next_available);
     if (pending == 0)
         return std::optional<DescriptorChain>{};
@@ -161,7 +146,8 @@ Result<std::optional<DescriptorChain>> Virtqueue::pop() {
         return Error::message(fmt::format(
             "available index {} is {} entries ahead of the device, more than the queue size {}",
             available_idx, pending, m_size));
-    uint16_t head = load<uint16_t>(m_available + 4 + 2ull * (m_next_available % m_size));
+    uint16_t head =
+        load<uint16_t>(m_available + SplitRing::Available::entry_offset(m_next_available % m_size));
     ++m_next_available;
     DescriptorChain chain;
     chain.m_head = head;
@@ -216,7 +202,7 @@ Result<void> Virtqueue::walk_indirect(uint64_t table, uint32_t length, Descripto
             return Error::message(
                 fmt::format("descriptor chain {} loops in its indirect table", chain.m_head));
         --budget;
-        Descriptor descriptor = decode(entries.value().data() + kDescriptorSize * index);
+        SplitDescriptor descriptor = decode(entries.value().data() + kDescriptorSize * index);
         if (descriptor.flags & descriptor::kIndirect)
             return Error::message(fmt::format(
                 "descriptor chain {} nests an indirect table in another", chain.m_head));
@@ -245,7 +231,7 @@ Result<void> Virtqueue::walk(uint16_t head, DescriptorChain& chain) const {
             return Error::message(
                 fmt::format("descriptor chain {} is longer than the queue (a loop?)", head));
         --budget;
-        Descriptor descriptor = decode(m_descriptors + kDescriptorSize * index);
+        SplitDescriptor descriptor = decode(m_descriptors + SplitRing::descriptor_offset(index));
         if (descriptor.flags & descriptor::kIndirect) {
             if (descriptor.flags & descriptor::kNext)
                 return Error::message(fmt::format(
@@ -266,12 +252,11 @@ Result<void> Virtqueue::walk(uint16_t head, DescriptorChain& chain) const {
 Result<void> Virtqueue::add_used(uint16_t head, uint32_t written) {
     if (head >= m_size)
         return Error::message(fmt::format("used head {} outside a {}-entry queue", head, m_size));
-    uint8_t* entry = m_used + 4 + 8ull * (m_next_used % m_size);
-    store<uint32_t>(entry, head);
-    store<uint32_t>(entry + 4, written);
+    store(m_used + SplitRing::Used::entry_offset(m_next_used % m_size),
+          SplitUsedElement{head, written});
     ++m_next_used;
     // The entry must be visible before the index that publishes it (section 2.7.8.2).
-    store_release_u16(m_used + 2, m_next_used);
+    store_release_u16(m_used + kUsedIndex, m_next_used);
     return {};
 }
 
@@ -284,20 +269,21 @@ bool Virtqueue::needs_interrupt() {
     if (previous == now)
         return false;
     if (!m_event_idx)
-        return (load_acquire_u16(m_available) & 1) == 0;  // VIRTQ_AVAIL_F_NO_INTERRUPT
+        return (load_acquire_u16(m_available + kAvailableFlags) & kAvailableNoInterrupt) == 0;
     // Section 2.7.10: interrupt when used_event lies in (previous, now], with wrap-around
     // (vring_need_event() in Linux).
-    uint16_t used_event = load_acquire_u16(m_available + 4 + 2ull * m_size);
+    uint16_t used_event =
+        load_acquire_u16(m_available + SplitRing::Available::event_offset(m_size));
     return static_cast<uint16_t>(now - used_event - 1) < static_cast<uint16_t>(now - previous);
 }
 
 bool Virtqueue::enable_notification() {
     if (m_event_idx)
-        store_release_u16(m_used + 4 + 8ull * m_size, m_next_available);  // avail_event
+        store_release_u16(m_used + SplitRing::Used::event_offset(m_size), m_next_available);
     else
-        store_release_u16(m_used, 0);  // clear VIRTQ_USED_F_NO_NOTIFY
+        store_release_u16(m_used + kUsedFlags, 0);  // clear VIRTQ_USED_F_NO_NOTIFY
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return load_acquire_u16(m_available + 2) != m_next_available;
+    return load_acquire_u16(m_available + kAvailableIndex) != m_next_available;
 }
 
 }  // namespace twinbox::virtio

@@ -15,7 +15,8 @@
 // A Virtqueue is not thread safe: one thread (the device's event loop) uses it.
 //
 // Model: Firecracker src/vmm/src/devices/virtio/queue.rs, Cloud Hypervisor
-// virtio-queue; the ring layout and EVENT_IDX rules are the spec's (2.7.7-2.7.10).
+// virtio-queue; the ring layout is declared once in split_ring.h, the
+// EVENT_IDX rules are the spec's (2.7.7-2.7.10).
 #pragma once
 
 #include <sys/uio.h>

@@ -2,7 +2,6 @@
 #include "vmm/virtio/rng.h"
 
 #include <fmt/core.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
 
 #include <algorithm>
@@ -20,29 +19,8 @@ void RngDevice::read_config(uint64_t /*offset*/, std::span<uint8_t> data) const 
     std::fill(data.begin(), data.end(), 0);  // section 5.4.4: no configuration space
 }
 
-Result<void> RngDevice::activate(ActivateContext context) {
-    if (context.queues.size() != 1)
-        return Error::message(fmt::format(
-            "virtio-rng: the driver set up {} queues, the device has 1", context.queues.size()));
-    reset();
-    m_queue.emplace(std::move(context.queues[0].queue));
-    m_notify = context.queues[0].notify;
-    m_interrupt = std::move(context.interrupt);
-    m_broken = false;
-    TRY(context.loop.add(m_notify->fd(), EPOLLIN, [this](uint32_t) { on_queue_notify(); }));
-    m_loop = &context.loop;
-    return ok();
-}
-
-void RngDevice::reset() {
-    if (m_loop != nullptr) {
-        m_loop->remove(m_notify->fd());  // afterwards no callback of ours runs
-        m_loop = nullptr;
-    }
-    m_queue.reset();
-    m_notify = nullptr;
-    m_interrupt.reset();
-    m_broken = false;
+Result<void> RngDevice::start() {
+    return watch_queue(0, [this] { process_queue(); });
 }
 
 uint32_t RngDevice::fill(const DescriptorChain& chain) const {
@@ -69,34 +47,22 @@ uint32_t RngDevice::fill(const DescriptorChain& chain) const {
     return written;
 }
 
-void RngDevice::on_queue_notify() {
-    m_notify->consume();
-    if (m_broken)
-        return;
+void RngDevice::process_queue() {
+    Virtqueue& requests = virtqueue(0);
     do {
         for (;;) {
-            auto popped = m_queue->pop();
-            if (!popped) {
-                m_broken = true;
-                log::error("virtio-rng: {}; the device stops until the driver resets it",
-                           popped.error().to_string());
-                m_interrupt->signal_needs_reset();
-                return;
-            }
+            auto popped = requests.pop();
+            if (!popped)
+                return fail(popped.error());
             if (!popped->has_value())
                 break;
             const DescriptorChain& chain = **popped;
             // Section 5.4.6: used.len is the number of random bytes written.
-            if (auto added = m_queue->add_used(chain.head(), fill(chain)); !added) {
-                m_broken = true;
-                log::error("virtio-rng: {}", added.error().to_string());
-                m_interrupt->signal_needs_reset();
-                return;
-            }
+            if (auto added = requests.add_used(chain.head(), fill(chain)); !added)
+                return fail(added.error());
         }
-        if (m_queue->needs_interrupt())
-            m_interrupt->signal_used_queue();
-    } while (m_queue->enable_notification());
+        signal_if_needed(requests);
+    } while (requests.enable_notification());
 }
 
 }  // namespace twinbox::virtio

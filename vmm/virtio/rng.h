@@ -12,14 +12,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include "common/result.h"
-#include "vmm/virtio/device.h"
+#include "vmm/virtio/lifecycle_device.h"
 
 namespace twinbox::virtio {
 
-class RngDevice final : public VirtioDevice {
+class RngDevice final : public LifecycleDevice {
 public:
     // The most bytes one request gets, however large its buffers: the guest
     // cannot make the loop thread spend long in getrandom().
@@ -33,20 +32,14 @@ public:
     uint64_t device_features() const override { return 0; }
     size_t queue_count() const override { return 1; }
     void read_config(uint64_t offset, std::span<uint8_t> data) const override;
-    Result<void> activate(ActivateContext context) override;
-    void reset() override;
 
 private:
     RngDevice() = default;
-    void on_queue_notify();
+    Result<void> start() override;
+    std::string_view queue_names() const override { return "requestq"; }
+    void process_queue();
     // Fills the chain's writable buffers; returns the bytes written.
     uint32_t fill(const DescriptorChain& chain) const;
-
-    std::optional<Virtqueue> m_queue;
-    const EventFd* m_notify = nullptr;
-    std::shared_ptr<Interrupt> m_interrupt;
-    EventLoop* m_loop = nullptr;
-    bool m_broken = false;
 };
 
 }  // namespace twinbox::virtio

@@ -96,6 +96,13 @@ inline constexpr uint32_t kPitGsi = 0;
 // legacy device decodes 0x600-0x601; QEMU's ICH9 machine puts its ACPI PM block at 0x600 too.
 inline constexpr uint16_t kAcpiSleepControlPort = 0x600;
 inline constexpr uint16_t kAcpiSleepStatusPort = 0x601;
+// The event selector of the ACPI Generic Event Device (devices/generic_event_device.h,
+// ACPI 6.5 section 5.6.9), one byte, next to the sleep registers.
+inline constexpr uint16_t kAcpiGedPort = 0x602;
+// The GED's interrupt: the first IOAPIC pin above the 16 ISA lines, which are all
+// taken (kSerialIrq, kRtcIrq, kVirtioIrqs). Only ACPI guests see the GED, and the
+// MADT describes all kIoapicPins pins, so it needs no MP table entry.
+inline constexpr uint32_t kAcpiGedGsi = 16;
 // twinbox's exit-status port (vmm/devices/exit_status.h), for the microVM guest agent.
 inline constexpr uint16_t kExitStatusPort = 0x604;
 

@@ -29,6 +29,9 @@ public:
         // A bug on the VM side that throws must not escape.
         return json::array().at(3);
     }
+    Result<json> powerdown() override {
+        return record("powerdown", json{{"state", "powering-down"}});
+    }
     std::vector<std::string> calls;
     bool fail_pause = false;
 
@@ -55,6 +58,7 @@ TEST(ControlProtocol, ParsesEveryCommand) {
     EXPECT_EQ(*parse_control_request(R"({"cmd":"pause"})"), ControlCommand::pause);
     EXPECT_EQ(*parse_control_request(R"({"cmd":"resume"})"), ControlCommand::resume);
     EXPECT_EQ(*parse_control_request(R"({"cmd":"stop"})"), ControlCommand::stop);
+    EXPECT_EQ(*parse_control_request(R"({"cmd":"powerdown"})"), ControlCommand::powerdown);
     // Whitespace, a CRLF line end (telnet, socat -t) and extra fields are fine.
     EXPECT_EQ(*parse_control_request(" { \"cmd\" : \"stats\", \"id\": 4 } \r"),
               ControlCommand::stats);
@@ -131,6 +135,15 @@ TEST(ControlProtocol, ErrorLineIsValidJsonEvenForOddText) {
     json reply = json::parse(line, nullptr, false);
     ASSERT_TRUE(reply.is_object());
     EXPECT_TRUE(reply["error"].is_string());
+}
+
+// The contract `twinbox stop` relies on: powerdown answers "powering-down",
+// and a VMM that does not know it answers with an error (callers then fall back to stop).
+TEST(ControlProtocol, PowerdownPressesThePowerButton) {
+    RecordingTarget target;
+    json reply = reply_of(R"({"cmd":"powerdown"})", target);
+    EXPECT_EQ(reply, (json{{"ok", true}, {"state", "powering-down"}}));
+    EXPECT_EQ(target.calls, std::vector<std::string>{"powerdown"});
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ public:
         return json{{"state", "running"}};
     }
     Result<json> stop() override { return Error::message("stop refused in this test"); }
+    Result<json> powerdown() override { return Error::message("no power button in this test"); }
     int requests = 0;
     bool paused = false;
 

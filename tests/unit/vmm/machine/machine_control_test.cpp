@@ -44,7 +44,15 @@ public:
     }
     void resume() override { is_paused = false; }
     void stop() override { is_stopping = true; }
+    Result<void> press_power_button() override {
+        if (!has_button)
+            return Error::message("the guest is not a Linux kernel, so it has no ACPI power button");
+        ++presses;
+        return {};
+    }
 
+    bool has_button = true;
+    int presses = 0;
     bool is_stopping = false;
     bool is_paused = false;
     bool parks = true;
@@ -99,6 +107,18 @@ TEST(MachineControl, PauseResumeAndStopGoThroughTheView) {
     EXPECT_EQ(control.stop().value()["state"], "stopping");
     EXPECT_TRUE(view.is_stopping);
     EXPECT_FALSE(control.pause());  // a stopping VM is not paused
+}
+
+TEST(MachineControl, PowerdownPressesTheButtonOrSaysWhyNot) {
+    FakeView view;
+    MachineControl control(view, record());
+    EXPECT_EQ(control.powerdown().value()["state"], "powering-down");
+    EXPECT_EQ(view.presses, 1);
+    EXPECT_FALSE(view.is_stopping);  // the guest shuts down on its own
+    view.has_button = false;
+    auto refused = control.powerdown();
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().to_string().find("no ACPI power button"), std::string::npos);
 }
 
 TEST(MachineControl, APauseThatDoesNotParkIsAnError) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/virtio/ring_builder.h"
+#include "vmm/virtio/split_ring.h"
 
 namespace twinbox::virtio {
 namespace {
@@ -264,6 +265,71 @@ TEST_F(QueueTest, IndicesWrapAroundSixteenBits) {
             ASSERT_TRUE(q.add_used((*popped)->head(), 1).has_value());
         }
         ASSERT_FALSE(q.pop().value().has_value());
+    }
+}
+
+// The ring written byte by byte at the offsets the spec's text gives
+// (section 2.7.5 virtq_desc: addr 0, len 8, flags 12, next 14; 2.7.6
+// virtq_avail: flags 0, idx 2, ring 4, used_event after ring; 2.7.8
+// virtq_used: flags 0, idx 2, ring of {id, len} at 4, avail_event after it),
+// not through split_ring.h, so a wrong shared declaration cannot pass.
+TEST_F(QueueTest, DecodesTheRingAtTheSpecsByteOffsets) {
+    constexpr uint16_t kSize = 4;
+    constexpr uint64_t kTable = 0x20000;
+    constexpr uint64_t kAvailable = kTable + 16 * kSize;  // 0x20040
+    constexpr uint64_t kUsed = 0x20100;
+    constexpr uint64_t kData = 0x30000;
+    GuestMemory& memory = *m_memory;
+    ASSERT_TRUE(memory.fill(kTable, 0, 0x200));
+    auto put16 = [&](uint64_t address, uint16_t value) {
+        ASSERT_TRUE(memory.write_object<uint16_t>(address, value));
+    };
+    // Descriptor 2: 32 readable bytes at kData, NEXT -> descriptor 3: 8 writable bytes.
+    ASSERT_TRUE(memory.write_object<uint64_t>(kTable + 16 * 2 + 0, kData));
+    ASSERT_TRUE(memory.write_object<uint32_t>(kTable + 16 * 2 + 8, 32));
+    put16(kTable + 16 * 2 + 12, descriptor::kNext);
+    put16(kTable + 16 * 2 + 14, 3);
+    ASSERT_TRUE(memory.write_object<uint64_t>(kTable + 16 * 3 + 0, kData + 0x100));
+    ASSERT_TRUE(memory.write_object<uint32_t>(kTable + 16 * 3 + 8, 8));
+    put16(kTable + 16 * 3 + 12, descriptor::kWrite);
+    // avail->ring[0] = 2, avail->idx = 1, used_event (after ring[4]) = 0.
+    put16(kAvailable + 4 + 2 * 0, 2);
+    put16(kAvailable + 2, 1);
+    put16(kAvailable + 4 + 2 * kSize, 0);
+
+    QueueConfig config{kSize, true, kTable, kAvailable, kUsed};
+    auto created = Virtqueue::create(memory, config, /*event_idx=*/true);
+    ASSERT_TRUE(created.has_value()) << created.error().to_string();
+    Virtqueue q = std::move(created).value();
+    auto popped = q.pop();
+    ASSERT_TRUE(popped.has_value() && popped->has_value());
+    const DescriptorChain& chain = **popped;
+    EXPECT_EQ(chain.head(), 2);
+    ASSERT_EQ(chain.buffers().size(), 2u);
+    EXPECT_EQ(chain.buffers()[0].guest_address, kData);
+    EXPECT_EQ(chain.readable_bytes(), 32u);
+    EXPECT_EQ(chain.buffers()[1].guest_address, kData + 0x100);
+    EXPECT_EQ(chain.writable_bytes(), 8u);
+
+    ASSERT_TRUE(q.add_used(2, 5));
+    EXPECT_TRUE(q.needs_interrupt()) << "used_event 0 is crossed by used idx 0 -> 1";
+    EXPECT_FALSE(q.enable_notification());
+    auto get16 = [&](uint64_t address) { return memory.read_object<uint16_t>(address).value(); };
+    auto get32 = [&](uint64_t address) { return memory.read_object<uint32_t>(address).value(); };
+    EXPECT_EQ(get16(kUsed + 2), 1) << "used->idx";
+    EXPECT_EQ(get32(kUsed + 4 + 8 * 0 + 0), 2u) << "used->ring[0].id";
+    EXPECT_EQ(get32(kUsed + 4 + 8 * 0 + 4), 5u) << "used->ring[0].len";
+    EXPECT_EQ(get16(kUsed + 4 + 8 * kSize), 1) << "avail_event after used->ring[4]";
+}
+
+// The shared layout agrees with the sizes section 2.7 states for a queue.
+TEST(SplitRingTest, AreaSizesAreTheSpecs) {
+    for (uint16_t size : {1, 2, 256, 32768}) {
+        EXPECT_EQ(SplitRing::descriptor_table_bytes(size), 16ull * size);
+        EXPECT_EQ(SplitRing::Available::bytes(size), 6ull + 2ull * size);
+        EXPECT_EQ(SplitRing::Used::bytes(size), 6ull + 8ull * size);
+        EXPECT_EQ(SplitRing::Available::event_offset(size), 4ull + 2ull * size);
+        EXPECT_EQ(SplitRing::Used::event_offset(size), 4ull + 8ull * size);
     }
 }
 

@@ -3,9 +3,9 @@
 // a guest kernel would, so device and queue code can be driven with
 // well-formed and with hostile rings.
 //
-// The layout structs below are written from the spec, independently of
-// vmm/virtio/queue.cpp, so the tests check the implementation against the
-// spec and not against itself.
+// The ring layout comes from vmm/virtio/split_ring.h, the one declaration
+// the device's queue.cpp uses too; its static_asserts pin every field to the
+// spec's offsets, so sharing it cannot hide a layout bug from these tests.
 //
 // Typical use:
 //
@@ -27,25 +27,14 @@
 
 #include "vmm/memory/guest_memory.h"
 #include "vmm/virtio/queue.h"
+#include "vmm/virtio/split_ring.h"
 #include "vmm/virtio/virtio_abi.h"
 
 namespace twinbox::test {
 
-// Section 2.7.5: struct virtq_desc.
-struct RingDescriptor {
-    uint64_t address;
-    uint32_t length;
-    uint16_t flags;
-    uint16_t next;
-};
-static_assert(sizeof(RingDescriptor) == 16);
-
-// Section 2.7.8: struct virtq_used_elem.
-struct UsedElement {
-    uint32_t id;
-    uint32_t length;
-};
-static_assert(sizeof(UsedElement) == 8);
+// Section 2.7.5 and 2.7.8: struct virtq_desc and struct virtq_used_elem.
+using RingDescriptor = virtio::SplitDescriptor;
+using UsedElement = virtio::SplitUsedElement;
 
 // One buffer of a chain, as the driver describes it.
 struct Segment {
@@ -69,10 +58,11 @@ public:
         m_config.size = size;
         m_config.ready = true;
         m_config.descriptor_table = base;
-        m_config.available_ring = base + 16ull * size;
-        m_config.used_ring = (m_config.available_ring + 6 + 2ull * size + 3) & ~3ull;
+        m_config.available_ring = base + Ring::descriptor_table_bytes(size);
+        m_config.used_ring =
+            align_up(m_config.available_ring + Ring::Available::bytes(size), Ring::kUsedAlignment);
         // A fresh queue: all-zero rings, as the driver leaves them.
-        must(m_memory.fill(base, 0, m_config.used_ring + 6 + 8ull * size - base));
+        must(m_memory.fill(base, 0, m_config.used_ring + Ring::Used::bytes(size) - base));
     }
 
     const virtio::QueueConfig& config() const { return m_config; }
@@ -144,52 +134,56 @@ public:
 
     // Raw access, for hostile rings.
     void write_descriptor(uint16_t index, const RingDescriptor& descriptor) {
-        must(m_memory.write_object(m_config.descriptor_table + 16ull * index, descriptor));
+        must(m_memory.write_object(m_config.descriptor_table + Ring::descriptor_offset(index),
+                                   descriptor));
     }
     RingDescriptor read_descriptor(uint16_t index) const {
-        return value(
-            m_memory.read_object<RingDescriptor>(m_config.descriptor_table + 16ull * index));
+        return value(m_memory.read_object<RingDescriptor>(m_config.descriptor_table +
+                                                          Ring::descriptor_offset(index)));
     }
     // Puts `head` in the next available-ring slot (unpublished).
     void offer(uint16_t head) {
         must(m_memory.write_object<uint16_t>(
-            m_config.available_ring + 4 + 2ull * (m_pending_available % m_size), head));
+            m_config.available_ring + Ring::Available::entry_offset(m_pending_available % m_size),
+            head));
         ++m_pending_available;
     }
     // Makes every offered chain visible: avail->idx = offered count.
     void publish() { set_available_index(m_pending_available); }
     void set_available_index(uint16_t index) {
         __atomic_thread_fence(__ATOMIC_RELEASE);
-        must(m_memory.write_object<uint16_t>(m_config.available_ring + 2, index));
+        must(m_memory.write_object<uint16_t>(m_config.available_ring + kAvailableIndex, index));
     }
     uint16_t available_index() const {
-        return value(m_memory.read_object<uint16_t>(m_config.available_ring + 2));
+        return value(m_memory.read_object<uint16_t>(m_config.available_ring + kAvailableIndex));
     }
     // avail->flags (bit 0: VIRTQ_AVAIL_F_NO_INTERRUPT).
     void set_available_flags(uint16_t flags) {
-        must(m_memory.write_object<uint16_t>(m_config.available_ring, flags));
+        must(m_memory.write_object<uint16_t>(m_config.available_ring + kAvailableFlags, flags));
     }
     // used_event, the last field of the available ring (EVENT_IDX, section 2.7.10).
     void set_used_event(uint16_t index) {
-        must(m_memory.write_object<uint16_t>(m_config.available_ring + 4 + 2ull * m_size, index));
+        must(m_memory.write_object<uint16_t>(
+            m_config.available_ring + Ring::Available::event_offset(m_size), index));
     }
 
     // The device's side.
     uint16_t used_index() const {
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        return value(m_memory.read_object<uint16_t>(m_config.used_ring + 2));
+        return value(m_memory.read_object<uint16_t>(m_config.used_ring + kUsedIndex));
     }
     uint16_t used_flags() const {
-        return value(m_memory.read_object<uint16_t>(m_config.used_ring));
+        return value(m_memory.read_object<uint16_t>(m_config.used_ring + kUsedFlags));
     }
     // Used ring entry number `n` (free-running; the slot is n % size).
     UsedElement used_entry(uint16_t n) const {
-        return value(
-            m_memory.read_object<UsedElement>(m_config.used_ring + 4 + 8ull * (n % m_size)));
+        return value(m_memory.read_object<UsedElement>(m_config.used_ring +
+                                                       Ring::Used::entry_offset(n % m_size)));
     }
     // avail_event, the last field of the used ring (EVENT_IDX).
     uint16_t available_event() const {
-        return value(m_memory.read_object<uint16_t>(m_config.used_ring + 4 + 8ull * m_size));
+        return value(
+            m_memory.read_object<uint16_t>(m_config.used_ring + Ring::Used::event_offset(m_size)));
     }
 
     std::vector<uint8_t> read(uint64_t address, uint64_t length) const {
@@ -199,6 +193,15 @@ public:
     }
 
 private:
+    using Ring = virtio::SplitRing;
+    static constexpr uint64_t kAvailableFlags = offsetof(virtio::SplitAvailableHeader, flags);
+    static constexpr uint64_t kAvailableIndex = offsetof(virtio::SplitAvailableHeader, index);
+    static constexpr uint64_t kUsedFlags = offsetof(virtio::SplitUsedHeader, flags);
+    static constexpr uint64_t kUsedIndex = offsetof(virtio::SplitUsedHeader, index);
+    static constexpr uint64_t align_up(uint64_t value, uint64_t alignment) {
+        return (value + alignment - 1) & ~(alignment - 1);
+    }
+
     // A test that lays out a ring outside guest RAM is itself wrong: fail it.
     static void must(const Result<void>& result) {
         if (!result)

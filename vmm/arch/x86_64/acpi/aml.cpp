@@ -23,9 +23,16 @@ enum class Opcode : uint8_t {
     dual_name_prefix = 0x2e,   // DualNamePrefix: two NameSegs follow
     multi_name_prefix = 0x2f,  // MultiNamePrefix: SegCount, then the NameSegs
     extended_prefix = 0x5b,    // ExtOpPrefix: the opcode is two bytes
+    local0 = 0x60,             // Local0Op; Local1-7 follow it
+    store = 0x70,              // StoreOp
+    bitwise_and = 0x7b,        // AndOp
+    notify = 0x86,             // NotifyOp
+    if_then = 0xa0,            // IfOp
     return_value = 0xa4,       // ReturnOp
 };
-// The second byte of DeviceOp, after ExtOpPrefix (ACPI 6.5 section 20.2.5.2).
+// The second byte of the ExtOpPrefix opcodes (ACPI 6.5 sections 20.2.5.2).
+constexpr uint8_t kOperationRegionOpcode = 0x80;
+constexpr uint8_t kFieldOpcode = 0x81;
 constexpr uint8_t kDeviceOpcode = 0x82;
 
 void append(Bytes& out, Opcode opcode) {
@@ -203,6 +210,74 @@ Bytes method(const Path& path, uint8_t argument_count, const std::vector<Bytes>&
     body.push_back(argument_count & 0x7);
     append(body, concatenate(terms));
     return with_package_length({static_cast<uint8_t>(Opcode::method)}, body);
+}
+
+Bytes operation_region(const Path& path, RegionSpace space, uint64_t offset, uint64_t length) {
+    Bytes out;
+    append(out, Opcode::extended_prefix);
+    out.push_back(kOperationRegionOpcode);
+    path.encode(out);
+    out.push_back(static_cast<uint8_t>(space));
+    append(out, integer(offset));
+    append(out, integer(length));
+    return out;
+}
+
+Bytes field(const Path& region, FieldAccess access, FieldUpdate update,
+            const std::vector<FieldUnit>& units) {
+    Bytes body;
+    region.encode(body);
+    // FieldFlags: bits 0-3 AccessType, bit 4 LockRule (0: NoLock), bits 5-6 UpdateRule.
+    body.push_back(
+        static_cast<uint8_t>(static_cast<uint8_t>(access) | static_cast<uint8_t>(update) << 5));
+    for (const FieldUnit& unit : units) {
+        // NamedField: NameSeg, then the width in bits in PkgLength's encoding
+        // (a value, not a length that counts itself).
+        unit.name.encode(body);
+        append(body, encode_package_length(unit.bits));
+    }
+    return with_package_length({static_cast<uint8_t>(Opcode::extended_prefix), kFieldOpcode}, body);
+}
+
+Bytes reference(const Path& path) {
+    Bytes out;
+    path.encode(out);
+    return out;
+}
+
+Bytes local(uint8_t index) {
+    return {static_cast<uint8_t>(static_cast<uint8_t>(Opcode::local0) + (index & 0x7))};
+}
+
+Bytes store(const Bytes& source, const Bytes& target) {
+    Bytes out;
+    append(out, Opcode::store);
+    append(out, source);
+    append(out, target);
+    return out;
+}
+
+Bytes bitwise_and(const Bytes& left, const Bytes& right) {
+    Bytes out;
+    append(out, Opcode::bitwise_and);
+    append(out, left);
+    append(out, right);
+    out.push_back(0x00);  // Target: NullName, the result is only the expression's value
+    return out;
+}
+
+Bytes if_then(const Bytes& predicate, const std::vector<Bytes>& terms) {
+    Bytes body = predicate;
+    append(body, concatenate(terms));
+    return with_package_length({static_cast<uint8_t>(Opcode::if_then)}, body);
+}
+
+Bytes notify(const Path& object, uint8_t value) {
+    Bytes out;
+    append(out, Opcode::notify);
+    object.encode(out);
+    append(out, integer(value));
+    return out;
 }
 
 Bytes return_value(const Bytes& value) {

@@ -172,6 +172,39 @@ Bytes method(const Path& path, uint8_t argument_count, const std::vector<Bytes>&
 // Return (value): ReturnOp ArgObject (ACPI 6.5 section 20.2.5.3).
 Bytes return_value(const Bytes& value);
 
+// OperationRegion (path, space, offset, length): ExtOpPrefix OpRegionOp
+// NameString RegionSpace RegionOffset RegionLen (ACPI 6.5 section 20.2.5.2;
+// the space values are section 19.6.100's).
+enum class RegionSpace : uint8_t { system_memory = 0x00, system_io = 0x01 };
+Bytes operation_region(const Path& path, RegionSpace space, uint64_t offset, uint64_t length);
+
+// Field (region, access, NoLock, update) { name, bits ... }: ExtOpPrefix
+// FieldOp PkgLength NameString FieldFlags FieldList (ACPI 6.5 sections
+// 20.2.5.2 and 19.6.48).
+enum class FieldAccess : uint8_t { any = 0, byte = 1, word = 2, dword = 3 };
+enum class FieldUpdate : uint8_t { preserve = 0, write_as_ones = 1, write_as_zeros = 2 };
+struct FieldUnit {
+    Path name;  // one NameSeg
+    uint32_t bits;
+};
+Bytes field(const Path& region, FieldAccess access, FieldUpdate update,
+            const std::vector<FieldUnit>& units);
+
+// Expressions and statements inside a method (ACPI 6.5 sections 20.2.5.3-20.2.5.4).
+
+// A named object used as a value or a target: its NameString.
+Bytes reference(const Path& path);
+// Local0 ... Local7: Local0Op + index.
+Bytes local(uint8_t index);
+// Store (source, target): StoreOp TermArg SuperName.
+Bytes store(const Bytes& source, const Bytes& target);
+// And (left, right): AndOp Operand Operand Target, with no target (NullName).
+Bytes bitwise_and(const Bytes& left, const Bytes& right);
+// If (predicate) { terms }: IfOp PkgLength Predicate TermList.
+Bytes if_then(const Bytes& predicate, const std::vector<Bytes>& terms);
+// Notify (object, value): NotifyOp NotifyObject NotifyValue.
+Bytes notify(const Path& object, uint8_t value);
+
 // Resource data (ACPI 6.5 section 6.4), the contents of a _CRS buffer.
 // Only the descriptors twinbox needs; each function returns one descriptor.
 namespace resource {

@@ -22,6 +22,22 @@
 //               Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000)
 //               Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {5} })
 //       }
+//       Device (PWRB) {                           // the power button the GED presses
+//           Name (_HID, EisaId ("PNP0C0C"))
+//           Name (_UID, Zero)
+//       }
+//       Device (GED_) {                           // ACPI 6.5 section 5.6.9
+//           Name (_HID, "ACPI0013")
+//           Name (_UID, Zero)
+//           Name (_CRS, ResourceTemplate () {
+//               Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) {16} })
+//           OperationRegion (EREG, SystemIO, 0x602, One)
+//           Field (EREG, ByteAcc, NoLock, Preserve) { ESEL, 8 }
+//           Method (_EVT, 1, NotSerialized) {
+//               Local0 = ESEL                     // read-to-clear: read once
+//               If ((Local0 & One)) { Notify (\_SB.PWRB, 0x80) }
+//           }
+//       }
 //   }
 //   Name (\_S5, Package (0x04) { 0x05, Zero, Zero, Zero })
 #include <fmt/core.h>
@@ -29,6 +45,7 @@
 #include "vmm/arch/x86_64/acpi/builders.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/devices/acpi_sleep.h"
+#include "vmm/devices/generic_event_device.h"
 
 namespace twinbox::acpi {
 namespace {
@@ -100,6 +117,47 @@ Result<Bytes> virtio_device(size_t index, const AcpiConfig::VirtioMmioDevice& vi
         });
 }
 
+// The control-method power button (ACPI 6.5 section 4.8.3.1.1, PNP0C0C).
+// Linux's button driver binds to it and reports Notify 0x80 ("the button
+// was pressed", section 5.6.6) as KEY_POWER on an input device.
+constexpr uint8_t kNotifyButtonPressed = 0x80;
+
+Bytes power_button_device() {
+    using namespace aml;
+    return device("PWRB", {
+                              name("_HID", integer(eisa_id("PNP0C0C"))),
+                              name("_UID", integer(0)),
+                          });
+}
+
+// The Generic Event Device (ACPI 6.5 section 5.6.9, devices/generic_event_device.h).
+// Linux's GED driver (drivers/acpi/evged.c) requests each interrupt of _CRS
+// and runs _EVT when it fires. The line is level-triggered: it stays high
+// until _EVT's read of the selector clears the pending events.
+Bytes generic_event_device() {
+    using namespace aml;
+    return device(
+        "GED_",
+        {
+            name("_HID", string("ACPI0013")),
+            name("_UID", integer(0)),
+            name("_CRS", resource_template({
+                             resource::extended_interrupt(
+                                 resource::Trigger::level, resource::Polarity::active_high,
+                                 resource::Sharing::exclusive, layout::kAcpiGedGsi),
+                         })),
+            operation_region("EREG", RegionSpace::system_io, layout::kAcpiGedPort,
+                             GenericEventDevice::kLength),
+            field("EREG", FieldAccess::byte, FieldUpdate::preserve, {{"ESEL", 8}}),
+            method("_EVT", 1,
+                   {
+                       store(reference("ESEL"), local(0)),
+                       if_then(bitwise_and(local(0), integer(GenericEventDevice::kPowerButton)),
+                               {notify("\\_SB.PWRB", kNotifyButtonPressed)}),
+                   }),
+        });
+}
+
 // \_S5, the soft-off state (ACPI 6.5 section 7.4.2): the SLP_TYP values for
 // PM1a and PM1b, then two reserved entries. On a hardware-reduced machine the
 // first one goes into the sleep control register (devices/acpi_sleep.h).
@@ -120,7 +178,8 @@ Result<Bytes> build_dsdt(const AcpiConfig& config) {
         return Error::message(
             fmt::format("{} virtio-mmio devices are more than the {} the DSDT can name",
                         config.virtio_devices.size(), kMaxVirtioDevices));
-    std::vector<Bytes> devices{serial_device(), rtc_device()};
+    std::vector<Bytes> devices{serial_device(), rtc_device(), power_button_device(),
+                               generic_event_device()};
     for (size_t index = 0; index < config.virtio_devices.size(); ++index)
         devices.push_back(TRY(virtio_device(index, config.virtio_devices[index])));
 

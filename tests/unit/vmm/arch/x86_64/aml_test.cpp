@@ -145,6 +145,29 @@ TEST(AmlObjects, NameScopeDeviceMethod) {
     EXPECT_EQ(method("_DSM", 4, {})[6], 0x04);  // ArgCount in MethodFlags
 }
 
+// What the Generic Event Device's _EVT is made of (ACPI 6.5 sections
+// 20.2.5.2-20.2.5.4), byte by byte.
+TEST(AmlObjects, RegionFieldAndEventMethodTerms) {
+    // OperationRegion (EREG, SystemIO, 0x602, One): ExtOpPrefix OpRegionOp name space offset
+    // length.
+    EXPECT_EQ(operation_region("EREG", RegionSpace::system_io, 0x602, 1),
+              concatenate({{0x5b, 0x80}, text_bytes("EREG"), {0x01, 0x0b, 0x02, 0x06, 0x01}}));
+    // Field (EREG, ByteAcc, NoLock, Preserve) { ESEL, 8 }: PkgLength 11 covers the body.
+    EXPECT_EQ(
+        field("EREG", FieldAccess::byte, FieldUpdate::preserve, {{"ESEL", 8}}),
+        concatenate({{0x5b, 0x81, 0x0b}, text_bytes("EREG"), {0x01}, text_bytes("ESEL"), {0x08}}));
+    // Local0 = ESEL: StoreOp NameString Local0Op.
+    EXPECT_EQ(store(reference("ESEL"), local(0)),
+              concatenate({{0x70}, text_bytes("ESEL"), {0x60}}));
+    // If ((Local0 & One)) { Notify (\_SB.PWRB, 0x80) }: IfOp PkgLength AndOp Local0 One
+    // NullName, then NotifyOp DualNamePrefix path BytePrefix 0x80.
+    Bytes notify_button = notify("\\_SB.PWRB", 0x80);
+    EXPECT_EQ(notify_button,
+              concatenate({{0x86, 0x5c, 0x2e}, text_bytes("_SB_PWRB"), {0x0a, 0x80}}));
+    EXPECT_EQ(if_then(bitwise_and(local(0), integer(1)), {notify_button}),
+              concatenate({{0xa0, 0x12, 0x7b, 0x60, 0x01, 0x00}, notify_button}));
+}
+
 TEST(AmlObjects, LargeBodiesGetLongerPackageLengths) {
     std::vector<Bytes> names;
     for (int i = 0; i < 1000; ++i) names.push_back(name("_UID", integer(0x12345678)));
