@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/devices/fakes.h"
+#include "tests/unit/vmm/devices/fakes.h"
 
 namespace twinbox {
 namespace {

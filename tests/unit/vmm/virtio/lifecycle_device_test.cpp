@@ -8,7 +8,7 @@
 #include <atomic>
 #include <thread>
 
-#include "tests/unit/virtio/virtio_fakes.h"
+#include "tests/unit/vmm/virtio/virtio_fakes.h"
 
 namespace twinbox::virtio {
 namespace {
