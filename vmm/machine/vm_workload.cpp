@@ -76,6 +76,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     config.nets = workload.nets;
     config.console = ConsoleKind::virtio;
     config.console_input = workload.interactive;  // -i: keystrokes to hvc0
+    config.agent_channel = true;                  // hvc1: `twinbox vm exec`, `twinbox exec`
     if (workload.console_log.empty()) {
         config.serial = SerialOutput::none;
     } else {
