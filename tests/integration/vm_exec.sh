@@ -56,7 +56,7 @@ expect_contains "$work/missing.err" "no-such-command" "the missing command is na
 pass "statuses: 42, 128+15 for SIGTERM, 127 for a missing command"
 
 # 2. stdin, env, workdir, user.
-out=$(printf 'line one\nline two\n' | vx -i "$name" -- sh -c 'wc -l; cat >/tmp/stdin-copy')
+out=$(printf 'line one\nline two\n' | vx -i "$name" -- sh -c 'cat >/tmp/stdin-copy; wc -l </tmp/stdin-copy')
 [ "$(echo $out)" = 2 ] || fail "stdin through -i: wc -l said '$out'"
 out=$(vx "$name" -- cat /tmp/stdin-copy)
 [ "$out" = "$(printf 'line one\nline two')" ] || fail "stdin reached the file: '$out'"
@@ -86,7 +86,8 @@ expect_status 0 $? "the first exec, undisturbed"
 pass "three execs in a row; a second client meanwhile is refused"
 
 # 4. A client that leaves takes its command with it.
-vx "$name" -- sh -c 'echo $$ >/tmp/victim.pid; exec sleep 1000' &
+# (twinbox itself in the background, not vx: killing a subshell would leave it running.)
+"$twinbox" vm exec "$name" -- sh -c 'echo $$ >/tmp/victim.pid; exec sleep 1000' &
 client=$!
 sleep 3
 kill -KILL "$client"

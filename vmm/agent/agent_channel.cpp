@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/unix_socket.h"
 #include "vmm/agent/protocol.h"
 #include "vmm/devices/bus.h"
 #include "vmm/virtio/console.h"
@@ -164,22 +165,8 @@ AgentChannel::~AgentChannel() {
 }
 
 Result<void> AgentChannel::listen(const std::string& socket_path) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (socket_path.size() >= sizeof(address.sun_path))
-        return Error::message(fmt::format("agent socket path {} is too long", socket_path));
-    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
-    UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!listener)
-        return Error::from_errno("socket", "agent socket");
-    ::unlink(socket_path.c_str());
-    if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0)
-        return Error::from_errno("bind", socket_path);
-    // Whoever connects runs commands as root in the guest: the owner only.
-    ::chmod(socket_path.c_str(), 0600);
-    if (::listen(listener.get(), 8) < 0)
-        return Error::from_errno("listen", socket_path);
-    m_listener = std::move(listener);
+    // Whoever connects runs commands as root in the guest: the owner only (0600).
+    m_listener = TRY(listen_unix_socket(socket_path, 8));
     m_path = socket_path;
     return ok();
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/unique_fd.h"
+#include "common/unix_socket.h"
 #include "vmm/agent/agent_channel.h"
 #include "vmm/agent/protocol.h"
 
@@ -23,12 +24,8 @@ using agent::Frame;
 using agent::FrameType;
 
 Result<UniqueFd> connect_agent(const std::filesystem::path& socket_path) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
     std::string path = socket_path.string();
-    if (path.size() >= sizeof(address.sun_path))
-        return Error::message(fmt::format("agent socket path {} is too long", path));
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    sockaddr_un address = TRY(unix_address(path));
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd)
         return Error::from_errno("socket", "agent socket");

@@ -90,8 +90,6 @@ void FrameDecoder::clear() {
     m_consumed = 0;
 }
 
-namespace {
-
 Result<void> append_field(std::vector<uint8_t>& out, char tag, std::string_view value) {
     if (value.find('\0') != std::string_view::npos)
         return Error::message(fmt::format("a NUL byte in \"{}\" cannot be passed to the VM",
@@ -102,8 +100,6 @@ Result<void> append_field(std::vector<uint8_t>& out, char tag, std::string_view 
     out.push_back('\0');
     return ok();
 }
-
-}  // namespace
 
 std::string nonce_text(uint64_t nonce) {
     return fmt::format("{:016x}", nonce);

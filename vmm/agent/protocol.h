@@ -109,6 +109,9 @@ struct ExecRequestFields {
     uint64_t nonce = 0;
 };
 Result<std::vector<uint8_t>> encode_request(const ExecRequestFields& request);
+// Appends one "TAG=VALUE\0" field (also the agent's fw_cfg configuration,
+// vmm/machine/vm_workload.h); a NUL inside `value` is an error.
+Result<void> append_field(std::vector<uint8_t>& out, char tag, std::string_view value);
 std::string nonce_text(uint64_t nonce);
 
 }  // namespace twinbox::agent
