@@ -103,8 +103,13 @@ private:
                               MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0 && (errno == EAGAIN || errno == EINTR))
             return ok();
-        if (sent < 0)
-            return Error::from_errno("send", "agent socket").with_hint("did the VM stop?");
+        if (sent < 0) {
+            // The VMM closed the connection: what it said first (a 'B' frame,
+            // "another exec is using the channel") is still there to be read.
+            m_outgoing.clear();
+            m_stdin_open = false;
+            return ok();
+        }
         m_outgoing.erase(m_outgoing.begin(), m_outgoing.begin() + sent);
         return ok();
     }

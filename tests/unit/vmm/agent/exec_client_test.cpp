@@ -220,6 +220,21 @@ TEST_F(ExecClientTest, BusyChannelIsAnErrorWithTheVmmsWords) {
     EXPECT_NE(status.error().to_string().find("another exec"), std::string::npos);
 }
 
+TEST_F(ExecClientTest, BusyFrameIsReadEvenWhenTheRequestCannotBeSent) {
+    // The VMM answers a second client with 'B' and closes at once, before the
+    // client's request is sent: the client reports the VMM's words, not EPIPE.
+    serve([](FakeSession& vmm) {
+        send_bytes(vmm.fd, frame(FrameType::busy, "another exec is using the agent channel"));
+        ::shutdown(vmm.fd, SHUT_RDWR);
+    });
+    std::vector<std::string> big(200, std::string(300, 'x'));  // a request of many packets
+    big.insert(big.begin(), "true");
+    auto status = exec({big, {}, "", "", false});
+    ASSERT_FALSE(status);
+    EXPECT_NE(status.error().to_string().find("another exec"), std::string::npos)
+        << status.error().to_string();
+}
+
 TEST_F(ExecClientTest, ChannelClosedMidCommandIsAnError) {
     serve([](FakeSession& vmm) {
         vmm.read_request();
