@@ -5,7 +5,8 @@
 #   1. `vm exec X -- echo hi` prints hi; exit status 42 comes back; a signal
 #      gives 128+N; a missing command 127;
 #   2. stdin is piped through with -i; -e and -w are honoured, with the
-#      workload's own environment underneath; -u by number and by name;
+#      workload's own environment underneath; -u by number and by name; -t
+#      gives a pseudo-terminal;
 #   3. several execs one after another, and a second client while one runs is
 #      turned away (one at a time);
 #   4. a killed `vm exec` (the client leaves) kills its command, and the next
@@ -69,6 +70,12 @@ out=$(vx -u nobody "$name" -- id -un)
 out=$(vx "$name" -- sh -c 'echo out; echo err >&2' 2>"$work/stderr")
 [ "$out" = out ] && [ "$(cat "$work/stderr")" = err ] || fail "stdout and stderr kept apart"
 pass "stdin with -i, -e, -w, the workload's env, -u by number and name, stderr"
+vx -t "$name" -- sh -c 'tty; echo to-stderr >&2; exit 3' >"$work/tty.out" 2>"$work/tty.err"
+expect_status 3 $? "-t: the status"
+tr -d '\r' <"$work/tty.out" >"$work/tty.clean"
+grep -qx '/dev/pts/[0-9]*' "$work/tty.clean" || { cat "$work/tty.out"; fail "-t: tty is not a pts"; }
+expect_contains "$work/tty.clean" "to-stderr" "-t: stderr merged into the terminal"
+pass "-t: a pseudo-terminal, stderr merged, the status"
 
 # 3. One after another, and one at a time.
 for i in 1 2 3; do
