@@ -14,6 +14,8 @@ void register_vm_step(CLI::App& vm, int& exit_code);
 void register_vm_ls(CLI::App& vm, int& exit_code);
 void register_vm_control(CLI::App& vm, int& exit_code);
 void register_vm_inspect(CLI::App& vm, int& exit_code);
+// Running a command in a VM through its guest agent (cli/vm_exec.cpp, vmm/agent).
+void register_vm_exec(CLI::App& vm, int& exit_code);
 void register_top(CLI::App& app, int& exit_code);
 
 // Containers (cli/container_*.cpp), Docker's words and exit statuses.

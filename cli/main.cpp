@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     cli::register_vm_ls(*vm, exit_code);
     cli::register_vm_control(*vm, exit_code);
     cli::register_vm_inspect(*vm, exit_code);
+    cli::register_vm_exec(*vm, exit_code);
     cli::register_top(app, exit_code);
 
     cli::register_container_run(app, exit_code);

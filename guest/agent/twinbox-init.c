@@ -15,7 +15,10 @@
  *   3. sets the host name, environment, working directory and user, and runs
  *      the command with its stdio on the console (virtio-console /dev/hvc0
  *      when the VM has one, else the serial console);
- *   4. reaps every process (it is PID 1), and when the command ends reports
+ *   4. serves `twinbox vm exec` in a child process (exec_server.c): commands
+ *      sent over the agent channel, the second virtio-console /dev/hvc1,
+ *      run in the same root with the workload's environment;
+ *   5. reaps every process (it is PID 1), and when the command ends reports
  *      its exit status to the VMM on twinbox's exit-status port (0x604, see
  *      vmm/devices/exit_status.h) and powers the VM off;
  *   5. meanwhile watches the ACPI power button (the VMM's control-socket
@@ -61,6 +64,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "exec_server.h"
 
 #define FW_CFG_SELECTOR 0x510
 #define FW_CFG_DATA 0x511
@@ -443,6 +448,12 @@ int main(void) {
     }
     if (make_root() != 0 || mount_volumes(&config) != 0)
         report_and_power_off(125);
+    /* The exec server: a child, so that PID 1 stays a plain reaper. */
+    pid_t server = fork();
+    if (server == 0) {
+        serve_exec_channel(config.envp);
+        _exit(0);
+    }
     int console = open_console();
     if (console < 0) {
         die("open the console");

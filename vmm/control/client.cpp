@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/unique_fd.h"
+#include "common/unix_socket.h"
 
 namespace twinbox {
 
@@ -34,11 +35,7 @@ Result<bool> wait_for(int fd, short events, Clock::time_point deadline, const st
 }
 
 Result<UniqueFd> connect_socket(const std::string& path, Clock::time_point deadline) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(address.sun_path))
-        return Error::message(fmt::format("control socket path {} is too long", path));
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    sockaddr_un address = TRY(unix_address(path));
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd)
         return Error::from_errno("socket", path);

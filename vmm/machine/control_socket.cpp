@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/unix_socket.h"
 
 namespace twinbox {
 
@@ -49,21 +50,8 @@ bool serve_lines(Client& client, ControlTarget& target) {
 
 Result<std::unique_ptr<ControlServer>> ControlServer::create(const std::string& socket_path,
                                                              ControlTarget& target) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (socket_path.size() >= sizeof(address.sun_path))
-        return Error::message(fmt::format("control socket path {} is too long", socket_path));
-    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
-    UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!listener)
-        return Error::from_errno("socket", "control socket");
-    ::unlink(socket_path.c_str());
-    if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0)
-        return Error::from_errno("bind", socket_path);
-    // Only the owner (root, normally) may pause or stop the VM.
-    ::chmod(socket_path.c_str(), 0600);
-    if (::listen(listener.get(), 32) < 0)
-        return Error::from_errno("listen", socket_path);
+    // Only the owner (root, normally) may pause or stop the VM: mode 0600.
+    UniqueFd listener = TRY(listen_unix_socket(socket_path, 32));
     UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop)
         return Error::from_errno("eventfd", "control socket");

@@ -6,6 +6,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
+#include "vmm/agent/agent_channel.h"
 #include "vmm/arch/x86_64/acpi/tables.h"
 #include "vmm/arch/x86_64/cpu_state.h"
 #include "vmm/arch/x86_64/layout.h"

@@ -43,6 +43,9 @@ class MmioTransport;
 class VirtioDevice;
 class ConsoleDevice;
 }  // namespace virtio
+namespace agent {
+class AgentChannel;
+}
 
 class Machine : public PowerControl, public MachineView {
 public:
@@ -152,6 +155,9 @@ private:
     // tables and command line can name them and a bad --disk fails before KVM opens.
     std::vector<std::shared_ptr<virtio::VirtioDevice>> m_virtio_devices;
     std::shared_ptr<virtio::ConsoleDevice> m_virtio_console;
+    // The guest agent's exec channel (VmConfig::agent_channel): a second
+    // virtio-console, served as agent.sock next to the control socket.
+    std::unique_ptr<agent::AgentChannel> m_agent_channel;
     std::vector<std::shared_ptr<virtio::MmioTransport>> m_virtio_transports;
     std::vector<EventFd> m_virtio_irqfds;
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;

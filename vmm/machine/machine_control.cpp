@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "vmm/agent/agent_channel.h"
 #include "vmm/arch/x86_64/e820.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/control/exit_counters.h"
@@ -233,6 +234,9 @@ Result<void> Machine::open_control_socket() {
     auto server = ControlServer::create(registration->socket_path(), *m_control_target);
     if (!server)
         return std::move(server).error();
+    if (m_agent_channel)
+        TRY(m_agent_channel->listen(registration->directory() + "/" +
+                                    agent::AgentChannel::kSocketName));
     m_registration = std::make_unique<VmRegistration>(std::move(registration).value());
     m_control_server = std::move(server).value();
     m_name = record.name;
@@ -244,10 +248,14 @@ void Machine::close_control_socket() {
         // The filters forbid unlink: sandbox::run_supervised() removes the entry.
         if (m_control_server)
             m_control_server->keep_socket_file();
+        if (m_agent_channel)
+            m_agent_channel->keep_socket_file();
         if (m_registration)
             m_registration->keep();
     }
     m_control_server.reset();
+    if (m_agent_channel)
+        m_agent_channel->stop();  // the device stays until the virtio devices shut down
     m_control_target.reset();
     m_registration.reset();
 }

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "vmm/agent/agent_channel.h"
 #include "vmm/control/exit_counters.h"
 #include "vmm/devices/serial.h"
 #include "vmm/machine/console.h"
@@ -226,6 +227,8 @@ int Machine::run() {
     }
     if (m_control_server)
         m_control_server->start([this] { return enter_sandbox(sandbox::ThreadRole::control); });
+    if (m_agent_channel)
+        m_agent_channel->start([this] { return enter_sandbox(sandbox::ThreadRole::control); });
     int status = serve_console();
     // The control socket goes first (it may kick the vCPUs), and the registry entry
     // with it: once the directory is gone, `twinbox vm stop` knows the VM ended.

@@ -3,7 +3,8 @@
 // Each device sits in its own slot: slot i is the 4 KiB register window at
 // layout::virtio_mmio_address(i) and interrupt line layout::kVirtioIrqs[i].
 // Slots are handed out in a fixed order (disks, then network cards, then the
-// virtio console, then the entropy device), so vda is always the first --disk.
+// virtio console, then the guest agent's channel, then the entropy device),
+// so vda is always the first --disk and the agent's console follows hvc0.
 //
 // The guest learns about the slots in two ways, because kernels differ:
 //   - the ACPI DSDT has one LNRO0005 device per slot (what Debian's kernel reads);
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "vmm/agent/agent_channel.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/machine/console.h"
 #include "vmm/machine/machine.h"
@@ -39,6 +41,10 @@ Result<void> Machine::create_virtio_devices() {
         m_virtio_console =
             TRY(virtio::ConsoleDevice::create(std::make_shared<FdSink>(STDOUT_FILENO)));
         m_virtio_devices.push_back(m_virtio_console);
+    }
+    if (m_config.agent_channel) {
+        m_agent_channel = TRY(agent::AgentChannel::create());
+        m_virtio_devices.push_back(m_agent_channel->device());
     }
     if (m_config.rng)
         m_virtio_devices.push_back(virtio::RngDevice::create());

@@ -45,6 +45,10 @@ struct VmConfig {
     // serial console is on stdio (`vm run`); `run --isolation vm` sets it for -i.
     std::optional<bool> console_input;
     bool rng = true;  // virtio-rng (--no-rng to leave it out)
+    // A second virtio-console for the guest agent's exec channel, right after
+    // the console (the agent opens it as /dev/hvc1), served on agent.sock in
+    // the VM's registry directory (vmm/agent/agent_channel.h).
+    bool agent_channel = false;
 
     // Named blobs for the guest on fw_cfg ("opt/twinbox/run" for the guest agent).
     std::vector<std::pair<std::string, std::vector<uint8_t>>> fw_cfg_files;

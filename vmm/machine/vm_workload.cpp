@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include "vmm/agent/protocol.h"
 #include "vmm/machine/default_guest.h"
 #include "vmm/machine/machine.h"
 
@@ -12,42 +13,31 @@ namespace {
 
 constexpr size_t kMaxAgentConfig = 64 * 1024;  // the agent's CONFIG_MAX
 
-Result<void> append(std::vector<uint8_t>& blob, char tag, const std::string& value) {
-    if (value.find('\0') != std::string::npos)
-        return Error::message(
-            fmt::format("a NUL byte in \"{}\" cannot be passed to the VM", value.c_str()));
-    blob.push_back(static_cast<uint8_t>(tag));
-    blob.push_back('=');
-    blob.insert(blob.end(), value.begin(), value.end());
-    blob.push_back('\0');
-    return ok();
-}
-
 }  // namespace
 
 Result<std::vector<uint8_t>> encode_agent_config(const VmWorkload& workload) {
     if (workload.command.empty())
         return Error::message("no command to run in the VM (the image has no CMD or ENTRYPOINT)");
     std::vector<uint8_t> blob;
-    for (const auto& arg : workload.command) TRY(append(blob, 'a', arg));
+    for (const auto& arg : workload.command) TRY(agent::append_field(blob, 'a', arg));
     for (const auto& variable : workload.env) {
         if (variable.find('=') == std::string::npos)
             return Error::message(fmt::format("environment entry \"{}\" has no '='", variable));
-        TRY(append(blob, 'e', variable));
+        TRY(agent::append_field(blob, 'e', variable));
     }
-    TRY(append(blob, 'w', workload.workdir.empty() ? "/" : workload.workdir));
-    TRY(append(blob, 'u', fmt::format("{}:{}", workload.uid, workload.gid)));
+    TRY(agent::append_field(blob, 'w', workload.workdir.empty() ? "/" : workload.workdir));
+    TRY(agent::append_field(blob, 'u', fmt::format("{}:{}", workload.uid, workload.gid)));
     if (!workload.hostname.empty())
-        TRY(append(blob, 'h', workload.hostname));
-    TRY(append(blob, 't', workload.tty ? "1" : "0"));
-    TRY(append(blob, 'i', workload.interactive ? "1" : "0"));
+        TRY(agent::append_field(blob, 'h', workload.hostname));
+    TRY(agent::append_field(blob, 't', workload.tty ? "1" : "0"));
+    TRY(agent::append_field(blob, 'i', workload.interactive ? "1" : "0"));
     // Volumes are the disks after the root: vdb, vdc, ... (26 at most).
     for (size_t index = 0; index < workload.volumes.size(); ++index) {
         if (index >= 25)
             return Error::message("a VM takes at most 25 -v volumes");
-        TRY(append(blob, 'm',
-                   fmt::format("/dev/vd{}:{}", static_cast<char>('b' + index),
-                               workload.volumes[index].mount_point)));
+        TRY(agent::append_field(blob, 'm',
+                                fmt::format("/dev/vd{}:{}", static_cast<char>('b' + index),
+                                            workload.volumes[index].mount_point)));
     }
     if (blob.size() > kMaxAgentConfig)
         return Error::message(fmt::format(
@@ -76,6 +66,7 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     config.nets = workload.nets;
     config.console = ConsoleKind::virtio;
     config.console_input = workload.interactive;  // -i: keystrokes to hvc0
+    config.agent_channel = true;                  // hvc1: `twinbox vm exec`, `twinbox exec`
     if (workload.console_log.empty()) {
         config.serial = SerialOutput::none;
     } else {

@@ -80,6 +80,7 @@ constexpr SyscallRule kEventLoopRules[] = {
     SyscallRule{"getrandom", "virtio-rng filling the guest's buffers"},
     SyscallRule{"poll", "virtio-console output waiting for room on a full terminal"},
     SyscallRule{"ppoll", "virtio-console output waiting for room (glibc may use ppoll)"},
+    SyscallRule{"sendto", "the guest agent's frames to the vm exec client (send)"},
 };
 
 constexpr SyscallRule kControlRules[] = {
@@ -90,6 +91,7 @@ constexpr SyscallRule kControlRules[] = {
     SyscallRule{"recvfrom", "a client's request (recv)"},
     SyscallRule{"sendto", "the reply (send)"},
     SyscallRule{"pread64", "the vCPU threads' CPU time from /proc stat files opened earlier"},
+    SyscallRule{"read", "the agent channel's wake-up eventfd (vmm/agent/agent_channel.h)"},
     SyscallRule{"getpid", "\"pid\" in stats; pthread_kill's tgkill needs it"},
     SyscallRule{"tgkill", "pause and stop kick the vCPU threads out of KVM_RUN"},
     ioctl_rule(KVM_IRQ_LINE, "powerdown: the ACPI power button raises the GED's line"),
