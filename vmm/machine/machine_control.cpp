@@ -192,7 +192,7 @@ Result<json> MachineControl::stop() {
     // twinbox's hardware-reduced ACPI has no power button device to press, so
     // this is `virsh destroy`, not `virsh shutdown`: the VMM ends the VM now.
     log::info("VM {} stopped through the control socket", m_record.name);
-    m_machine.request_stop(exit_status::kGuestPoweredOff);
+    m_machine.request_stop(exit_code::kGuestPoweredOff);
     return json{{"state", "stopping"}};
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/exit_codes.h"
 #include "vmm/boot/boot_entry.h"
 
 namespace twinbox {
@@ -78,13 +79,5 @@ struct VmConfig {
     // When `twinbox vm run` started, for the boot-time marker.
     std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
 };
-
-// Exit statuses of `twinbox vm run` (also in --help and docs/vmm.md).
-namespace exit_status {
-inline constexpr int kGuestPoweredOff = 0;  // guest poweroff, reboot, or Ctrl-A x
-inline constexpr int kTwinboxError = 125;   // twinbox failed before or while running the guest
-// A signal that stopped twinbox gives 128 + its number (SIGTERM: 143), as shells report it.
-inline constexpr int kSignalBase = 128;
-}  // namespace exit_status
 
 }  // namespace twinbox
