@@ -51,7 +51,7 @@ int exec_harness(std::vector<std::string> arguments) {
     ::execvp(pointers[0], pointers.data());
     log::error("cannot run the benchmark harness {}: {} - install python3", argv[1],
                std::strerror(errno));
-    return exit_status::kTwinboxError;
+    return exit_code::kTwinboxError;
 }
 
 int bench(const BenchOptions& options, bool report, bool compare) {
@@ -122,7 +122,7 @@ void register_bench(CLI::App& app, int& exit_code) {
         std::vector<std::string> rest = vm_config->remaining();
         if (rest.empty()) {
             log::error("twinbox bench vm-config needs an IMAGE [COMMAND...]");
-            exit_code = exit_status::kTwinboxError;
+            exit_code = exit_code::kTwinboxError;
             return;
         }
         vm_flags->command.assign(rest.begin() + 1, rest.end());

@@ -10,11 +10,6 @@ container::StateStore container_store() {
     return container::StateStore(container::engine_paths().state_root);
 }
 
-int report(const Error& error) {
-    log::error("{}", error.to_string());
-    return container::exit_code::kRuntimeError;
-}
-
 void print_table(const std::vector<std::vector<std::string>>& rows) {
     std::vector<size_t> widths;
     for (const auto& row : rows)

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/report.h"
 #include "common/log.h"
 #include "container/engine/engine.h"
 
@@ -11,9 +12,6 @@ namespace twinbox::cli {
 
 // The state store of `twinbox` containers (TWINBOX_ROOT aware).
 container::StateStore container_store();
-
-// Prints the error as one line and returns 125 (Docker's "the engine failed").
-int report(const Error& error);
 
 // Prints rows as aligned columns, each as wide as its longest cell plus
 // three spaces (Docker's tabwriter), so that long names never run into

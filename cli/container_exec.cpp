@@ -31,7 +31,7 @@ void register_container_exec(CLI::App& app, int& exit_code) {
             return;
         }
         flags->command.assign(rest.begin() + 1, rest.end());
-        exit_code = container::exec_container(store, *found, *flags);
+        exit_code = report_or_status(container::exec_container(store, *found, *flags));
     });
 }
 

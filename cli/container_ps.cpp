@@ -19,7 +19,9 @@ void register_container_ps(CLI::App& app, int& exit_code) {
     ps->add_flag("-q,--quiet", *quiet, "print only ids");
     ps->callback([all, quiet, &exit_code] {
         auto store = container_store();
-        auto containers = container::list_containers(store);
+        auto [containers, damaged] = container::scan_containers(store);
+        // Named, never removed: only `rm -f` acts on a damaged state.
+        for (const auto& error : damaged) log::warn("{}", error.to_string());
         std::vector<std::vector<std::string>> rows;
         rows.push_back({"CONTAINER ID", "NAME", "ISOLATION", "PID", "STATUS", "COMMAND"});
         for (const auto& view : containers) {
@@ -43,7 +45,9 @@ void register_container_ps(CLI::App& app, int& exit_code) {
         auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-        for (const auto& vm : VmRegistry::open_default().list()) {
+        auto vms = VmRegistry::open_default().scan();
+        for (const auto& error : vms.damaged) log::warn("{}", error.to_string());
+        for (const auto& vm : vms.records) {
             if (*quiet) {
                 fmt::print("{}\n", vm.name);
                 continue;

@@ -131,7 +131,7 @@ void register_container_run(CLI::App& app, int& exit_code) {
                 return;
             }
             image::apply_image(*image, flags);
-            exit_code = container::run_container(flags);
+            exit_code = report_or_status(container::run_container(flags));
             return;
         }
         if (flags.rootfs.empty() && ::access(TWINBOX_GUEST_DIR "/rootfs/bin/sh", X_OK) == 0)
@@ -144,7 +144,7 @@ void register_container_run(CLI::App& app, int& exit_code) {
                            .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
             return;
         }
-        exit_code = container::run_container(flags);
+        exit_code = report_or_status(container::run_container(flags));
     });
 }
 

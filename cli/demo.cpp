@@ -93,7 +93,7 @@ int demo(const DemoOptions& options) {
         "the container sees the 'hypervisor' flag too: it is the host's.)\n");
     for (const auto& run : runs)
         if (!run.error.empty())
-            return exit_status::kTwinboxError;
+            return exit_code::kTwinboxError;
     return 0;
 }
 

@@ -78,21 +78,26 @@ void add_inspect(CLI::App& image, int& exit_code, std::shared_ptr<ImageArgs> arg
             nlohmann::json out = nlohmann::json::array();
             for (const auto& reference : args->references) {
                 Image image = TRY(store.load(reference));
+                // Read strictly by the store already; only whole sections are copied here.
+                auto config = nlohmann::json::parse(image.config_text, nullptr, false);
+                auto section = [&](const char* key, nlohmann::json fallback) {
+                    auto found = config.is_object() ? config.find(key) : config.end();
+                    return found != config.end() ? *found : fallback;
+                };
                 nlohmann::json layers = nlohmann::json::array();
                 for (const auto& layer : image.manifest.layers) layers.push_back(to_json(layer));
-                out.push_back(
-                    {{"Id", image.manifest_digest},
-                     {"RepoTags", image.reference.empty()
-                                      ? nlohmann::json::array()
-                                      : nlohmann::json::array({image.reference})},
-                     {"Created", image.config.value("created", "")},
-                     {"Architecture", image.config.value("architecture", "")},
-                     {"Os", image.config.value("os", "")},
-                     {"Config", image.config.value("config", nlohmann::json::object())},
-                     {"RootFS", image.config.value("rootfs", nlohmann::json::object())},
-                     {"ConfigDigest", image.manifest.config.digest},
-                     {"Layers", layers},
-                     {"History", image.config.value("history", nlohmann::json::array())}});
+                out.push_back({{"Id", image.manifest_digest},
+                               {"RepoTags", image.reference.empty()
+                                                ? nlohmann::json::array()
+                                                : nlohmann::json::array({image.reference})},
+                               {"Created", image.created},
+                               {"Architecture", image.architecture},
+                               {"Os", image.os},
+                               {"Config", section("config", nlohmann::json::object())},
+                               {"RootFS", section("rootfs", nlohmann::json::object())},
+                               {"ConfigDigest", image.manifest.config.digest},
+                               {"Layers", layers},
+                               {"History", section("history", nlohmann::json::array())}});
             }
             fmt::print("{}\n", out.dump(4));
             return ok();

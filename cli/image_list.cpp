@@ -51,7 +51,7 @@ void register_image_list(CLI::App& app, int& exit_code) {
             }
             int64_t size = image->manifest.config.size;
             for (const auto& layer : image->manifest.layers) size += layer.size;
-            std::string created = image->config.value("created", "");
+            const std::string& created = image->created;
             rows.push_back({repository, tag, id, created.substr(0, 19), human_size(size)});
         }
         if (!*quiet)

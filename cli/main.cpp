@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
         "Exit status: the guest's own status where it has one; 125 when twinbox itself fails.\n"
         "Run 'twinbox vm run --help' for the virtual machine monitor and 'twinbox run --help'\n"
         "for containers.");
-    int exit_code = exit_status::kTwinboxError;
+    int exit_code = exit_code::kTwinboxError;
 
     CLI::App* vm = app.add_subcommand("vm", "Run and inspect KVM virtual machines");
     vm->require_subcommand(1);
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         // CLI11 reports bad flags by throwing; turn that into twinbox's one-line error.
         log::error("{} - see 'twinbox --help'", error.what());
-        return exit_status::kTwinboxError;
+        return exit_code::kTwinboxError;
     }
     return exit_code;
 }

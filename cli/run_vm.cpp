@@ -229,12 +229,11 @@ int run_image_in_vm(container::RunFlags flags, const std::string& reference,
     // The VMM runs sandboxed in a child (vmm/sandbox/supervisor.h); this process
     // keeps the leases, the scratch directory and the console log, and cleans up.
     config->seccomp = true;
-    int status = sandbox::run_supervised([&config, &workload] {
-        auto result = run_workload_config(*config, workload->console_log);
-        return result ? *result : report(std::move(result).error());
-    });
+    int status = report_or_status(sandbox::run_supervised([&config, &workload] {
+        return report_or_status(run_workload_config(*config, workload->console_log));
+    }));
     // 125: twinbox failed, and its message may point at the console log.
-    if (status != exit_status::kTwinboxError && !workload->console_log.empty())
+    if (status != exit_code::kTwinboxError && !workload->console_log.empty())
         ::unlink(workload->console_log.c_str());
     return status;
 }

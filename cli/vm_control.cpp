@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "common/log.h"
 #include "vmm/control/client.h"
 #include "vmm/control/proc_stat.h"
@@ -49,8 +50,7 @@ void register_one(CLI::App& vm, int& exit_code, const std::string& command,
     sub->add_option("name", *name, "the VM's name (see 'twinbox vm ls')")->required();
     sub->callback([name, command, &exit_code] {
         if (auto done = send_command(*name, command); !done) {
-            log::error("{}", done.error().to_string());
-            exit_code = exit_status::kTwinboxError;
+            exit_code = report(done.error());
             return;
         }
         fmt::print("{}\n", *name);

@@ -74,7 +74,7 @@ void register_vm_exec(CLI::App& vm, int& exit_code) {
         auto status = vm_exec(*flags, exec->remaining());
         if (!status) {
             log::error("{}", status.error().to_string());
-            exit_code = exit_status::kTwinboxError;
+            exit_code = exit_code::kTwinboxError;
             return;
         }
         exit_code = *status;

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "common/log.h"
 #include "vmm/control/client.h"
 #include "vmm/control/inspect_text.h"
@@ -32,8 +33,7 @@ void register_vm_inspect(CLI::App& vm, int& exit_code) {
     command->callback([name, as_json, &exit_code] {
         auto reply = inspect(*name);
         if (!reply) {
-            log::error("{}", reply.error().to_string());
-            exit_code = exit_status::kTwinboxError;
+            exit_code = report(reply.error());
             return;
         }
         if (*as_json)

@@ -34,7 +34,9 @@ void register_vm_ls(CLI::App& vm, int& exit_code) {
     command->add_flag("-q,--quiet", *quiet, "print only the names");
     command->callback([quiet, &exit_code] {
         auto registry = VmRegistry::open_default();
-        auto records = registry.list();
+        auto [records, damaged] = registry.scan();
+        // Named, never removed: a damaged entry's VM may still run.
+        for (const auto& error : damaged) log::warn("{}", error.to_string());
         exit_code = 0;
         if (*quiet) {
             for (const auto& record : records) fmt::print("{}\n", record.name);

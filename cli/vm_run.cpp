@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/cpu_mode_flag.h"
+#include "cli/report.h"
 #include "cli/vm_network.h"
 #include "common/log.h"
 #include "common/size.h"
@@ -115,30 +116,26 @@ int run(VmRunOptions& options) {
                    : options.verbose == 1 ? log::Level::info
                                           : log::Level::warn);
     if (auto finished = finish_config(options); !finished) {
-        log::error("{}", finished.error().to_string());
-        return exit_status::kTwinboxError;
+        return report(finished.error());
     }
     if (options.print_libvirt_xml) {
         // The same guest as libvirt domain XML, for virsh define; nothing is run.
         auto xml = libvirt_domain_xml(options.config, {options.config.name, "kvm"});
         if (!xml) {
-            log::error("{}", xml.error().to_string());
-            return exit_status::kTwinboxError;
+            return report(xml.error());
         }
         std::fputs(xml->c_str(), stdout);
-        return std::fflush(stdout) == 0 ? 0 : exit_status::kTwinboxError;
+        return std::fflush(stdout) == 0 ? 0 : exit_code::kTwinboxError;
     }
     // --net bridge[=NAME] on a twinbox network: address leases, released when the VM ends.
     auto networks = attach_vm_networks(options.config);
     if (!networks) {
-        log::error("{}", networks.error().to_string());
-        return exit_status::kTwinboxError;
+        return report(networks.error());
     }
     auto boot = [&options] {
         auto machine = Machine::create(options.config);
         if (!machine) {
-            log::error("{}", machine.error().to_string());
-            return exit_status::kTwinboxError;
+            return report(machine.error());
         }
         log::info("booting {} with {} vCPU(s) and {} MiB on {}",
                   !options.config.kernel.empty()      ? options.config.kernel
@@ -156,7 +153,7 @@ int run(VmRunOptions& options) {
     // process whose parent cleans up after it.
     options.config.seccomp = true;
     log::info("seccomp sandbox: on (an allow-list per VMM thread; --no-seccomp turns it off)");
-    return sandbox::run_supervised(boot);
+    return report_or_status(sandbox::run_supervised(boot));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/cpu_mode_flag.h"
+#include "cli/report.h"
 #include "common/log.h"
 #include "common/size.h"
 #include "vmm/machine/machine.h"
@@ -91,23 +92,21 @@ int run(const VmStepOptions& options) {
     log::set_level(options.verbose >= 1 ? log::Level::info : log::Level::warn);
     auto configs = make_config(options);
     if (!configs) {
-        log::error("{}", configs.error().to_string());
-        return exit_status::kTwinboxError;
+        return report(configs.error());
     }
     auto& [config, step] = *configs;
     auto serial = std::make_shared<CapturedOutput>();
     config.serial_sink = serial;
     auto machine = Machine::create(config);
     if (!machine) {
-        log::error("{}", machine.error().to_string());
-        return exit_status::kTwinboxError;
+        return report(machine.error());
     }
     fmt::print("twinbox vm step: {} in {} mode, up to {} instructions{}\n", config.flat,
                options.mode, step.count,
                step.break_address ? fmt::format(" from {:#x}", *step.break_address) : "");
     std::fflush(stdout);
     Stepper stepper(**machine, serial, stdout);
-    int status = stepper.run(step);
+    int status = report_or_status(stepper.run(step));
     std::fflush(stdout);
     return status;
 }

@@ -7,6 +7,12 @@
 // human context ("/dev/kvm"), and may carry a hint that tells the user what to
 // do next. to_string() renders all of it as one line for stderr.
 //
+// An Error also says how the command should end: its exit status (125,
+// "twinbox failed", unless the failure belongs to the workload: 126 cannot
+// execute, 127 not found; see common/exit_codes.h) and a kind that lets a
+// caller tell a damaged file from other failures without matching text.
+// Libraries only build Errors; cli/report.h prints them, once.
+//
 // TRY(expr) unwraps a Result or returns its error from the enclosing function,
 // like Rust's `?` or SerenityOS's TRY(). It uses a GNU statement expression,
 // which GCC and Clang both support.
@@ -20,10 +26,18 @@
 #include <utility>
 #include <variant>
 
+#include "common/exit_codes.h"
+
 namespace twinbox {
 
 class Error {
 public:
+    // What went wrong, where a caller acts on it (not for wording).
+    enum class Kind {
+        Other,
+        Damaged,  // a file twinbox wrote is unreadable: named, never removed silently
+    };
+
     // An error from a failed system call; `call` names it, `context` says what it was acting on.
     static Error from_errno(std::string_view call, std::string_view context, int err = errno) {
         return Error(err, std::string(call), std::string(context));
@@ -35,6 +49,9 @@ public:
     const std::string& call() const { return m_call; }
     const std::string& context() const { return m_context; }
     const std::string& hint() const { return m_hint; }
+    // The status the command should exit with (125 unless the error says otherwise).
+    int exit_status() const { return m_exit_status; }
+    Kind kind() const { return m_kind; }
 
     // Adds an outer layer of context: "loading kernel" + "read(x): EIO".
     Error&& with_context(std::string_view outer) && {
@@ -44,6 +61,15 @@ public:
     // A sentence telling the user what to do ("are you root or in the kvm group?").
     Error&& with_hint(std::string_view hint) && {
         m_hint = std::string(hint);
+        return std::move(*this);
+    }
+
+    Error&& with_exit_status(int status) && {
+        m_exit_status = status;
+        return std::move(*this);
+    }
+    Error&& with_kind(Kind kind) && {
+        m_kind = kind;
         return std::move(*this);
     }
 
@@ -66,6 +92,8 @@ private:
     std::string m_call;
     std::string m_context;
     std::string m_hint;
+    int m_exit_status = exit_code::kTwinboxError;
+    Kind m_kind = Kind::Other;
 };
 
 template <typename T>

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "common/exit_codes.h"
 #include "common/unique_fd.h"
 
 namespace twinbox {
@@ -22,14 +23,6 @@ Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return Error::from_errno("pipe2", "capturing a program's output");
     return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-int status_of(int wait_status) {
-    if (WIFEXITED(wait_status))
-        return WEXITSTATUS(wait_status);
-    if (WIFSIGNALED(wait_status))
-        return 128 + WTERMSIG(wait_status);
-    return 125;
 }
 
 }  // namespace
@@ -53,9 +46,9 @@ Result<Captured> run_captured(const std::vector<std::string>& argv,
         int null = ::open("/dev/null", O_RDONLY);
         if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(out_pipe.second.get(), 1) < 0 ||
             ::dup2(err_pipe.second.get(), 2) < 0)
-            ::_exit(125);
+            ::_exit(exit_code::kTwinboxError);
         ::execv(args[0], args.data());
-        ::_exit(errno == ENOENT ? 127 : 126);
+        ::_exit(errno == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
     }
     out_pipe.second.reset();
     err_pipe.second.reset();
@@ -101,7 +94,7 @@ Result<Captured> run_captured(const std::vector<std::string>& argv,
     while (::waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {
     }
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    result.exit_status = status_of(wait_status);
+    result.exit_status = exit_code::of_wait_status(wait_status);
     return result;
 }
 

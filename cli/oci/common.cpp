@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/oci/oci_cli.h"
+#include "cli/report.h"
 #include "common/file.h"
 #include "common/log.h"
 
@@ -23,7 +24,7 @@ container::StateStore state_store() {
 
 int fail(const Error& error) {
     std::string text = error.to_string();
-    log::error("{}", text);
+    (void)cli::report(error);  // runc's status for its own failures is 1, not the error's
     const auto& options = globals();
     if (!options.log.empty()) {
         std::string line = options.log_format == "json"

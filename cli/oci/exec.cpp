@@ -68,12 +68,12 @@ void register_exec(CLI::App& app, int& exit_code) {
             if (!options->cwd.empty())
                 exec.process.cwd = options->cwd;
         }
-        std::optional<container::RuntimeError> failure;
-        auto executed = container::exec_in_container(state_store(), exec, &failure);
+        auto executed = container::exec_in_container(state_store(), exec);
         if (!executed) {
             exit_code = fail(executed.error());
-            if (failure)
-                exit_code = failure->exit_status;
+            // runc exits 1 for its own failures, but passes 126/127 through.
+            if (executed.error().exit_status() != exit_code::kTwinboxError)
+                exit_code = executed.error().exit_status();
             return;
         }
         if (options->detach) {

@@ -29,8 +29,7 @@ void register_run(CLI::App& app, int& exit_code) {
             exit_code = fail(create.error());
             return;
         }
-        int failure_status = 1;
-        auto created = container::create_container(*create, &failure_status);
+        auto created = container::create_container(*create);
         if (!created) {
             exit_code = fail(created.error());
             return;
@@ -42,12 +41,12 @@ void register_run(CLI::App& app, int& exit_code) {
         if (auto started = container::start_container(store, *id); !started) {
             // If the first process died, its own last words are the better message.
             auto last_words = container::wait_for_exec(created->sync.get());
-            exit_code = fail(last_words ? last_words->error : started.error());
+            exit_code = fail(last_words ? started.error() : last_words.error());
             (void)container::delete_container(store, *id, true);
             return;
         }
-        if (auto failed = container::wait_for_exec(created->sync.get())) {
-            exit_code = fail(failed->error);
+        if (auto executed = container::wait_for_exec(created->sync.get()); !executed) {
+            exit_code = fail(executed.error());
             ::waitpid(created->state.pid, nullptr, 0);
             (void)container::delete_container(store, *id, true);
             return;

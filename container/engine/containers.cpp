@@ -74,20 +74,25 @@ bool process_alive(pid_t pid) {
 
 }  // namespace
 
-std::vector<ContainerView> list_containers(const StateStore& store) {
-    std::vector<ContainerView> views;
+ContainerListing scan_containers(const StateStore& store) {
+    ContainerListing listing;
     for (const auto& id : store.list()) {
         auto state = store.load(id);
-        if (!state) {
-            clean_abandoned(store, id);
-            if (store.is_damaged(id) && older_than(store.directory(id), std::chrono::seconds(2)))
-                log::warn("state of container {} is damaged; remove it with 'twinbox rm -f {}'", id,
-                          id);
+        if (state) {
+            listing.containers.push_back({*state, store.status(*state)});
             continue;
         }
-        views.push_back({*state, store.status(*state)});
+        clean_abandoned(store, id);
+        // A state younger than that may be one a creator is still writing.
+        if (state.error().kind() == Error::Kind::Damaged &&
+            older_than(store.directory(id), std::chrono::seconds(2)))
+            listing.damaged.push_back(std::move(state).error());
     }
-    return views;
+    return listing;
+}
+
+std::vector<ContainerView> list_containers(const StateStore& store) {
+    return scan_containers(store).containers;
 }
 
 Result<ContainerView> find_container(const StateStore& store, const std::string& reference) {

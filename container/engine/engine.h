@@ -17,9 +17,10 @@
 
 namespace twinbox::container {
 
-// `twinbox run`: returns the exit status (the program's, 125/126/127, or
-// 0 after printing the id for -d). Errors are printed here.
-int run_container(const RunFlags& flags);
+// `twinbox run`: returns the program's exit status (0 after printing the id
+// for -d), or an error whose exit_status() is 126/127 when the program could
+// not be executed, else 125.
+Result<int> run_container(const RunFlags& flags);
 
 struct ContainerView {
     ContainerState state;
@@ -31,6 +32,14 @@ Result<ContainerView> find_container(const StateStore& store, const std::string&
 // Every container; removes half-created leftovers of a killed twinbox on the way.
 std::vector<ContainerView> list_containers(const StateStore& store);
 
+// The same, plus one error (kind Damaged) for each container whose state
+// cannot be read, for `ps` to name: each state.json is read once.
+struct ContainerListing {
+    std::vector<ContainerView> containers;
+    std::vector<Error> damaged;
+};
+ContainerListing scan_containers(const StateStore& store);
+
 // SIGTERM, then SIGKILL after `timeout` (docker stop -t).
 Result<void> stop_container(const StateStore& store, const ContainerView& container,
                             std::chrono::seconds timeout);
@@ -40,14 +49,16 @@ Result<void> remove_container(const StateStore& store, const ContainerView& cont
 // what is in its cgroup and removes its storage and state.
 Result<void> remove_damaged_container(const StateStore& store, const std::string& id);
 
-// `twinbox exec`: returns the exit status; errors are printed here.
+// `twinbox exec`: returns the command's exit status; an error's
+// exit_status() is 126/127 when it could not be executed.
 struct ExecFlags {
     std::vector<std::string> command;
     bool interactive = false, tty = false, detach = false;
     std::vector<std::string> env;
     std::string workdir, user;
 };
-int exec_container(const StateStore& store, const ContainerView& container, const ExecFlags& flags);
+Result<int> exec_container(const StateStore& store, const ContainerView& container,
+                           const ExecFlags& flags);
 
 // "Up 3 seconds", "Exited (0) 2 minutes ago", "Created".
 std::string describe_status(const ContainerView& container);

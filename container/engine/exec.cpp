@@ -47,34 +47,23 @@ Result<oci::Process> exec_process(const StateStore& store, const ContainerView& 
 
 }  // namespace
 
-int exec_container(const StateStore& store, const ContainerView& container,
-                   const ExecFlags& flags) {
-    if (flags.command.empty()) {
-        log::error("exec: no command given");
-        return exit_code::kRuntimeError;
-    }
-    auto process = exec_process(store, container, flags);
-    if (!process) {
-        log::error("{}", process.error().to_string());
-        return exit_code::kRuntimeError;
-    }
+Result<int> exec_container(const StateStore& store, const ContainerView& container,
+                           const ExecFlags& flags) {
+    if (flags.command.empty())
+        return Error::message("exec: no command given");
+    auto process = TRY(exec_process(store, container, flags));
     if (!flags.interactive && !flags.tty) {
         UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         ::dup2(null.get(), STDIN_FILENO);
     }
     ExecOptions options;
     options.id = container.state.id;
-    options.process = std::move(*process);
+    options.process = std::move(process);
     options.detach = flags.detach;
-    std::optional<RuntimeError> failure;
-    auto executed = exec_in_container(store, options, &failure);
-    if (!executed) {
-        log::error("{}", executed.error().to_string());
-        return failure ? failure->exit_status : exit_code::kRuntimeError;
-    }
+    auto executed = TRY(exec_in_container(store, options));
     if (flags.detach)
         return 0;
-    if (executed->console_master) {
+    if (executed.console_master) {
         std::optional<RawTerminal> raw;
         // Raw mode on our terminal: the container's pty already did the line
         // discipline's work (echo, \n -> \r\n); ours must not do it twice.
@@ -84,11 +73,11 @@ int exec_container(const StateStore& store, const ContainerView& container,
         if (terminal >= 0)
             if (auto entered = RawTerminal::enter(terminal))
                 raw.emplace(std::move(*entered));
-        relay_terminal(executed->console_master.get(), flags.interactive ? STDIN_FILENO : -1,
+        relay_terminal(executed.console_master.get(), flags.interactive ? STDIN_FILENO : -1,
                        STDOUT_FILENO);
     }
     int status = 0;
-    while (::waitpid(executed->pid, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(executed.pid, &status, 0) < 0 && errno == EINTR) {
     }
     return exit_status_of(status);
 }

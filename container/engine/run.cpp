@@ -5,7 +5,7 @@
 //   -----------            --------------
 //   twinbox                twinbox --fork--> supervisor (setsid, output -> console.log)
 //     | create+start         |                 | create+start
-//     | relay / wait         | <-- "started" --|
+//     | relay / wait         | <-- ready ------|  (or its error, over a SyncSocket)
 //     | record exit          | prints the id   | waits, records the exit status
 //     v exit with its status v exit 0          v --rm: removes the container
 #include <fcntl.h>
@@ -20,12 +20,14 @@
 #include <filesystem>
 #include <random>
 
+#include "common/file_lock.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "container/cgroups/cgroup.h"
 #include "container/engine/engine.h"
 #include "container/engine/network_attach.h"
 #include "container/engine/terminal.h"
+#include "container/sys/sync_socket.h"
 
 namespace twinbox::container {
 
@@ -69,45 +71,15 @@ private:
 
 // Held from the check that a --name is free until the container's state
 // (which records the name) is written, so that two `run --name same` cannot
-// both see the name free (flock(2) on STATE_ROOT/.names.lock). The lock
-// belongs to the open file description: a forked supervisor shares it, and
-// release() (LOCK_UN) frees it for every process that holds a copy - the
-// container's first process too, which inherits it until its execve.
-class NameLock {
-public:
-    static Result<NameLock> acquire(const std::string& state_root) {
-        std::error_code ignored;
-        std::filesystem::create_directories(state_root, ignored);
-        std::string path = state_root + "/.names.lock";
-        UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-        if (!fd)
-            return Error::from_errno("open", path).with_hint("is TWINBOX_ROOT writable?");
-        while (::flock(fd.get(), LOCK_EX) < 0)
-            if (errno != EINTR)
-                return Error::from_errno("flock", path);
-        NameLock lock;
-        lock.m_fd = std::move(fd);
-        return lock;
-    }
-    void release() {
-        if (m_fd)
-            ::flock(m_fd.get(), LOCK_UN);
-        m_fd.reset();
-    }
-    // Closes this process's copy only; the lock stays with the others (-d's supervisor).
-    void hand_over() { m_fd.reset(); }
-    ~NameLock() { release(); }
-    NameLock() = default;
-    NameLock(NameLock&&) noexcept = default;
-    NameLock& operator=(NameLock&& other) noexcept {
-        release();
-        m_fd = std::move(other.m_fd);
-        return *this;
-    }
-
-private:
-    UniqueFd m_fd;
-};
+// both see the name free (flock(2) on STATE_ROOT/.names.lock). A forked
+// supervisor shares it (FileLock::hand_over() in the parent), and
+// release() frees it for every holder - the container's first process too,
+// which inherits it until its execve.
+Result<FileLock> lock_names(const std::string& state_root) {
+    std::error_code ignored;
+    std::filesystem::create_directories(state_root, ignored);
+    return FileLock::acquire(state_root + "/.names.lock");
+}
 
 Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
                               const std::string& id) {
@@ -212,15 +184,16 @@ int wait_for_container(const StateStore& store, const std::string& id, pid_t pid
     return exit_status_of(status);
 }
 
-// Create and start; on failure everything is undone and the status returned.
-Result<CreatedContainer> create_and_start(const CreateOptions& options, int* failure_status) {
+// Create and start; on failure everything is undone, and the error's
+// exit_status() is the one to report (126/127 when the program failed).
+Result<CreatedContainer> create_and_start(const CreateOptions& options) {
     StateStore store(options.state_root);
     TRY(make_storage(options));
     StorageGuard storage(options.extras.storage_dir);
     std::optional<ContainerNetwork> network;
     if (wants_bridge_network(options.spec))
         network.emplace(TRY(ContainerNetwork::reserve(options)));
-    auto created = TRY(create_container(options, failure_status));
+    auto created = TRY(create_container(options));
     // Undo from the state create_container returned, not from state.json,
     // which may be the very thing that failed. The first process is killed
     // first: until `start` succeeds it blocks on exec.fifo, and waiting for
@@ -241,19 +214,14 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
         // If the first process died, its own last words are the better
         // message; if it is still waiting for `start`, it has none.
         bool alive = process_start_time(created.state.pid) == created.state.pid_start_time;
-        auto last_words = alive ? std::nullopt : wait_for_exec(created.sync.get());
+        auto last_words = alive ? Result<void>() : wait_for_exec(created.sync.get());
         undo();
-        if (last_words) {
-            *failure_status = last_words->exit_status;
-            return std::move(last_words->error);
-        }
-        return std::move(started).error();
+        return last_words ? std::move(started).error() : std::move(last_words).error();
     }
-    if (auto failed = wait_for_exec(created.sync.get())) {
-        *failure_status = failed->exit_status;
+    if (auto executed = wait_for_exec(created.sync.get()); !executed) {
         ::waitpid(created.state.pid, nullptr, 0);
         undo();
-        return std::move(failed->error);
+        return std::move(executed).error();
     }
     storage.commit();
     if (network)
@@ -261,20 +229,18 @@ Result<CreatedContainer> create_and_start(const CreateOptions& options, int* fai
     return created;
 }
 
-int run_foreground(const RunFlags& flags, const CreateOptions& options, NameLock& name_lock) {
+Result<int> run_foreground(const RunFlags& flags, const CreateOptions& options,
+                           FileLock& name_lock) {
     StateStore store(options.state_root);
     if (!flags.interactive && !flags.tty) {
         // Docker gives a container without -i an empty stdin.
         UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         ::dup2(null.get(), STDIN_FILENO);
     }
-    int failure_status = exit_code::kRuntimeError;
-    auto created = create_and_start(options, &failure_status);
+    auto created = create_and_start(options);
     name_lock.release();
-    if (!created) {
-        log::error("{}", created.error().to_string());
-        return failure_status;
-    }
+    if (!created)
+        return std::move(created).error();
     if (created->console_master) {
         std::optional<RawTerminal> raw;
         // Raw mode on our terminal: the container's pty already did the line
@@ -291,7 +257,10 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options, NameLock
     return wait_for_container(store, options.id, created->state.pid, false);
 }
 
-[[noreturn]] void supervise(CreateOptions options, int report_fd, NameLock& name_lock) {
+// The supervisor reports "ready" or the error (text and exit status) over
+// the same SEQPACKET handshake the runtime uses with its first process
+// (container/sys/sync_socket.h), then stays to wait for the container.
+[[noreturn]] void supervise(CreateOptions options, int report_fd, FileLock& name_lock) {
     ::setsid();
     std::string log_path = options.extras.storage_dir + "/container.log";
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
@@ -301,85 +270,54 @@ int run_foreground(const RunFlags& flags, const CreateOptions& options, NameLock
     ::dup2(log_file.get(), STDERR_FILENO);
     ::signal(SIGHUP, SIG_IGN);
     options.extras.supervisor_pid = ::getpid();
-    int failure_status = exit_code::kRuntimeError;
-    auto created = create_and_start(options, &failure_status);
+    auto created = create_and_start(options);
     name_lock.release();
-    std::string report =
-        created ? "OK" : fmt::format("{} {}", failure_status, created.error().to_string());
-    (void)!::write(report_fd, report.data(), report.size());
-    ::close(report_fd);
     if (!created)
-        ::_exit(failure_status);
+        fail_and_exit(report_fd, created.error());
+    (void)SyncSocket::send(report_fd, {SyncMessage::Kind::Ready, 0, {}});
+    ::close(report_fd);
     if (created->console_master)
         relay_terminal(created->console_master.get(), -1, STDOUT_FILENO);
     StateStore store(options.state_root);
     ::_exit(wait_for_container(store, options.id, created->state.pid, true));
 }
 
-int run_detached(const CreateOptions& options, NameLock& name_lock) {
-    if (auto made = make_storage(options); !made) {
-        log::error("{}", made.error().to_string());
-        return exit_code::kRuntimeError;
-    }
-    int report[2];
-    if (::pipe2(report, O_CLOEXEC) < 0) {
-        log::error("pipe2: {}", std::strerror(errno));
-        return exit_code::kRuntimeError;
-    }
+Result<int> run_detached(const CreateOptions& options, FileLock& name_lock) {
+    TRY(make_storage(options));
+    auto report = TRY(SyncSocket::create());
     pid_t supervisor = ::fork();
-    if (supervisor < 0) {
-        log::error("fork: {}", std::strerror(errno));
-        return exit_code::kRuntimeError;
-    }
+    if (supervisor < 0)
+        return Error::from_errno("fork", "the container supervisor");
     if (supervisor == 0) {
-        ::close(report[0]);
-        supervise(options, report[1], name_lock);
+        report.parent_end().reset();
+        supervise(options, report.child_end().release(), name_lock);
     }
     name_lock.hand_over();
-    ::close(report[1]);
-    std::string text;
-    char buffer[4096];
-    ssize_t got;
-    while ((got = ::read(report[0], buffer, sizeof(buffer))) > 0 || (got < 0 && errno == EINTR))
-        if (got > 0)
-            text.append(buffer, static_cast<size_t>(got));
-    ::close(report[0]);
-    if (text == "OK") {
+    report.child_end().reset();
+    auto reply = TRY(SyncSocket::receive(report.parent_end().get()));
+    if (reply.kind == SyncMessage::Kind::Ready) {
         fmt::print("{}\n", options.id);
         return 0;
     }
     ::waitpid(supervisor, nullptr, 0);
-    auto space = text.find(' ');
-    if (text.empty() || space == std::string::npos) {
-        log::error("the container supervisor died before reporting");
-        return exit_code::kRuntimeError;
-    }
-    log::error("{}", text.substr(space + 1));
-    return std::atoi(text.substr(0, space).c_str());
+    if (reply.kind == SyncMessage::Kind::Error)
+        return Error::message(reply.text).with_exit_status(reply.exit_code);
+    return Error::message("the container supervisor died before reporting")
+        .with_hint(fmt::format("see {}/container.log", options.extras.storage_dir));
 }
 
 }  // namespace
 
-int run_container(const RunFlags& flags) {
+Result<int> run_container(const RunFlags& flags) {
     auto paths = engine_paths();
     std::string id = random_id();
-    NameLock name_lock;
-    if (!flags.name.empty()) {
-        auto locked = NameLock::acquire(paths.state_root);
-        if (!locked) {
-            log::error("{}", std::move(locked).error().with_context("--name").to_string());
-            return exit_code::kRuntimeError;
-        }
-        name_lock = std::move(*locked);
-    }
-    auto options = prepare(flags, paths, id);
-    if (!options) {
-        log::error("{}", options.error().to_string());
-        return exit_code::kRuntimeError;
-    }
+    FileLock name_lock;
+    if (!flags.name.empty())
+        name_lock = TRY(lock_names(paths.state_root).with_context("--name"));
+    auto options = TRY(prepare(flags, paths, id));
     if (flags.detach)
-        return run_detached(*options, name_lock);
-    return run_foreground(flags, *options, name_lock);
+        return run_detached(options, name_lock);
+    return run_foreground(flags, options, name_lock);
 }
 
 }  // namespace twinbox::container

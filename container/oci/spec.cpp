@@ -23,46 +23,9 @@
 
 namespace twinbox::oci {
 
-namespace spec_reader {
+inline namespace spec_reader {
 
-// --- generic pieces declared in spec_reader.h ---
-
-Result<void> expect_object(const Node& node) {
-    if (!node.json().is_object())
-        return node.error("must be an object");
-    return ok();
-}
-
-Result<void> expect_array(const Node& node) {
-    if (!node.json().is_array())
-        return node.error("must be an array");
-    return ok();
-}
-
-Result<void> read(const Node& node, std::string& out) {
-    if (!node.json().is_string())
-        return node.error("must be a string");
-    out = node.json().get<std::string>();
-    return ok();
-}
-
-Result<void> read(const Node& node, bool& out) {
-    if (!node.json().is_boolean())
-        return node.error("must be true or false");
-    out = node.json().get<bool>();
-    return ok();
-}
-
-Result<void> read(const Node& node, std::map<std::string, std::string>& out) {
-    TRY(expect_object(node));
-    out.clear();
-    for (const auto& [key, value] : node.json().items()) {
-        std::string text;
-        TRY(read(Node(value, node.child_path(key)), text));
-        out.emplace(key, std::move(text));
-    }
-    return ok();
-}
+// --- path checks declared in spec_reader.h ---
 
 bool is_absolute(std::string_view path) {
     return !path.empty() && path.front() == '/';
@@ -372,18 +335,6 @@ namespace {
 // this size is not a configuration.
 constexpr size_t kMaxConfigBytes = 16 * 1024 * 1024;
 
-// nlohmann's messages start with "[json.exception.parse_error.101] "; the
-// rest ("parse error at line 3, column 7: ...") is what a user needs.
-std::string without_exception_id(const char* what) {
-    std::string_view text(what);
-    if (text.starts_with("[json.exception.")) {
-        size_t end = text.find("] ");
-        if (end != std::string_view::npos)
-            text.remove_prefix(end + 2);
-    }
-    return std::string(text);
-}
-
 }  // namespace
 
 Result<Spec> parse_spec(const std::string& json_text) {
@@ -391,21 +342,12 @@ Result<Spec> parse_spec(const std::string& json_text) {
         return Error::message("config is " + std::to_string(json_text.size()) +
                               " bytes, more than the " + std::to_string(kMaxConfigBytes) +
                               " a runtime configuration can be");
-    // nlohmann-json reports errors by throwing; this is the boundary where its
-    // exceptions become Errors (STYLE.md 11). Its parser is iterative, so
-    // deeply nested input cannot overflow the stack.
-    try {
-        spec_reader::Json document = spec_reader::Json::parse(json_text);
-        Spec spec;
-        TRY(spec_reader::read(spec_reader::Node(document, ""), spec));
-        return spec;
-    } catch (const spec_reader::Json::parse_error& error) {
-        return Error::message("config is not valid JSON: " + without_exception_id(error.what()));
-    } catch (const spec_reader::Json::exception& error) {
-        return Error::message("config: " + without_exception_id(error.what()));
-    } catch (const std::bad_alloc&) {
-        return Error::message("config: out of memory while parsing");
-    }
+    auto document = json_reader::parse(json_text, kMaxConfigBytes);
+    if (!document)
+        return std::move(document).error().with_context("config");
+    Spec spec;
+    TRY(spec_reader::read(spec_reader::Node(*document, ""), spec));
+    return spec;
 }
 
 }  // namespace twinbox::oci

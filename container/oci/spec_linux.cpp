@@ -15,7 +15,7 @@
 #include "container/oci/spec.h"
 #include "container/oci/spec_reader.h"
 
-namespace twinbox::oci::spec_reader {
+namespace twinbox::oci::inline spec_reader {
 
 // --- namespaces, ID mappings, devices ---
 
@@ -523,7 +523,7 @@ Result<void> read(const Node& node, Linux& out) {
     return ok();
 }
 
-}  // namespace twinbox::oci::spec_reader
+}  // namespace twinbox::oci::inline spec_reader
 
 namespace twinbox::oci {
 

@@ -1,147 +1,29 @@
 // Reading config.json into a Spec: the small toolkit that spec.cpp and
 // spec_linux.cpp share (internal to container/oci; not part of the contract).
 //
-// Every value is read through a Node, a JSON value paired with the path that
-// reached it ("linux.namespaces[2].type"), so that each error names exactly
-// what is wrong and where. The readers check the JSON type before touching the
-// value, so nlohmann-json never throws from here; parse_spec still catches its
-// exceptions at the boundary, as STYLE.md asks.
-//
-// Overloads of read() for each type live in this namespace; the templates below
-// find the right one by argument-dependent lookup (Node is declared here), so
-// `read_member(node, "process", spec.process)` works for any field type.
+// The strict reader itself (Node, read(), read_member()...) is the project's
+// one JSON reader, common/json_reader.h. This namespace adds the overloads
+// for the spec's types. It is inline in twinbox::oci so that the reader's
+// templates find those overloads by argument-dependent lookup on the spec's
+// types (an inline namespace's members count as the enclosing namespace's).
 #pragma once
 
-#include <concepts>
-#include <cstdint>
-#include <limits>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
 
+#include "common/json_reader.h"
 #include "common/result.h"
 #include "container/oci/spec.h"
 
-namespace twinbox::oci::spec_reader {
+namespace twinbox::oci {
+inline namespace spec_reader {
 
-using Json = nlohmann::json;
-
-class Node {
-public:
-    Node(const Json& value, std::string path) : m_value(&value), m_path(std::move(path)) {}
-
-    const Json& json() const { return *m_value; }
-    const std::string& path() const { return m_path; }
-
-    // The member `key` of this object, or nullopt when it is absent or JSON
-    // null (Go runtimes write null for unset pointers; the spec's OPTIONAL).
-    std::optional<Node> member(std::string_view key) const {
-        if (!m_value->is_object())
-            return std::nullopt;
-        auto found = m_value->find(key);
-        if (found == m_value->end() || found->is_null())
-            return std::nullopt;
-        return Node(*found, child_path(key));
-    }
-    Node element(size_t index) const {
-        return Node((*m_value)[index], m_path + "[" + std::to_string(index) + "]");
-    }
-    // The path a member would have, for "required" errors about absent keys.
-    std::string child_path(std::string_view key) const {
-        return m_path.empty() ? std::string(key) : m_path + "." + std::string(key);
-    }
-
-    // "process.cwd: must be an absolute path"
-    Error error(std::string_view problem) const {
-        return Error::message((m_path.empty() ? std::string("config") : m_path) + ": " +
-                              std::string(problem));
-    }
-
-private:
-    const Json* m_value;
-    std::string m_path;
-};
-
-Result<void> expect_object(const Node& node);
-Result<void> expect_array(const Node& node);
-
-// Scalars. Integers are range-checked against the destination type, so a
-// negative uid or a 2^40 umask is an error rather than a silent wrap-around.
-Result<void> read(const Node& node, std::string& out);
-Result<void> read(const Node& node, bool& out);
-Result<void> read(const Node& node, std::map<std::string, std::string>& out);
-
-template <std::integral T>
-requires(!std::same_as<T, bool>) Result<void> read(const Node& node, T& out) {
-    constexpr auto kMin = std::numeric_limits<T>::min();
-    constexpr auto kMax = std::numeric_limits<T>::max();
-    const Json& value = node.json();
-    auto out_of_range = [&] {
-        return node.error("must be an integer from " + std::to_string(kMin) + " to " +
-                          std::to_string(kMax));
-    };
-    // nlohmann keeps non-negative integers as uint64 and negative ones as int64.
-    if (value.is_number_unsigned()) {
-        auto number = value.get<uint64_t>();
-        if (number > static_cast<uint64_t>(kMax))
-            return out_of_range();
-        out = static_cast<T>(number);
-        return ok();
-    }
-    if (value.is_number_integer()) {
-        auto number = value.get<int64_t>();
-        if constexpr (std::is_unsigned_v<T>) {
-            return out_of_range();  // only negative numbers are stored as int64
-        } else {
-            if (number < static_cast<int64_t>(kMin) || number > static_cast<int64_t>(kMax))
-                return out_of_range();
-            out = static_cast<T>(number);
-            return ok();
-        }
-    }
-    return out_of_range();
-}
-
-template <typename T>
-Result<void> read(const Node& node, std::optional<T>& out) {
-    T value{};
-    TRY(read(node, value));
-    out = std::move(value);
-    return ok();
-}
-
-template <typename T>
-Result<void> read(const Node& node, std::vector<T>& out) {
-    TRY(expect_array(node));
-    out.clear();
-    out.reserve(node.json().size());
-    for (size_t index = 0; index < node.json().size(); ++index) {
-        T value{};
-        TRY(read(node.element(index), value));
-        out.push_back(std::move(value));
-    }
-    return ok();
-}
-
-// Reads object member `key` into `out` when present; leaves `out` untouched
-// (its default) when the member is absent, as the spec's OPTIONAL means.
-template <typename T>
-Result<void> read_member(const Node& object, std::string_view key, T& out) {
-    if (auto member = object.member(key))
-        return read(*member, out);
-    return ok();
-}
-
-template <typename T>
-Result<void> read_required(const Node& object, std::string_view key, T& out) {
-    auto member = object.member(key);
-    if (!member)
-        return Error::message(object.child_path(key) + ": required");
-    return read(*member, out);
-}
+using json_reader::expect_array;
+using json_reader::expect_object;
+using json_reader::Json;
+using json_reader::Node;
+using json_reader::read;
+using json_reader::read_member;
+using json_reader::read_required;
 
 // Path checks shared by both files.
 bool is_absolute(std::string_view path);
@@ -151,4 +33,5 @@ bool has_dot_dot(std::string_view path);
 // The Linux section (spec_linux.cpp).
 Result<void> read(const Node& node, Linux& out);
 
-}  // namespace twinbox::oci::spec_reader
+}  // namespace spec_reader
+}  // namespace twinbox::oci

@@ -133,7 +133,7 @@ Result<PidNamespaceForChildren> enter_pid_namespace_for_children(const oci::Linu
     return PidNamespaceForChildren();
 }
 
-std::optional<RuntimeError> describe_death(pid_t pid, const Cgroup& cgroup) {
+Error describe_death(pid_t pid, const Cgroup& cgroup) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     std::string how = WIFSIGNALED(status)
@@ -144,12 +144,12 @@ std::optional<RuntimeError> describe_death(pid_t pid, const Cgroup& cgroup) {
     if (cgroup.stats().oom_kills > 0 || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
         error = std::move(error).with_hint(
             "the memory limit is too small to start a process; raise -m");
-    return RuntimeError{std::move(error)};
+    return error;
 }
 
 }  // namespace
 
-Result<CreatedContainer> create_container(const CreateOptions& options, int* failure_status) {
+Result<CreatedContainer> create_container(const CreateOptions& options) {
     TRY(check_options(options));
     auto layout = TRY(detect_cgroup_layout());
     StateStore store(options.state_root);
@@ -236,16 +236,13 @@ Result<CreatedContainer> create_container(const CreateOptions& options, int* fai
     auto reply = TRY(SyncSocket::receive(sync_fd));
     if (reply.kind == SyncMessage::Kind::Closed) {
         child_guard.commit();
-        auto death = describe_death(pid, cgroup);
-        return std::move(death->error);
+        return describe_death(pid, cgroup);
     }
     if (reply.kind == SyncMessage::Kind::Error) {
         child_guard.commit();
         ::waitpid(pid, nullptr, 0);
         // The child's own words, and the status it chose (126/127 for the program).
-        if (failure_status)
-            *failure_status = reply.exit_code;
-        return Error::message(reply.text);
+        return Error::message(reply.text).with_exit_status(reply.exit_code);
     }
 
     CreatedContainer created;

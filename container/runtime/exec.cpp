@@ -30,7 +30,7 @@ namespace {
     // Wait until the parent has moved us into the container's cgroup.
     auto go = SyncSocket::receive(sync);
     if (!go || go->kind != SyncMessage::Kind::Go)
-        ::_exit(exit_code::kRuntimeError);
+        ::_exit(exit_code::kTwinboxError);
     for (auto& ns : namespaces) {
         if (ns.type == oci::NamespaceType::Pid)
             continue;  // joined by the parent before clone
@@ -58,8 +58,7 @@ namespace {
 
 }  // namespace
 
-Result<ExecutedProcess> exec_in_container(const StateStore& store, const ExecOptions& options,
-                                          std::optional<RuntimeError>* failure) {
+Result<ExecutedProcess> exec_in_container(const StateStore& store, const ExecOptions& options) {
     auto state = TRY(store.load(options.id));
     Status status = store.status(state);
     if (status != Status::Running)
@@ -112,11 +111,9 @@ Result<ExecutedProcess> exec_in_container(const StateStore& store, const ExecOpt
         if (master)
             executed.console_master = std::move(*master);
     }
-    if (auto error = wait_for_exec(sync.parent_end().get())) {
-        int status = 0;
-        ::waitpid(*pid, &status, 0);
-        *failure = std::move(error);
-        return std::move((*failure)->error);
+    if (auto executed_program = wait_for_exec(sync.parent_end().get()); !executed_program) {
+        ::waitpid(*pid, nullptr, 0);
+        return std::move(executed_program).error();
     }
     if (!options.pid_file.empty()) {
         std::string text = std::to_string(*pid);

@@ -64,14 +64,11 @@ Result<void> apply_sysctls(const std::map<std::string, std::string>& sysctls) {
 }
 
 // The working directory: created if missing (as Docker does for -w).
-Result<void> enter_working_directory(const std::string& cwd) {
-    if (::chdir(cwd.c_str()) == 0)
+Result<void> enter_working_directory(Syscalls& sys, const std::string& cwd) {
+    if (sys.chdir(cwd))
         return ok();
-    LinuxSyscalls sys;
     TRY(sys.make_directories(cwd, 0755).with_context("creating the working directory"));
-    if (::chdir(cwd.c_str()) < 0)
-        return Error::from_errno("chdir", cwd).with_context("process.cwd");
-    return ok();
+    return sys.chdir(cwd).with_context("process.cwd");
 }
 
 // `fd_dir`: the host's /proc/self/fd, opened before chroot when the
@@ -93,7 +90,10 @@ void wait_for_start(int fifo_fd, int sync_fd, int fd_dir) {
     ::close(fifo_fd);
 }
 
-void report_and_exit(int sync_fd, const Error& error, int status, bool to_stderr) {
+// Like fail_and_exit(), but a first process whose `create` has returned
+// (nobody reads the socket any more) also says it on stderr.
+[[noreturn]] void report_and_exit(int sync_fd, const Error& error, bool to_stderr) {
+    int status = error.exit_status();
     SyncMessage message{SyncMessage::Kind::Error, status, error.to_string()};
     if (!SyncSocket::send(sync_fd, message) || to_stderr) {
         std::string line = "twinbox: error: " + error.to_string() + "\n";
@@ -104,24 +104,46 @@ void report_and_exit(int sync_fd, const Error& error, int status, bool to_stderr
 
 }  // namespace
 
-Result<std::string> find_executable(const oci::Process& process, int* exit_status) {
-    *exit_status = exit_code::kNotFound;
+Result<void> enter_namespaces(Syscalls& sys, const oci::Linux& linux_spec) {
+    // A cgroup namespace is made only now that the parent has moved us into
+    // the container's cgroup, so that this cgroup becomes the namespace's root.
+    if (wants_new_namespace(linux_spec.namespaces, oci::NamespaceType::Cgroup))
+        TRY(sys.unshare(CLONE_NEWCGROUP).with_context("cgroup namespace"));
+    TRY(join_namespace_paths(linux_spec.namespaces));
+    if (wants_new_namespace(linux_spec.namespaces, oci::NamespaceType::User)) {
+        // The parent has written our uid/gid maps; become the namespace's
+        // root (until now we were its unmapped "nobody").
+        auto root = [&]() -> Result<void> {
+            TRY(sys.setresgid(0));
+            return sys.setresuid(0);
+        }();
+        if (!root)
+            return std::move(root)
+                .error()
+                .with_context("user namespace")
+                .with_hint("do linux.uidMappings and gidMappings map container id 0?");
+    }
+    return ok();
+}
+
+Result<std::string> find_executable(const oci::Process& process) {
     const std::string& name = process.args.at(0);
     auto runnable = [&](const std::string& path) -> std::optional<Result<std::string>> {
         struct stat status {};
         if (::stat(path.c_str(), &status) < 0 || S_ISDIR(status.st_mode))
             return std::nullopt;
-        if (::access(path.c_str(), X_OK) < 0) {
-            *exit_status = exit_code::kNotExecutable;
-            return Result<std::string>(Error::message(
-                fmt::format("{}: permission denied (the file is not executable)", path)));
-        }
+        if (::access(path.c_str(), X_OK) < 0)
+            return Result<std::string>(
+                Error::message(
+                    fmt::format("{}: permission denied (the file is not executable)", path))
+                    .with_exit_status(exit_code::kNotExecutable));
         return Result<std::string>(path);
     };
     if (name.find('/') != std::string::npos) {
         if (auto found = runnable(name))
             return std::move(*found);
-        return Error::message(fmt::format("{}: no such file or directory in the container", name));
+        return Error::message(fmt::format("{}: no such file or directory in the container", name))
+            .with_exit_status(exit_code::kNotFound);
     }
     std::string search = environment_value(process.env, "PATH");
     if (search.empty())
@@ -136,54 +158,56 @@ Result<std::string> find_executable(const oci::Process& process, int* exit_statu
             break;
         start = colon + 1;
     }
-    return Error::message(fmt::format("{}: executable file not found in $PATH", name));
+    return Error::message(fmt::format("{}: executable file not found in $PATH", name))
+        .with_exit_status(exit_code::kNotFound);
+}
+
+Result<void> prepare_process_steps(Syscalls& sys, const SeccompProgram* seccomp,
+                                   const oci::Process& process, int terminal_slave) {
+    TRY(apply_rlimits(process.rlimits));
+    if (process.oom_score_adj)
+        TRY(apply_oom_score_adj(*process.oom_score_adj));
+    if (terminal_slave >= 0)
+        TRY(attach_terminal(terminal_slave));
+    // runc's finalizeNamespace (libcontainer/init_linux.go) changes directory
+    // first, while the runtime's privileges can still reach it.
+    TRY(enter_working_directory(sys, process.cwd).with_context("working directory"));
+    // Look the program up now, so that `create` (not a later `start`)
+    // reports a missing one, with Docker's 126/127.
+    TRY(find_executable(process));
+    // Security, in the order that keeps each step possible (runc's
+    // linuxStandardInit.Init in libcontainer/standard_init_linux.go): without
+    // no_new_privs, loading seccomp needs CAP_SYS_ADMIN, so it comes before
+    // the capabilities are dropped; with it, seccomp comes last
+    // (exec_program_steps), so the filter need not allow the calls that drop
+    // privileges or wait for `start`. Then finalizeNamespace's order: the
+    // bounding set, the user (keeping capabilities across setresuid), the
+    // capability sets.
+    if (process.no_new_privileges)
+        TRY(set_no_new_privileges(sys));
+    if (seccomp && !process.no_new_privileges)
+        TRY(load_seccomp(sys, *seccomp));
+    oci::Capabilities capabilities = process.capabilities.value_or(oci::Capabilities{});
+    TRY(drop_bounding_set(sys, capabilities));
+    TRY(switch_user(sys, process.user));
+    TRY(apply_capabilities(sys, capabilities));
+    return ok();
 }
 
 void prepare_process(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
                      int terminal_slave, bool report_to_stderr) {
-    auto fail = [&](const Error& error) {
-        report_and_exit(sync_fd, error, exit_code::kRuntimeError, report_to_stderr);
-    };
-    if (auto done = apply_rlimits(process.rlimits); !done)
-        fail(done.error());
-    if (process.oom_score_adj)
-        if (auto done = apply_oom_score_adj(*process.oom_score_adj); !done)
-            fail(done.error());
-    if (terminal_slave >= 0)
-        if (auto done = attach_terminal(terminal_slave); !done)
-            fail(done.error());
-    // Security, in the order that keeps each step possible (runc's order):
-    // without no_new_privs, loading seccomp needs CAP_SYS_ADMIN, so it comes
-    // before the capabilities are dropped; with it, seccomp comes last
-    // (exec_program), so the filter need not allow the calls that drop
-    // privileges or wait for `start`.
-    if (process.no_new_privileges)
-        if (auto done = set_no_new_privileges(); !done)
-            fail(done.error());
-    if (seccomp && !process.no_new_privileges)
-        if (auto done = load_seccomp(*seccomp); !done)
-            fail(done.error());
-    oci::Capabilities capabilities = process.capabilities.value_or(oci::Capabilities{});
-    if (auto done = drop_bounding_set(capabilities); !done)
-        fail(done.error());
-    if (auto done = switch_user(process.user); !done)
-        fail(done.error());
-    if (auto done = apply_capabilities(capabilities); !done)
-        fail(done.error());
+    LinuxSyscalls sys;
+    if (auto done = prepare_process_steps(sys, seccomp, process, terminal_slave); !done)
+        report_and_exit(sync_fd, done.error(), report_to_stderr);
 }
 
-void exec_program(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
-                  bool reaping_init, bool report_to_stderr) {
-    auto fail = [&](const Error& error, int status = exit_code::kRuntimeError) {
-        report_and_exit(sync_fd, error, status, report_to_stderr);
-    };
-    int lookup_status = 0;
-    auto path = find_executable(process, &lookup_status);
-    if (!path)
-        fail(path.error(), lookup_status);
+Result<void> exec_program_steps(Syscalls& sys, const SeccompProgram* seccomp,
+                                const oci::Process& process, bool reaping_init, int sync_fd) {
+    auto path = TRY(find_executable(process));
+    // As close to execve as possible, so that the filter need allow little
+    // of the runtime's own work (standard_init_linux.go does the same).
     if (seccomp && process.no_new_privileges)
-        if (auto done = load_seccomp(*seccomp); !done)
-            fail(done.error());
+        TRY(load_seccomp(sys, *seccomp));
 
     std::vector<std::string> args = process.args, env = process.env;
     std::vector<char*> argv, envp;
@@ -200,12 +224,16 @@ void exec_program(const SeccompProgram* seccomp, const oci::Process& process, in
     // No descriptor of the runtime may leak into the container.
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     if (reaping_init)
-        run_reaping_init(*path, argv.data(), envp.data(), sync_fd);
-    ::execve(path->c_str(), argv.data(), envp.data());
-    int saved = errno;
-    fail(Error::from_errno("execve", *path, saved),
-         saved == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
-    ::_exit(exit_code::kRuntimeError);
+        run_reaping_init(path, argv.data(), envp.data(), sync_fd);
+    return sys.execve(path, argv.data(), envp.data());
+}
+
+void exec_program(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
+                  bool reaping_init, bool report_to_stderr) {
+    LinuxSyscalls sys;
+    auto failed = exec_program_steps(sys, seccomp, process, reaping_init, sync_fd);
+    report_and_exit(sync_fd, failed ? Error::message("execve returned") : failed.error(),
+                    report_to_stderr);
 }
 
 void finish_and_exec(const SeccompProgram* seccomp, const oci::Process& process, int sync_fd,
@@ -232,28 +260,15 @@ void run_init_process(const InitContext& context) {
     // maps): until then our resource use is not yet limited.
     auto go = SyncSocket::receive(sync);
     if (!go || go->kind != SyncMessage::Kind::Go)
-        ::_exit(exit_code::kRuntimeError);
+        ::_exit(exit_code::kTwinboxError);
     const std::string& state_json = go->text;
 
-    // A cgroup namespace is made only now that the parent has moved us into
-    // the container's cgroup, so that this cgroup becomes the namespace's root.
-    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Cgroup) &&
-        ::unshare(CLONE_NEWCGROUP) < 0)
-        fail_and_exit(sync, Error::from_errno("unshare(CLONE_NEWCGROUP)", "cgroup namespace"));
-    fail(join_namespace_paths(spec.linux.namespaces), "joining namespaces");
-    if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::User)) {
-        // The parent has written our uid/gid maps; become the namespace's
-        // root (until now we were its unmapped "nobody").
-        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-            fail_and_exit(
-                sync, Error::from_errno("setresuid(0)", "user namespace")
-                          .with_hint("do linux.uidMappings and gidMappings map container id 0?"));
-    }
+    LinuxSyscalls sys;
+    fail(enter_namespaces(sys, spec.linux), "namespaces");
     if (wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::Network))
         fail(bring_up_loopback(), "network namespace");
 
     // The root file system (mounts/rootfs.h has the picture).
-    LinuxSyscalls sys;
     bool user_namespace = wants_new_namespace(spec.linux.namespaces, oci::NamespaceType::User);
     // Without a mount namespace (none in linux.namespaces, new or joined)
     // the container shares the host's: nothing may be mounted there, so it
@@ -308,12 +323,6 @@ void run_init_process(const InitContext& context) {
         fail(sys.sethostname(spec.hostname), "hostname");
     if (!spec.domainname.empty())
         fail(sys.setdomainname(spec.domainname), "domainname");
-    fail(enter_working_directory(process.cwd), "working directory");
-    // Look the program up now, so that `create` (not a later `start`)
-    // reports a missing one, with Docker's 126/127.
-    int lookup_status = 0;
-    if (auto found = find_executable(process, &lookup_status); !found)
-        fail_and_exit(sync, found.error(), lookup_status);
 
     // Everything that can fail happens before "ready", so that `create`
     // reports it and `start` only lets the program run: a signal sent right
@@ -324,17 +333,17 @@ void run_init_process(const InitContext& context) {
     prepare_process(context.seccomp, process, sync, console.slave ? console.slave.release() : -1,
                     false);
     if (!SyncSocket::send(sync, {SyncMessage::Kind::Ready, 0, {}}))
-        ::_exit(exit_code::kRuntimeError);
+        ::_exit(exit_code::kTwinboxError);
     if (console.master) {
         // Without a console socket, the pty master goes to the parent (twinbox run -it).
         if (!send_fd(sync, console.master.get(), "/dev/ptmx"))
-            ::_exit(exit_code::kRuntimeError);
+            ::_exit(exit_code::kTwinboxError);
         console.master.reset();
     }
 
     wait_for_start(context.fifo_fd, sync, host_fd_dir.get());
     if (auto hooks = run_hooks(spec.hooks.start_container, state_json, "startContainer"); !hooks)
-        report_and_exit(sync, hooks.error(), exit_code::kRuntimeError, true);
+        report_and_exit(sync, hooks.error(), true);
     exec_program(context.seccomp, process, sync, options.reaping_init, false);
 }
 

@@ -99,11 +99,7 @@ Result<void> signal_all(const ContainerState& state, int signal) {
 }  // namespace
 
 int exit_status_of(int wait_status) {
-    if (WIFEXITED(wait_status))
-        return WEXITSTATUS(wait_status);
-    if (WIFSIGNALED(wait_status))
-        return exit_code::kSignalBase + WTERMSIG(wait_status);
-    return exit_code::kRuntimeError;
+    return exit_code::of_wait_status(wait_status);
 }
 
 Result<void> start_container(const StateStore& store, const std::string& id) {
@@ -141,15 +137,13 @@ Result<void> start_container(const StateStore& store, const std::string& id) {
     return ok();
 }
 
-std::optional<RuntimeError> wait_for_exec(int sync_fd) {
+Result<void> wait_for_exec(int sync_fd) {
     // The socket's other end is close-on-exec: end-of-file means execve
     // succeeded; a message means it failed, with the status to report.
-    auto reply = SyncSocket::receive(sync_fd);
-    if (!reply)
-        return RuntimeError{reply.error()};
-    if (reply->kind == SyncMessage::Kind::Error)
-        return RuntimeError{Error::message(reply->text), reply->exit_code};
-    return std::nullopt;
+    auto reply = TRY(SyncSocket::receive(sync_fd));
+    if (reply.kind == SyncMessage::Kind::Error)
+        return Error::message(reply.text).with_exit_status(reply.exit_code);
+    return ok();
 }
 
 Result<void> kill_container(const StateStore& store, const std::string& id, int signal, bool all) {

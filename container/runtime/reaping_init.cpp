@@ -32,11 +32,12 @@ void run_reaping_init(const std::string& path, char* const argv[], char* const e
         ::setpgid(0, 0);
         ::execve(path.c_str(), argv, envp);
         int saved = errno;
-        fail_and_exit(sync_fd, Error::from_errno("execve", path, saved),
-                      saved == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
+        fail_and_exit(sync_fd, Error::from_errno("execve", path, saved)
+                                   .with_exit_status(saved == ENOENT ? exit_code::kNotFound
+                                                                     : exit_code::kNotExecutable));
     }
     // This process never calls execve, so its close-on-exec descriptors
-    // (the sync socket, a supervisor's report pipe...) would stay open for
+    // (the sync socket, a supervisor's report socket...) would stay open for
     // the container's whole life, and whoever waits for them to close
     // would wait that long: close everything but stdin, stdout and stderr.
     (void)sync_fd;

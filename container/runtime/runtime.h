@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "common/exit_codes.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "container/mounts/rootfs.h"
@@ -22,20 +23,6 @@
 #include "container/runtime/state.h"
 
 namespace twinbox::container {
-
-// Docker's exit statuses (docker run --help, "Exit Status").
-namespace exit_code {
-inline constexpr int kRuntimeError = 125;   // twinbox failed before the program ran
-inline constexpr int kNotExecutable = 126;  // the program exists but cannot be run
-inline constexpr int kNotFound = 127;       // no such program in the container
-inline constexpr int kSignalBase = 128;     // 128 + N: the program died of signal N
-}  // namespace exit_code
-
-// An Error plus the exit status that the front end should use for it.
-struct RuntimeError {
-    Error error;
-    int exit_status = exit_code::kRuntimeError;
-};
 
 struct CreateOptions {
     std::string id;
@@ -59,15 +46,15 @@ struct CreatedContainer {
     UniqueFd console_master;
 };
 
-// On error, *failure_status (if given) is the exit status to report: 127
-// when the program is not found, 126 when it cannot be executed, else 125.
-Result<CreatedContainer> create_container(const CreateOptions& options,
-                                          int* failure_status = nullptr);
+// An error's exit_status() is the status to report: 127 when the program is
+// not found, 126 when it cannot be executed, else 125.
+Result<CreatedContainer> create_container(const CreateOptions& options);
 Result<void> start_container(const StateStore& store, const std::string& id);
 
 // After start, for a caller that holds `sync`: waits until the program has
-// been executed (the socket closes on execve) or failed (an error with 126/127).
-std::optional<RuntimeError> wait_for_exec(int sync_fd);
+// been executed (the socket closes on execve) or failed (an error whose
+// exit_status() is 126/127, or 125).
+Result<void> wait_for_exec(int sync_fd);
 
 Result<void> kill_container(const StateStore& store, const std::string& id, int signal, bool all);
 Result<void> delete_container(const StateStore& store, const std::string& id, bool force);
@@ -87,9 +74,9 @@ struct ExecutedProcess {
 };
 
 // Starts `process` in the container. The caller waits for the returned pid
-// (it is our child) unless it detaches.
-Result<ExecutedProcess> exec_in_container(const StateStore& store, const ExecOptions& options,
-                                          std::optional<RuntimeError>* failure);
+// (it is our child) unless it detaches. An error's exit_status() is 126/127
+// when the program could not be executed.
+Result<ExecutedProcess> exec_in_container(const StateStore& store, const ExecOptions& options);
 
 // waitpid(2) status -> Docker's exit status (128 + N for a signal).
 int exit_status_of(int wait_status);

@@ -16,11 +16,12 @@
 #include <sstream>
 
 #include "common/file.h"
+#include "common/json_reader.h"
 #include "container/cgroups/cgroup.h"
 
 namespace twinbox::container {
 
-using nlohmann::json;
+using Json = nlohmann::json;
 
 std::string_view status_name(Status status) {
     switch (status) {
@@ -105,7 +106,7 @@ Result<void> StateStore::reserve(const std::string& id) const {
 }
 
 Result<void> StateStore::save(const ContainerState& state) const {
-    json object = {
+    Json object = {
         {"id", state.id},
         {"pid", state.pid},
         {"pidStartTime", state.pid_start_time},
@@ -127,7 +128,7 @@ Result<void> StateStore::save(const ContainerState& state) const {
     if (state.exit_code)
         object["exitCode"] = *state.exit_code;
     // Arguments need not be UTF-8; JSON must be (replace, never throw).
-    std::string text = object.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    std::string text = object.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
     if (text.size() > kMaxStateBytes)
         return Error::message(
                    fmt::format(
@@ -138,6 +139,38 @@ Result<void> StateStore::save(const ContainerState& state) const {
     return write_file_atomically(path, text, false, 0600);
 }
 
+namespace {
+
+// Every member but "id" is optional: states written by older versions lack
+// the newer ones. A member that is present must have its type.
+Result<ContainerState> read_state(const json_reader::Node& object) {
+    ContainerState state;
+    TRY(json_reader::read_required(object, "id", state.id));
+    TRY(json_reader::read_member(object, "pid", state.pid));
+    TRY(json_reader::read_member(object, "pidStartTime", state.pid_start_time));
+    TRY(json_reader::read_member(object, "bundle", state.bundle));
+    TRY(json_reader::read_member(object, "rootfs", state.rootfs));
+    TRY(json_reader::read_member(object, "created", state.created));
+    TRY(json_reader::read_member(object, "annotations", state.annotations));
+    TRY(json_reader::read_member(object, "cgroupPath", state.cgroup_path));
+    // States written before "cgroupCreated" existed: the runtime made
+    // the cgroup if it has the name the runtime gives.
+    state.cgroup_created = state.cgroup_path == "/twinbox/" + state.id;
+    TRY(json_reader::read_member(object, "cgroupCreated", state.cgroup_created));
+    TRY(json_reader::read_member(object, "name", state.name));
+    TRY(json_reader::read_member(object, "command", state.command));
+    TRY(json_reader::read_member(object, "storageDir", state.storage_dir));
+    TRY(json_reader::read_member(object, "supervisorPid", state.supervisor_pid));
+    TRY(json_reader::read_member(object, "autoRemove", state.auto_remove));
+    TRY(json_reader::read_member(object, "started", state.started));
+    TRY(json_reader::read_member(object, "finished", state.finished));
+    TRY(json_reader::read_member(object, "oomKilled", state.oom_killed));
+    TRY(json_reader::read_member(object, "exitCode", state.exit_code));
+    return state;
+}
+
+}  // namespace
+
 Result<ContainerState> StateStore::load(const std::string& id) const {
     TRY(validate_container_id(id));
     std::string path = directory(id) + "/state.json";
@@ -146,50 +179,32 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     auto damaged = [&](std::string_view why) {
         return Error::message(
                    fmt::format("state of container {} is damaged ({}: {})", id, path, why))
-            .with_hint(fmt::format("remove the container with 'rm -f {}'", id));
+            .with_hint(fmt::format("remove the container with 'rm -f {}'", id))
+            .with_kind(Error::Kind::Damaged);
     };
     auto bytes = read_whole_file(path, "container state", kMaxStateBytes + 1);
     if (!bytes)
         return damaged(bytes.error().to_string());
-    json object = json::parse(bytes->begin(), bytes->end(), nullptr, false);
-    if (object.is_discarded() || !object.is_object())
+    auto object = json_reader::parse(
+        std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()),
+        kMaxStateBytes);
+    if (!object)
+        return damaged(object.error().to_string());
+    if (!object->is_object())
         return damaged("not a JSON object");
     // Docker gives every runtime the same --root: runc keeps its own
     // state.json (with "init_process_pid") in directories beside ours.
     // Ours always has "pidStartTime"; anything else is not ours to touch.
-    if (!object.contains("pidStartTime"))
+    if (!object->contains("pidStartTime"))
         return Error::message(
             fmt::format("{} belongs to another runtime sharing the state root {}", id, m_root));
-    ContainerState state;
-    try {
-        state.id = object.at("id").get<std::string>();
-        // A state that names another container would make every operation
-        // act on that one (or on nothing) while reporting success.
-        if (state.id != id)
-            return damaged(fmt::format("it names container \"{}\"", state.id));
-        state.pid = object.value("pid", 0);
-        state.pid_start_time = object.value("pidStartTime", uint64_t{0});
-        state.bundle = object.value("bundle", "");
-        state.rootfs = object.value("rootfs", "");
-        state.created = object.value("created", "");
-        state.annotations = object.value("annotations", std::map<std::string, std::string>{});
-        state.cgroup_path = object.value("cgroupPath", "");
-        // States written before "cgroupCreated" existed: the runtime made
-        // the cgroup if it has the name the runtime gives.
-        state.cgroup_created = object.value("cgroupCreated", state.cgroup_path == "/twinbox/" + id);
-        state.name = object.value("name", "");
-        state.command = object.value("command", std::vector<std::string>{});
-        state.storage_dir = object.value("storageDir", "");
-        state.supervisor_pid = object.value("supervisorPid", 0);
-        state.auto_remove = object.value("autoRemove", false);
-        state.started = object.value("started", "");
-        state.finished = object.value("finished", "");
-        state.oom_killed = object.value("oomKilled", false);
-        if (object.contains("exitCode"))
-            state.exit_code = object["exitCode"].get<int>();
-    } catch (const json::exception& error) {
-        return damaged(error.what());
-    }
+    auto state = read_state(json_reader::Node(*object, "", "state.json"));
+    if (!state)
+        return damaged(state.error().to_string());
+    // A state that names another container would make every operation
+    // act on that one (or on nothing) while reporting success.
+    if (state->id != id)
+        return damaged(fmt::format("it names container \"{}\"", state->id));
     return state;
 }
 
@@ -199,7 +214,7 @@ bool StateStore::is_damaged(const std::string& id) const {
     // Another runtime's state beside ours (Docker's shared --root) is not
     // damaged: it is simply not ours, and `rm -f` must leave it alone.
     auto state = load(id);
-    return !state && state.error().to_string().find("is damaged") != std::string::npos;
+    return !state && state.error().kind() == Error::Kind::Damaged;
 }
 
 bool StateStore::exists(const std::string& id) const {
@@ -246,7 +261,7 @@ Status StateStore::status(const ContainerState& state) const {
 }
 
 std::string state_json(const ContainerState& state, Status status) {
-    json object = {
+    Json object = {
         {"ociVersion", "1.0.2"},         {"id", state.id},
         {"status", status_name(status)}, {"pid", status == Status::Stopped ? 0 : state.pid},
         {"bundle", state.bundle},        {"rootfs", state.rootfs},

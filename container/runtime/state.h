@@ -81,7 +81,7 @@ public:
     // the id is taken (mkdir is atomic, so two creators cannot both win).
     Result<void> reserve(const std::string& id) const;
     Result<void> save(const ContainerState& state) const;
-    // Errors say "does not exist" or "is damaged" (see is_damaged()).
+    // Errors say "does not exist" or "is damaged" (kind() Error::Kind::Damaged).
     Result<ContainerState> load(const std::string& id) const;
     // The directory exists but state.json is missing, unreadable, not
     // valid or names another id: the container cannot be used, only

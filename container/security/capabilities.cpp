@@ -117,7 +117,7 @@ oci::Capabilities capabilities_for(const std::vector<std::string>& names) {
     return capabilities;
 }
 
-Result<void> drop_bounding_set(const oci::Capabilities& capabilities) {
+Result<void> drop_bounding_set(Syscalls& sys, const oci::Capabilities& capabilities) {
     std::vector<cap_value_t> keep;
     for (const auto& name : capabilities.bounding) keep.push_back(TRY(capability_value(name)));
     // The bounding set limits what any later execve(2) can ever gain, even
@@ -125,41 +125,41 @@ Result<void> drop_bounding_set(const oci::Capabilities& capabilities) {
     for (cap_value_t value = 0; value < cap_max_bits(); ++value) {
         if (std::find(keep.begin(), keep.end(), value) != keep.end())
             continue;
-        if (::prctl(PR_CAPBSET_DROP, value, 0, 0, 0) < 0 && errno != EINVAL)
-            return Error::from_errno("prctl(PR_CAPBSET_DROP)", fmt::format("capability {}", value));
+        // EINVAL: a capability this kernel does not know; nothing to drop.
+        if (auto dropped = sys.prctl(PR_CAPBSET_DROP, static_cast<unsigned long>(value), 0);
+            !dropped && dropped.error().code() != EINVAL)
+            return std::move(dropped).error().with_context(fmt::format("capability {}", value));
     }
     return ok();
 }
 
-Result<void> apply_capabilities(const oci::Capabilities& capabilities) {
-    std::unique_ptr<std::remove_pointer_t<cap_t>, int (*)(void*)> state(cap_init(), cap_free);
-    if (!state)
-        return Error::from_errno("cap_init", "capabilities");
-    auto set_flags = [&](const std::vector<std::string>& names, cap_flag_t flag) -> Result<void> {
-        for (const auto& name : names) {
-            cap_value_t value = TRY(capability_value(name));
-            if (cap_set_flag(state.get(), flag, 1, &value, CAP_SET) < 0)
-                return Error::from_errno("cap_set_flag", name);
-        }
-        return ok();
+Result<void> apply_capabilities(Syscalls& sys, const oci::Capabilities& capabilities) {
+    auto values = [](const std::vector<std::string>& names) -> Result<std::vector<int>> {
+        std::vector<int> numbers;
+        for (const auto& name : names) numbers.push_back(TRY(capability_value(name)));
+        return numbers;
     };
-    TRY(set_flags(capabilities.effective, CAP_EFFECTIVE));
-    TRY(set_flags(capabilities.permitted, CAP_PERMITTED));
-    TRY(set_flags(capabilities.inheritable, CAP_INHERITABLE));
-    if (cap_set_proc(state.get()) < 0)
-        return Error::from_errno("capset", "setting the container's capabilities");
+    CapabilitySets sets;
+    sets.effective = TRY(values(capabilities.effective));
+    sets.permitted = TRY(values(capabilities.permitted));
+    sets.inheritable = TRY(values(capabilities.inheritable));
+    TRY(sys.capset(sets));
     // Ambient capabilities survive execve(2) of an ordinary (non-setuid)
     // program run by a non-root user; each must be permitted and inheritable.
-    if (cap_reset_ambient() < 0 && errno != EINVAL)
-        return Error::from_errno("cap_reset_ambient", "");
+    // EINVAL: a kernel without ambient capabilities (before 4.3).
+    if (auto cleared = sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0);
+        !cleared && cleared.error().code() != EINVAL)
+        return std::move(cleared).error();
     // A capability that is not both permitted and inheritable cannot be ambient (EPERM).
     // `runc spec` asks for exactly that (ambient without inheritable); the runtime spec says
     // to warn about capabilities that cannot be granted, and crun and runc go on, so do we.
     for (const auto& name : capabilities.ambient) {
         cap_value_t value = TRY(capability_value(name));
-        if (cap_set_ambient(value, CAP_SET) < 0) {
-            if (errno != EPERM)
-                return Error::from_errno("cap_set_ambient", name);
+        auto raised =
+            sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, static_cast<unsigned long>(value));
+        if (!raised) {
+            if (raised.error().code() != EPERM)
+                return std::move(raised).error().with_context(name);
             log::warn(
                 "{} cannot be an ambient capability: it is not in both the permitted and "
                 "the inheritable set; left out",

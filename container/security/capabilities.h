@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "container/oci/spec.h"
+#include "container/sys/syscalls.h"
 
 namespace twinbox::container {
 
@@ -43,7 +44,7 @@ oci::Capabilities capabilities_for(const std::vector<std::string>& names);
 // In the container's first process, as root: drops everything not in the
 // bounding set (prctl PR_CAPBSET_DROP), then sets the effective, permitted,
 // inheritable and ambient sets (capset(2) through libcap).
-Result<void> drop_bounding_set(const oci::Capabilities& capabilities);
-Result<void> apply_capabilities(const oci::Capabilities& capabilities);
+Result<void> drop_bounding_set(Syscalls& sys, const oci::Capabilities& capabilities);
+Result<void> apply_capabilities(Syscalls& sys, const oci::Capabilities& capabilities);
 
 }  // namespace twinbox::container

@@ -106,25 +106,18 @@ Result<void> apply_oom_score_adj(int value) {
     return ok();
 }
 
-Result<void> set_no_new_privileges() {
+Result<void> set_no_new_privileges(Syscalls& sys) {
     // After this, execve(2) can never grant more privileges (setuid bits and
     // file capabilities are ignored); it is also what lets an unprivileged
     // process load a seccomp filter.
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return Error::from_errno("prctl(PR_SET_NO_NEW_PRIVS)", "");
-    return ok();
+    return sys.prctl(PR_SET_NO_NEW_PRIVS, 1, 0).with_context("no_new_privileges");
 }
 
-Result<void> switch_user(const oci::User& user) {
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-        return Error::from_errno("prctl(PR_SET_KEEPCAPS)", "");
-    std::vector<gid_t> groups = user.additional_gids;
-    if (::setgroups(groups.size(), groups.data()) < 0)
-        return Error::from_errno("setgroups", "the container's supplementary groups");
-    if (::setresgid(user.gid, user.gid, user.gid) < 0)
-        return Error::from_errno("setresgid", fmt::format("gid {}", user.gid));
-    if (::setresuid(user.uid, user.uid, user.uid) < 0)
-        return Error::from_errno("setresuid", fmt::format("uid {}", user.uid));
+Result<void> switch_user(Syscalls& sys, const oci::User& user) {
+    TRY(sys.prctl(PR_SET_KEEPCAPS, 1, 0));
+    TRY(sys.setgroups(user.additional_gids));
+    TRY(sys.setresgid(user.gid));
+    TRY(sys.setresuid(user.uid));
     // The workload's umask is the spec's, else 0022 (runc's and Docker's
     // default) - never whatever the user who ran twinbox happened to have.
     ::umask(user.umask.value_or(0022));

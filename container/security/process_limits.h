@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "container/oci/spec.h"
+#include "container/sys/syscalls.h"
 
 namespace twinbox::container {
 
@@ -23,9 +24,9 @@ Result<oci::Rlimit> parse_ulimit(std::string_view text);
 
 Result<void> apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
 Result<void> apply_oom_score_adj(int value);
-Result<void> set_no_new_privileges();
+Result<void> set_no_new_privileges(Syscalls& sys);
 // Keeps the capabilities across setuid (PR_SET_KEEPCAPS), then setgroups,
 // setresgid and setresuid; apply_capabilities() sets the final sets after.
-Result<void> switch_user(const oci::User& user);
+Result<void> switch_user(Syscalls& sys, const oci::User& user);
 
 }  // namespace twinbox::container

@@ -153,14 +153,8 @@ Result<SeccompProgram> compile_seccomp(const oci::Seccomp& profile) {
     return program;
 }
 
-Result<void> load_seccomp(const SeccompProgram& program) {
-    struct sock_fprog header {};
-    header.len = static_cast<unsigned short>(program.instructions.size());
-    header.filter = const_cast<sock_filter*>(program.instructions.data());
-    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &header, 0, 0) < 0)
-        return Error::from_errno("prctl(PR_SET_SECCOMP)", "loading the seccomp filter")
-            .with_hint("without no_new_privileges this needs CAP_SYS_ADMIN");
-    return ok();
+Result<void> load_seccomp(Syscalls& sys, const SeccompProgram& program) {
+    return sys.load_seccomp_filter(program.instructions);
 }
 
 }  // namespace twinbox::container

@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "container/oci/spec.h"
+#include "container/sys/syscalls.h"
 
 namespace twinbox::container {
 
@@ -33,6 +34,6 @@ Result<SeccompProgram> compile_seccomp(const oci::Seccomp& profile);
 
 // Installs the program in this process (prctl PR_SET_SECCOMP); everything
 // it runs from then on inherits it and cannot remove it.
-Result<void> load_seccomp(const SeccompProgram& program);
+Result<void> load_seccomp(Syscalls& sys, const SeccompProgram& program);
 
 }  // namespace twinbox::container

@@ -60,10 +60,10 @@ Result<SyncMessage> SyncSocket::receive(int fd) {
     return message;
 }
 
-void fail_and_exit(int fd, const Error& error, int exit_code) {
-    SyncMessage message{SyncMessage::Kind::Error, exit_code, error.to_string()};
+void fail_and_exit(int fd, const Error& error) {
+    SyncMessage message{SyncMessage::Kind::Error, error.exit_status(), error.to_string()};
     (void)SyncSocket::send(fd, message);
-    ::_exit(exit_code);
+    ::_exit(error.exit_status());
 }
 
 }  // namespace twinbox::container

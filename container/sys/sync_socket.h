@@ -49,8 +49,9 @@ private:
     UniqueFd m_child;
 };
 
-// In a child: sends `error` (with `exit_code`, e.g. 127 for "not found") and
-// _exit()s with that code. Only async-signal-safe-enough calls after fork.
-[[noreturn]] void fail_and_exit(int fd, const Error& error, int exit_code = 125);
+// In a child: sends `error` with its exit_status() (e.g. 127 for "not
+// found") and _exit()s with that status. Only async-signal-safe-enough calls
+// after fork.
+[[noreturn]] void fail_and_exit(int fd, const Error& error);
 
 }  // namespace twinbox::container

@@ -1,11 +1,14 @@
-// The system calls that build a container's file system view, behind an
-// interface so that unit tests can record them instead of running them
-// (the idea of youki's crates/libcontainer/src/syscall/test.rs).
+// The system calls that build a container's file system view and then turn
+// its first process into the workload (namespaces, user, no_new_privs,
+// capabilities, seccomp, working directory, execve), behind an interface so
+// that unit tests can record them instead of running them (the idea of
+// youki's crates/libcontainer/src/syscall/test.rs).
 //
 // LinuxSyscalls is the real thing; tests/unit/container/recording_syscalls.h
 // is the fake that writes each call down as one line of text.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <string>
@@ -15,6 +18,12 @@
 #include "common/unique_fd.h"
 
 namespace twinbox::container {
+
+// The three capability sets capset(2) takes, as capability numbers
+// (capabilities(7): CAP_CHOWN is 0...).
+struct CapabilitySets {
+    std::vector<int> effective, permitted, inheritable;
+};
 
 class Syscalls {
 public:
@@ -57,6 +66,22 @@ public:
     // owner (mknod(2)'s mode is reduced by the umask).
     virtual Result<void> chmod(const std::string& path, mode_t mode) = 0;
     virtual Result<void> chown(const std::string& path, uid_t uid, gid_t gid) = 0;
+
+    // --- The first process becomes the workload (runtime/init_process.cpp) ---
+    virtual Result<void> unshare(int flags) = 0;
+    virtual Result<void> setgroups(const std::vector<gid_t>& groups) = 0;
+    // Real, effective and saved ids at once: setresgid(2), setresuid(2).
+    virtual Result<void> setresgid(gid_t gid) = 0;
+    virtual Result<void> setresuid(uid_t uid) = 0;
+    // prctl(2) with two arguments (PR_SET_NO_NEW_PRIVS, PR_SET_KEEPCAPS,
+    // PR_CAPBSET_DROP, PR_CAP_AMBIENT); the rest are 0.
+    virtual Result<void> prctl(int option, unsigned long argument2, unsigned long argument3) = 0;
+    virtual Result<void> capset(const CapabilitySets& sets) = 0;
+    // prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) with a compiled BPF program.
+    virtual Result<void> load_seccomp_filter(const std::vector<sock_filter>& instructions) = 0;
+    // execve(2): returns only when it failed.
+    virtual Result<void> execve(const std::string& path, char* const argv[],
+                                char* const envp[]) = 0;
 };
 
 class LinuxSyscalls final : public Syscalls {
@@ -79,6 +104,15 @@ public:
     Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override;
     Result<std::string> prepare_target(const std::string& root, const std::string& destination,
                                        TargetKind kind) override;
+    // process_syscalls.cpp
+    Result<void> unshare(int flags) override;
+    Result<void> setgroups(const std::vector<gid_t>& groups) override;
+    Result<void> setresgid(gid_t gid) override;
+    Result<void> setresuid(uid_t uid) override;
+    Result<void> prctl(int option, unsigned long argument2, unsigned long argument3) override;
+    Result<void> capset(const CapabilitySets& sets) override;
+    Result<void> load_seccomp_filter(const std::vector<sock_filter>& instructions) override;
+    Result<void> execve(const std::string& path, char* const argv[], char* const envp[]) override;
 
 private:
     // The resolved targets, open until this object goes (O_CLOEXEC: the

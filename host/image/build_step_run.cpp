@@ -84,8 +84,7 @@ Result<int> run_build_command(const BuildRun& run) {
     options.extras.command = options.spec.process->args;
     NullStdin null_stdin;
     StateStore store(options.state_root);
-    int failure_status = exit_code::kRuntimeError;
-    auto created = create_container(options, &failure_status);
+    auto created = create_container(options);
     if (!created)
         return std::move(created).error().with_context("starting the RUN container");
     auto cleanup = [&] {
@@ -96,12 +95,12 @@ Result<int> run_build_command(const BuildRun& run) {
         auto last_words = wait_for_exec(created->sync.get());
         cleanup();
         ::waitpid(created->state.pid, nullptr, 0);
-        return last_words ? std::move(last_words->error) : std::move(started).error();
+        return last_words ? std::move(started).error() : std::move(last_words).error();
     }
-    if (auto failed = wait_for_exec(created->sync.get())) {
+    if (auto executed = wait_for_exec(created->sync.get()); !executed) {
         cleanup();
         ::waitpid(created->state.pid, nullptr, 0);
-        return std::move(failed->error);
+        return std::move(executed).error();
     }
     int status = 0;
     while (::waitpid(created->state.pid, &status, 0) < 0 && errno == EINTR) {

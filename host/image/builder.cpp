@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "common/file.h"
+#include "common/json_reader.h"
 #include "host/image/build_state.h"
 #include "host/image/digest.h"
 
@@ -60,12 +61,13 @@ Result<void> from(BuildState& state, const Instruction& instruction) {
         return ok();
     }
     Image image = TRY(state.store->load(base).with_context("FROM " + base));
-    state.config = image.config;
+    state.config = TRY(json_reader::parse(image.config_text).with_context("FROM " + base));
     state.run = image.run_config;
     state.layers = image.manifest.layers;
-    state.diff_ids = image.config["rootfs"]["diff_ids"].get<std::vector<std::string>>();
-    if (image.config.contains("history"))
-        state.history = image.config["history"];
+    state.diff_ids = image.diff_ids;
+    if (auto history = state.config.find("history");
+        history != state.config.end() && history->is_array())
+        state.history = *history;
     for (const auto& layer : state.layers)
         state.layer_dirs.push_back(TRY(state.store->unpacked_layer(layer)));
     state.key = chain_key("", "FROM " + image.manifest_digest);

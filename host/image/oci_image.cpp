@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <sys/utsname.h>
 
+#include "common/json_reader.h"
 #include "host/image/digest.h"
 
 namespace twinbox::image {
@@ -33,25 +34,28 @@ std::string json_error_text(const json::exception& error) {
     return std::string(text);
 }
 
-Result<Descriptor> descriptor_from_json(const json& in) {
-    try {
-        Descriptor descriptor;
-        descriptor.media_type = in.value("mediaType", "");
-        descriptor.digest = in.at("digest").get<std::string>();
-        descriptor.size = in.at("size").get<int64_t>();
-        if (in.contains("annotations"))
-            descriptor.annotations = in["annotations"].get<std::map<std::string, std::string>>();
-        if (in.contains("platform")) {
-            descriptor.architecture = in["platform"].value("architecture", "");
-            descriptor.os = in["platform"].value("os", "");
-        }
-        TRY(digest_hex(descriptor.digest, "descriptor digest"));
-        if (descriptor.size < 0)
-            return Error::message("descriptor with a negative size");
-        return descriptor;
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("bad descriptor: {}", json_error_text(error)));
+// descriptor.md "Properties": mediaType, digest and size are REQUIRED; a
+// missing mediaType is tolerated, as Docker's older writers omit it.
+Result<void> read(const json_reader::Node& node, Descriptor& out) {
+    TRY(json_reader::expect_object(node));
+    TRY(json_reader::read_member(node, "mediaType", out.media_type));
+    TRY(json_reader::read_required(node, "digest", out.digest));
+    TRY(json_reader::read_required(node, "size", out.size));
+    TRY(json_reader::read_member(node, "annotations", out.annotations));
+    if (auto platform = node.member("platform")) {
+        TRY(json_reader::read_member(*platform, "architecture", out.architecture));
+        TRY(json_reader::read_member(*platform, "os", out.os));
     }
+    TRY(digest_hex(out.digest, "descriptor digest"));
+    if (out.size < 0)
+        return node.member("size")->error("must not be negative");
+    return ok();
+}
+
+Result<Descriptor> descriptor_from_json(const json& in) {
+    Descriptor descriptor;
+    TRY(read(json_reader::Node(in, "", "descriptor"), descriptor).with_context("bad descriptor"));
+    return descriptor;
 }
 
 std::string manifest_to_json(const Manifest& manifest) {
@@ -64,23 +68,31 @@ std::string manifest_to_json(const Manifest& manifest) {
     return out.dump();
 }
 
+namespace {
+
+// manifest.md "Image Manifest Property Descriptions".
+Result<Manifest> read_manifest(const json_reader::Node& in) {
+    TRY(json_reader::expect_object(in));
+    int schema_version = 0;
+    TRY(json_reader::read_member(in, "schemaVersion", schema_version));
+    if (schema_version != 2)
+        return Error::message("schemaVersion is not 2");
+    std::string type = media_type::kManifest;
+    TRY(json_reader::read_member(in, "mediaType", type));
+    if (type != media_type::kManifest && type != media_type::kDockerManifest)
+        return Error::message(fmt::format("media type {} is not a manifest", type));
+    Manifest manifest;
+    TRY(json_reader::read_required(in, "config", manifest.config));
+    TRY(json_reader::read_required(in, "layers", manifest.layers));
+    return manifest;
+}
+
+}  // namespace
+
 Result<Manifest> parse_manifest(const std::string& text) {
-    try {
-        json in = json::parse(text);
-        if (in.value("schemaVersion", 0) != 2)
-            return Error::message("image manifest: schemaVersion is not 2");
-        std::string type = in.value("mediaType", media_type::kManifest);
-        if (type != media_type::kManifest && type != media_type::kDockerManifest)
-            return Error::message(
-                fmt::format("image manifest: media type {} is not a manifest", type));
-        Manifest manifest;
-        manifest.config = TRY(descriptor_from_json(in.at("config")));
-        for (const auto& layer : in.at("layers"))
-            manifest.layers.push_back(TRY(descriptor_from_json(layer)));
-        return manifest;
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("image manifest: {}", json_error_text(error)));
-    }
+    auto document = TRY(json_reader::parse(text).with_context("image manifest"));
+    return read_manifest(json_reader::Node(document, "", "manifest"))
+        .with_context("image manifest");
 }
 
 namespace {

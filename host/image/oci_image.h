@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_reader.h"
 #include "common/result.h"
 
 namespace twinbox::image {
@@ -46,6 +47,8 @@ struct ImageConfig {
 };
 
 nlohmann::json to_json(const Descriptor& descriptor);
+// The strict reader (common/json_reader.h): errors name the JSON path.
+Result<void> read(const json_reader::Node& node, Descriptor& out);
 Result<Descriptor> descriptor_from_json(const nlohmann::json& json);
 
 // What went wrong in a JSON document, for an error message. A parse error

@@ -41,17 +41,6 @@ TempDir::~TempDir() {
     fs::remove_all(m_path, ignored);
 }
 
-Result<FileLock> FileLock::acquire(const std::string& path, bool exclusive) {
-    FileLock lock;
-    lock.m_fd.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!lock.m_fd)
-        return Error::from_errno("open", path).with_hint("is TWINBOX_ROOT writable? are you root?");
-    while (::flock(lock.m_fd.get(), exclusive ? LOCK_EX : LOCK_SH) < 0)
-        if (errno != EINTR)
-            return Error::from_errno("flock", path);
-    return lock;
-}
-
 Result<ImageStore> ImageStore::open() {
     return open_at(default_store_root(), true);
 }
@@ -75,7 +64,7 @@ Result<ImageStore> ImageStore::open_at(const std::string& root, bool seed_busybo
         TRY(write_file_atomically(root + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})", true));
     bool fresh = ::access((root + "/index.json").c_str(), F_OK) < 0;
     if (fresh) {
-        auto lock = TRY(FileLock::acquire(root + "/lock", true));
+        auto lock = TRY(FileLock::acquire(root + "/lock", FileLock::Mode::Exclusive));
         if (::access((root + "/index.json").c_str(), F_OK) < 0)
             TRY(store.write_index({}));
     }
@@ -104,7 +93,7 @@ Result<TempDir> ImageStore::make_temp_dir() const {
 }
 
 Result<FileLock> ImageStore::lock_for_writing() const {
-    return FileLock::acquire(m_root + "/gc.lock", false);
+    return FileLock::acquire(m_root + "/gc.lock", FileLock::Mode::Shared);
 }
 
 Result<Descriptor> ImageStore::put_blob(const std::string& bytes, const std::string& media_type) {

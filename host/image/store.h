@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/file_lock.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/image/oci_image.h"
@@ -39,7 +40,11 @@ struct Image {
     std::string manifest_digest;  // the image id
     int64_t manifest_size = 0;
     Manifest manifest;
-    nlohmann::json config;  // the whole config document
+    // The config blob as stored (image-spec config.md), for `image inspect`
+    // and for `build` to extend; the fields twinbox uses are read out below.
+    std::string config_text;
+    std::string created, architecture, os;
+    std::vector<std::string> diff_ids;  // config "rootfs.diff_ids", bottom layer first
     ImageConfig run_config;
 };
 
@@ -60,15 +65,6 @@ public:
 
 private:
     std::string m_path;
-};
-
-// flock(2) held until destroyed.
-class FileLock {
-public:
-    static Result<FileLock> acquire(const std::string& path, bool exclusive);
-
-private:
-    UniqueFd m_fd;
 };
 
 class ImageStore {

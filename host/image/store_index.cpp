@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/json_reader.h"
 #include "host/image/digest.h"
 #include "host/image/store.h"
 
@@ -16,22 +17,21 @@ namespace {
 constexpr const char* kNameAnnotation = "io.containerd.image.name";
 constexpr const char* kRefAnnotation = "org.opencontainers.image.ref.name";
 
+// A damaged index is named and left alone: rewriting it would drop every tag.
 Result<std::vector<IndexEntry>> read_index(const std::string& path) {
-    auto bytes = TRY(read_whole_file(path, "image index", 64 << 20));
-    try {
-        json index = json::parse(bytes.begin(), bytes.end());
-        std::vector<IndexEntry> entries;
-        for (const auto& item : index.at("manifests")) {
-            Descriptor manifest = TRY(descriptor_from_json(item));
-            auto name = manifest.annotations.find(kNameAnnotation);
-            if (name != manifest.annotations.end())
-                entries.push_back({name->second, manifest});
-        }
-        return entries;
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("{}: {}", path, json_error_text(error)))
-            .with_hint("the image index is damaged");
+    auto index = TRY(json_reader::parse_file(path, 64 << 20));
+    std::vector<Descriptor> manifests;
+    if (auto read = json_reader::read_required(json_reader::Node(index, "", "index.json"),
+                                               "manifests", manifests);
+        !read)
+        return json_reader::damaged(path, read.error());
+    std::vector<IndexEntry> entries;
+    for (auto& manifest : manifests) {
+        auto name = manifest.annotations.find(kNameAnnotation);
+        if (name != manifest.annotations.end())
+            entries.push_back({name->second, std::move(manifest)});
     }
+    return entries;
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ Result<void> ImageStore::write_index(const std::vector<IndexEntry>& entries) {
 }
 
 Result<std::vector<IndexEntry>> ImageStore::list() const {
-    auto lock = TRY(FileLock::acquire(m_root + "/lock", false));
+    auto lock = TRY(FileLock::acquire(m_root + "/lock", FileLock::Mode::Shared));
     return read_index(m_root + "/index.json");
 }
 
@@ -60,7 +60,7 @@ Result<void> ImageStore::tag(const Reference& reference, const Descriptor& manif
     if (!has_blob(manifest.digest))
         return Error::message(fmt::format("cannot tag {}: manifest {} is not in the store",
                                           reference.to_string(), manifest.digest));
-    auto lock = TRY(FileLock::acquire(m_root + "/lock", true));
+    auto lock = TRY(FileLock::acquire(m_root + "/lock", FileLock::Mode::Exclusive));
     auto entries = TRY(read_index(m_root + "/index.json"));
     std::erase_if(
         entries, [&](const IndexEntry& entry) { return entry.reference == reference.to_string(); });
@@ -70,7 +70,7 @@ Result<void> ImageStore::tag(const Reference& reference, const Descriptor& manif
 }
 
 Result<std::string> ImageStore::untag(const Reference& reference) {
-    auto lock = TRY(FileLock::acquire(m_root + "/lock", true));
+    auto lock = TRY(FileLock::acquire(m_root + "/lock", FileLock::Mode::Exclusive));
     auto entries = TRY(read_index(m_root + "/index.json"));
     for (auto it = entries.begin(); it != entries.end(); ++it) {
         if (it->reference != reference.to_string())
@@ -91,14 +91,18 @@ Result<Image> ImageStore::load_manifest(const std::string& digest) const {
     image.manifest_size = static_cast<int64_t>(text.size());
     image.manifest = TRY(parse_manifest(text).with_context(digest));
     std::string config = TRY(read_blob(image.manifest.config.digest));
-    try {
-        image.config = json::parse(config);
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("image config {}: {}", image.manifest.config.digest,
-                                          json_error_text(error)));
-    }
-    TRY(check_platform(image.config));
-    image.run_config = TRY(image_config_from_json(image.config));
+    std::string where = fmt::format("image config {}", image.manifest.config.digest);
+    auto document = TRY(json_reader::parse(config).with_context(where));
+    TRY(check_platform(document));
+    image.run_config = TRY(image_config_from_json(document));
+    json_reader::Node root(document, "", "image config");
+    TRY(json_reader::expect_object(root).with_context(where));
+    TRY(json_reader::read_member(root, "created", image.created).with_context(where));
+    TRY(json_reader::read_member(root, "architecture", image.architecture).with_context(where));
+    TRY(json_reader::read_member(root, "os", image.os).with_context(where));
+    if (auto rootfs = root.member("rootfs"))
+        TRY(json_reader::read_member(*rootfs, "diff_ids", image.diff_ids).with_context(where));
+    image.config_text = std::move(config);
     return image;
 }
 

@@ -27,7 +27,7 @@ std::vector<std::string> names_in(const std::string& dir) {
 
 Result<ImageStore::PruneResult> ImageStore::prune(const std::set<std::string>& in_use,
                                                   bool drop_cache) {
-    auto gc = TRY(FileLock::acquire(m_root + "/gc.lock", true));
+    auto gc = TRY(FileLock::acquire(m_root + "/gc.lock", FileLock::Mode::Exclusive));
     PruneResult result;
     // Half-written files of imports and builds that died: nobody is writing now.
     for (const auto& name : names_in(m_root + "/tmp")) {

@@ -29,14 +29,4 @@ Result<void> make_directories(const std::string& path) {
     return ok();
 }
 
-Result<FileLock> FileLock::acquire(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd)
-        return Error::from_errno("open", path).with_hint("is TWINBOX_ROOT writable? are you root?");
-    while (::flock(fd.get(), LOCK_EX) < 0)
-        if (errno != EINTR)
-            return Error::from_errno("flock", path);
-    return FileLock(std::move(fd));
-}
-
 }  // namespace twinbox::network

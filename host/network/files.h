@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "common/file_lock.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 
@@ -17,14 +18,7 @@ Result<void> write_text_atomically(const std::string& path, const std::string& t
 // mkdir -p.
 Result<void> make_directories(const std::string& path);
 
-// flock(LOCK_EX) on `path` (created if needed) until destroyed.
-class FileLock {
-public:
-    static Result<FileLock> acquire(const std::string& path);
-
-private:
-    explicit FileLock(UniqueFd fd) : m_fd(std::move(fd)) {}
-    UniqueFd m_fd;  // closing the fd drops the lock
-};
+// The network store's lock is twinbox's one flock class (common/file_lock.h).
+using twinbox::FileLock;
 
 }  // namespace twinbox::network

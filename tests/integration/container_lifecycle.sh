@@ -29,6 +29,19 @@ tb rm web 2>"$work/err"; expect_status 125 $? "rm of a running container"
 expect_contains "$work/err" "-f" "rm hint"
 pass "duplicate name and rm of a running container refused"
 
+# -d: the supervisor reports a program that cannot run over its sync socket,
+# with the status (126/127) and one line; no id is printed, nothing is left.
+count_before=$(tb ps -a -q | wc -l)
+tb run -d --rootfs "$rootfs" nosuchcommand >"$work/out" 2>"$work/err"
+expect_status 127 $? "run -d of a missing command"
+expect_one_line "$work/err" "run -d of a missing command"
+expect_contains "$work/err" "nosuchcommand" "run -d names the missing command"
+[ -s "$work/out" ] && fail "run -d of a missing command printed an id: $(cat "$work/out")"
+tb run -d --rootfs "$rootfs" /etc/passwd >/dev/null 2>"$work/err"
+expect_status 126 $? "run -d of a file that is not executable"
+[ "$(tb ps -a -q | wc -l)" = "$count_before" ] || fail "a failed run -d left a container behind"
+pass "run -d: 127 and 126 reported by the supervisor, nothing left"
+
 # exec joins the PID namespace: it sees the container's PID 1 and is not PID 1 itself.
 exec_pid_check() {
     out=$(tb exec web sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "')

@@ -9,12 +9,11 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 
 #include "common/file.h"
+#include "common/json_reader.h"
 #include "common/log.h"
 #include "common/twinbox_root.h"
 #include "vmm/control/proc_stat.h"
@@ -42,24 +41,19 @@ json to_json(const VmRecord& record) {
             {"memory", record.memory}};
 }
 
-std::optional<VmRecord> from_json(const json& object) {
-    if (!object.is_object())
-        return std::nullopt;
-    try {
-        VmRecord record;
-        record.name = object.at("name").get<std::string>();
-        record.pid = object.at("pid").get<pid_t>();
-        record.pid_start_time = object.at("pidStartTime").get<uint64_t>();
-        record.started = object.value("started", "");
-        record.started_unix_ms = object.value("startedUnixMs", int64_t{0});
-        record.boot = object.value("boot", "");
-        record.guest = object.value("guest", "");
-        record.cpus = object.value("cpus", 0u);
-        record.memory = object.value("memory", uint64_t{0});
-        return record;
-    } catch (const json::exception&) {
-        return std::nullopt;
-    }
+Result<VmRecord> read_record(const json_reader::Node& object) {
+    TRY(json_reader::expect_object(object));
+    VmRecord record;
+    TRY(json_reader::read_required(object, "name", record.name));
+    TRY(json_reader::read_required(object, "pid", record.pid));
+    TRY(json_reader::read_required(object, "pidStartTime", record.pid_start_time));
+    TRY(json_reader::read_member(object, "started", record.started));
+    TRY(json_reader::read_member(object, "startedUnixMs", record.started_unix_ms));
+    TRY(json_reader::read_member(object, "boot", record.boot));
+    TRY(json_reader::read_member(object, "guest", record.guest));
+    TRY(json_reader::read_member(object, "cpus", record.cpus));
+    TRY(json_reader::read_member(object, "memory", record.memory));
+    return record;
 }
 
 bool older_than(const std::string& path, std::chrono::seconds age) {
@@ -101,17 +95,25 @@ VmRegistry VmRegistry::open_default() {
     return VmRegistry(twinbox_run_root() + "/vms");
 }
 
-VmRegistry::Liveness VmRegistry::check(const std::string& name, VmRecord* record) const {
+VmRegistry::Liveness VmRegistry::check(const std::string& name, VmRecord* record,
+                                       Error* damage) const {
     std::string path = directory(name) + "/state.json";
-    std::ifstream file(path);
-    if (!file)
+    auto object = json_reader::parse_file(path, 1 << 20);
+    if (!object && object.error().kind() != Error::Kind::Damaged)
         return older_than(directory(name), kAbandonedAfter) ? Liveness::stale : Liveness::starting;
-    std::stringstream text;
-    text << file.rdbuf();
-    json object = json::parse(text.str(), nullptr, false);
-    auto parsed = from_json(object);
-    if (!parsed || parsed->name != name)
-        return Liveness::stale;
+    // state.json is renamed into place whole (add()), so one that does not
+    // read is not half-written: it is damaged, and its VM may still run.
+    auto parsed = object ? read_record(json_reader::Node(*object, "", "state.json"))
+                         : Result<VmRecord>(std::move(object).error());
+    if (parsed && parsed->name != name)
+        parsed = Error::message(fmt::format("it names VM \"{}\"", parsed->name));
+    if (!parsed) {
+        if (damage)
+            *damage = parsed.error().kind() == Error::Kind::Damaged
+                          ? parsed.error()
+                          : json_reader::damaged(path, parsed.error());
+        return Liveness::damaged;
+    }
     if (live_process_start(parsed->pid) != parsed->pid_start_time)
         return Liveness::stale;  // the twinbox that ran it is gone (or its PID was reused)
     if (record)
@@ -145,10 +147,15 @@ Result<VmRegistration> VmRegistry::add(const VmRecord& record) const {
             return Error::from_errno("mkdir", dir)
                 .with_hint(
                     "is the state directory writable (are you root, or is TWINBOX_ROOT set)?");
-        if (attempt == 0 && check(record.name, nullptr) == Liveness::stale) {
+        Error damage = Error::message("");
+        auto liveness = check(record.name, nullptr, &damage);
+        if (attempt == 0 && liveness == Liveness::stale) {
             remove_stale(record.name);
             continue;
         }
+        if (liveness == Liveness::damaged)
+            return std::move(damage).with_hint(fmt::format(
+                "choose another --name, or remove {} if no VM uses it", directory(record.name)));
         return Error::message(fmt::format("a VM named {} is already running", record.name))
             .with_hint("choose another --name, or stop it with 'twinbox vm stop " + record.name +
                        "'");
@@ -164,7 +171,11 @@ Result<VmRegistration> VmRegistry::add(const VmRecord& record) const {
 }
 
 std::vector<VmRecord> VmRegistry::list() const {
-    std::vector<VmRecord> records;
+    return scan().records;
+}
+
+VmRegistry::Listing VmRegistry::scan() const {
+    Listing listing;
     std::vector<std::string> names;
     if (DIR* dir = ::opendir(m_root.c_str())) {
         while (dirent* entry = ::readdir(dir)) {
@@ -177,18 +188,22 @@ std::vector<VmRecord> VmRegistry::list() const {
     std::sort(names.begin(), names.end());
     for (const auto& name : names) {
         VmRecord record;
-        switch (check(name, &record)) {
+        Error damage = Error::message("");
+        switch (check(name, &record, &damage)) {
             case Liveness::alive:
-                records.push_back(record);
+                listing.records.push_back(record);
                 break;
             case Liveness::stale:
                 remove_stale(name);
+                break;
+            case Liveness::damaged:
+                listing.damaged.push_back(std::move(damage));
                 break;
             case Liveness::starting:
                 break;
         }
     }
-    return records;
+    return listing;
 }
 
 Result<VmRecord> VmRegistry::find(const std::string& name) const {
@@ -201,7 +216,11 @@ Result<VmRecord> VmRegistry::find(const std::string& name) const {
     struct stat status {};
     if (::stat(directory(name).c_str(), &status) < 0)
         return no_such();
-    switch (check(name, &record)) {
+    Error damage = Error::message("");
+    switch (check(name, &record, &damage)) {
+        case Liveness::damaged:
+            return std::move(damage).with_hint(
+                fmt::format("remove {} if no VM uses it", directory(name)));
         case Liveness::alive:
             return record;
         case Liveness::stale:

@@ -76,12 +76,20 @@ public:
     Result<VmRegistration> add(const VmRecord& record) const;
     // The live VMs, sorted by name; stale entries are removed on the way.
     std::vector<VmRecord> list() const;
-    // A live VM by name; an unknown (or stale) name is an error.
+    // The same, plus one error (kind Damaged) per entry whose state.json
+    // cannot be read: such an entry is named, never removed.
+    struct Listing {
+        std::vector<VmRecord> records;
+        std::vector<Error> damaged;
+    };
+    Listing scan() const;
+    // A live VM by name; an unknown, stale or damaged name is an error.
     Result<VmRecord> find(const std::string& name) const;
 
 private:
-    enum class Liveness { alive, starting, stale };
-    Liveness check(const std::string& name, VmRecord* record) const;
+    enum class Liveness { alive, starting, stale, damaged };
+    // `record` receives the entry when alive, `damage` why it is damaged.
+    Liveness check(const std::string& name, VmRecord* record, Error* damage = nullptr) const;
     void remove_stale(const std::string& name) const;
 
     std::string m_root;

@@ -71,7 +71,7 @@ Machine::Machine(const VmConfig& config, GuestMemory memory)
     : m_config(config), m_memory(std::move(memory)) {}
 
 Machine::~Machine() {
-    request_stop(exit_status::kTwinboxError);
+    request_stop(exit_code::kTwinboxError);
     kick_vcpus();
     for (auto& slot : m_vcpus)
         if (slot->thread.joinable())
@@ -213,7 +213,7 @@ void Machine::power_off(int status) {
 void Machine::reset() {
     // Like Firecracker, a guest reboot ends the VM; the caller may start it again.
     log::info("guest asked for a reset; stopping the VM");
-    request_stop(exit_status::kGuestPoweredOff);
+    request_stop(exit_code::kGuestPoweredOff);
 }
 
 }  // namespace twinbox

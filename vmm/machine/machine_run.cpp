@@ -71,7 +71,7 @@ void Machine::kick_vcpus() {
 void Machine::fail_vcpu(Vcpu& vcpu, const std::string& what) {
     log::error("vCPU {}: {}", vcpu.index(), what);
     dump_registers(vcpu);
-    request_stop(exit_status::kTwinboxError);
+    request_stop(exit_code::kTwinboxError);
 }
 
 bool Machine::handle_io(Vcpu& vcpu) {
@@ -128,7 +128,7 @@ bool Machine::handle_exit(Vcpu& vcpu) {
         case KVM_EXIT_HLT:
             // Only without an in-kernel LAPIC does HLT reach user space; twinbox always has one.
             log::info("vCPU {} halted", vcpu.index());
-            request_stop(exit_status::kGuestPoweredOff);
+            request_stop(exit_code::kGuestPoweredOff);
             return false;
         case KVM_EXIT_SHUTDOWN:
             // A triple fault: on a PC this resets the machine (Linux's `reboot=t` uses it).
@@ -139,7 +139,7 @@ bool Machine::handle_exit(Vcpu& vcpu) {
             if (run->system_event.type == KVM_SYSTEM_EVENT_RESET)
                 reset();
             else
-                power_off(exit_status::kGuestPoweredOff);
+                power_off(exit_code::kGuestPoweredOff);
             return false;
         case KVM_EXIT_FAIL_ENTRY:
             fail_vcpu(
@@ -251,7 +251,7 @@ bool Machine::enter_sandbox(sandbox::ThreadRole role) {
     if (installed)
         return true;
     log::error("{}", installed.error().to_string());
-    request_stop(exit_status::kTwinboxError);
+    request_stop(exit_code::kTwinboxError);
     return false;
 }
 
@@ -286,7 +286,7 @@ int Machine::serve_console() {
             if (::read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
                 log::info("stopping the VM on signal {}",
                           strsignal(static_cast<int>(info.ssi_signo)));
-                request_stop(exit_status::kSignalBase + static_cast<int>(info.ssi_signo));
+                request_stop(exit_code::kSignalBase + static_cast<int>(info.ssi_signo));
             }
         }
         if (fds[2].revents & POLLIN) {
@@ -304,7 +304,7 @@ int Machine::serve_console() {
                 pending.insert(pending.end(), decoded.to_guest.begin(), decoded.to_guest.end());
                 if (decoded.quit) {
                     log::info("Ctrl-A x: stopping the VM");
-                    request_stop(exit_status::kGuestPoweredOff);
+                    request_stop(exit_code::kGuestPoweredOff);
                 }
             }
         }

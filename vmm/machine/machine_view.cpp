@@ -39,7 +39,7 @@ void Machine::resume() {
 }
 
 void Machine::stop() {
-    request_stop(exit_status::kGuestPoweredOff);
+    request_stop(exit_code::kGuestPoweredOff);
 }
 
 }  // namespace twinbox

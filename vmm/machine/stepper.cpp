@@ -192,7 +192,7 @@ void Stepper::flush_serial(const char* prefix) {
 int Stepper::stopped_status(const char* what, uint64_t steps) {
     int status = m_machine.exit_status();
     flush_serial("       | ");
-    if (status == exit_status::kTwinboxError)
+    if (status == exit_code::kTwinboxError)
         fmt::print(m_out, "-- the VM failed {} (after {} instructions); see the error above\n",
                    what, steps);
     else
@@ -201,7 +201,7 @@ int Stepper::stopped_status(const char* what, uint64_t steps) {
     return status;
 }
 
-int Stepper::timed_out_status(uint64_t steps, std::chrono::seconds timeout) {
+Result<int> Stepper::timed_out_status(uint64_t steps, std::chrono::seconds timeout) {
     auto state = m_machine.boot_vcpu().get_mp_state();
     flush_serial("       | ");
     if (state && state->mp_state == KVM_MP_STATE_HALTED) {
@@ -210,23 +210,20 @@ int Stepper::timed_out_status(uint64_t steps, std::chrono::seconds timeout) {
                    "-- the vCPU is halted (hlt) after {} instructions and nothing woke it "
                    "within {} s: the guest has ended\n",
                    steps, timeout.count());
-        return exit_status::kGuestPoweredOff;
+        return exit_code::kGuestPoweredOff;
     }
-    log::error("no guest instruction completed within {} s after {} instructions - raise --timeout",
-               timeout.count(), steps);
-    return exit_status::kTwinboxError;
+    return Error::message(fmt::format("no guest instruction completed within {} s after {} "
+                                      "instructions",
+                                      timeout.count(), steps))
+        .with_hint("raise --timeout");
 }
 
-int Stepper::run(const StepOptions& options) {
+Result<int> Stepper::run(const StepOptions& options) {
     SignalScope signals(m_machine.boot_vcpu().run_state());
     auto status = options.break_address ? run_to_break(options) : Result<int>(-1);
     if (status && *status < 0)
         status = step(options);
-    if (!status) {
-        log::error("{}", status.error().to_string());
-        return exit_status::kTwinboxError;
-    }
-    return *status;
+    return status;
 }
 
 }  // namespace twinbox

@@ -63,9 +63,9 @@ public:
 
     // Runs to the breakpoint, if any, and shows `count` instructions. Returns the
     // exit status: 0 after `count` instructions; the guest's own status when it
-    // powered off; 128+N on signal N; 125 when twinbox failed or the breakpoint
-    // was not reached (with the reason on stderr).
-    int run(const StepOptions& options);
+    // powered off; 128+N on signal N; an error when twinbox failed or the
+    // breakpoint was not reached.
+    Result<int> run(const StepOptions& options);
 
 private:
     enum class Entry { debug_trap, other_exit, stopped, interrupted, timed_out };
@@ -76,7 +76,7 @@ private:
     Result<bool> reached(uint64_t address);
     Result<void> set_debug(uint32_t flags, std::optional<uint64_t> breakpoint);
     int stopped_status(const char* what, uint64_t steps);
-    int timed_out_status(uint64_t steps, std::chrono::seconds timeout);
+    Result<int> timed_out_status(uint64_t steps, std::chrono::seconds timeout);
     void flush_serial(const char* prefix);
 
     Machine& m_machine;

@@ -110,7 +110,7 @@ Result<int> Stepper::run_to_break(const StepOptions& options) {
             case Entry::interrupted:
                 fmt::print(m_out, "-- interrupted by {} before reaching the breakpoint\n",
                            strsignal(m_signal));
-                return exit_status::kSignalBase + m_signal;
+                return exit_code::kSignalBase + m_signal;
             case Entry::timed_out: {
                 // A halted vCPU ends the guest; otherwise time is up.
                 auto state = m_machine.boot_vcpu().get_mp_state();
@@ -147,7 +147,7 @@ Result<int> Stepper::step(const StepOptions& options) {
             // The instruction did not complete: it is not listed.
             fmt::print(m_out, "-- interrupted by {} after {} instructions\n", strsignal(m_signal),
                        count - 1);
-            return exit_status::kSignalBase + m_signal;
+            return exit_code::kSignalBase + m_signal;
         }
 
         CpuSnapshot after = TRY(snapshot(vcpu));
@@ -169,7 +169,7 @@ Result<int> Stepper::step(const StepOptions& options) {
     GuestLocation next = locate_guest(vcpu, m_machine.memory(), before.regs, before.sregs);
     fmt::print(m_out, "-- stopped after {} instructions; next: {:#x}  {}\n", options.count,
                next.linear, next.instruction.text);
-    return exit_status::kGuestPoweredOff;
+    return exit_code::kGuestPoweredOff;
 }
 
 }  // namespace twinbox

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/exit_status.h"
+#include "common/exit_codes.h"
 #include "vmm/arch/x86_64/boot_entry.h"
 #include "vmm/virtio/options.h"
 

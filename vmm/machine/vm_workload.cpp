@@ -82,7 +82,7 @@ Result<int> run_workload_config(const VmConfig& config, const std::string& conso
     int status = machine->run();
     if (auto reported = machine->workload_status())
         return *reported;
-    if (status >= exit_status::kSignalBase && status != exit_status::kTwinboxError)
+    if (status >= exit_code::kSignalBase && status != exit_code::kTwinboxError)
         return status;  // twinbox itself was stopped by a signal (Ctrl-C, docker stop)
     return Error::message(fmt::format(
         "the VM ended (status {}) without its agent reporting the command's exit status{}", status,

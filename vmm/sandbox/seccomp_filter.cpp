@@ -14,6 +14,8 @@
 #include <memory>
 #include <mutex>
 
+#include "common/exit_codes.h"
+
 namespace twinbox::sandbox {
 
 namespace {
@@ -92,7 +94,7 @@ void report_sigsys(int, siginfo_t* info, void*) {
            ", which its seccomp sandbox forbids; VM stopped (--no-seccomp turns the sandbox off "
            "for debugging)\n");
     [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, line, used);
-    ::_exit(125);  // exit_status::kTwinboxError
+    ::_exit(exit_code::kTwinboxError);
 }
 
 Result<void> install_reporter_once() {

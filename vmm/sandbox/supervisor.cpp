@@ -1,6 +1,7 @@
 // The parent side of the VMM sandbox; see supervisor.h.
 #include "vmm/sandbox/supervisor.h"
 
+#include <fmt/core.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,7 +12,7 @@
 #include <cstring>
 #include <optional>
 
-#include "common/exit_status.h"
+#include "common/exit_codes.h"
 #include "common/log.h"
 #include "vmm/control/registry.h"
 
@@ -24,7 +25,7 @@ namespace {
     // prctl covers a parent that died before it).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent)
-        ::_exit(exit_status::kTwinboxError);
+        ::_exit(exit_code::kTwinboxError);
     // SIGINT/SIGTERM/SIGHUP stay blocked: Machine::run() reads them from a
     // signalfd, so one that arrives while the VM is built is served, not lost.
     sigset_t child_mask = mask;
@@ -36,24 +37,26 @@ namespace {
     ::_exit(status);  // never the parent's destructors or atexit handlers
 }
 
-int describe(int wait_status) {
+Result<int> describe(int wait_status) {
     if (WIFEXITED(wait_status))
         return WEXITSTATUS(wait_status);
     int signal = WTERMSIG(wait_status);
-    if (signal == SIGSYS) {
-        log::error(
-            "the VMM was killed by its seccomp sandbox (SIGSYS): a thread made a "
-            "forbidden system call (--no-seccomp turns the sandbox off for debugging)");
-        return exit_status::kTwinboxError;
-    }
+    if (signal == SIGSYS)
+        return Error::message(
+                   "the VMM was killed by its seccomp sandbox (SIGSYS): a thread made a "
+                   "forbidden system call")
+            .with_hint("--no-seccomp turns the sandbox off for debugging");
+    // The signals a user sends to stop the VM are an ordinary end; another is news.
     if (signal != SIGINT && signal != SIGTERM && signal != SIGHUP && signal != SIGKILL)
-        log::error("the VMM died of signal {} ({})", signal, strsignal(signal));
-    return exit_status::kSignalBase + signal;
+        return Error::message(
+                   fmt::format("the VMM died of signal {} ({})", signal, strsignal(signal)))
+            .with_exit_status(exit_code::for_signal(signal));
+    return exit_code::for_signal(signal);
 }
 
 }  // namespace
 
-int run_supervised(const std::function<int()>& vmm) {
+Result<int> run_supervised(const std::function<int()>& vmm) {
     sigset_t handled;
     sigemptyset(&handled);
     for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&handled, signal);
@@ -69,8 +72,7 @@ int run_supervised(const std::function<int()>& vmm) {
     pid_t child = ::fork();
     if (child < 0) {
         ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-        log::error("fork: {} - cannot start the sandboxed VMM", std::strerror(errno));
-        return exit_status::kTwinboxError;
+        return Error::from_errno("fork", "starting the sandboxed VMM");
     }
     if (child == 0) {
         sigset_t mask = previous;

@@ -13,12 +13,15 @@
 
 #include <functional>
 
+#include "common/result.h"
+
 namespace twinbox::sandbox {
 
 // Runs `vmm` in a child process and returns its exit status: the status it
-// returned, 128+N for a signal N, and 125 with one line on stderr when the
-// kernel killed it for a forbidden call (SIGSYS). The child dies with the
-// parent (PR_SET_PDEATHSIG).
-int run_supervised(const std::function<int()>& vmm);
+// returned, or 128+N for SIGINT/SIGTERM/SIGHUP/SIGKILL; an error when the
+// kernel killed it for a forbidden call (SIGSYS, status 125) or another
+// signal ended it (status 128+N). The child dies with the parent
+// (PR_SET_PDEATHSIG).
+Result<int> run_supervised(const std::function<int()>& vmm);
 
 }  // namespace twinbox::sandbox

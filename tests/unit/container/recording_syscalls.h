@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <map>
 #include <string>
@@ -82,6 +83,34 @@ public:
         return path;
     }
 
+    // The first process's own steps. prctl options are named as in
+    // <linux/prctl.h>, so that a sequence reads like the code.
+    Result<void> unshare(int flags) override {
+        return record(fmt::format("unshare({:#x})", flags));
+    }
+    Result<void> setgroups(const std::vector<gid_t>& groups) override {
+        return record(fmt::format("setgroups({})", fmt::join(groups, " ")));
+    }
+    Result<void> setresgid(gid_t gid) override { return record(fmt::format("setresgid({})", gid)); }
+    Result<void> setresuid(uid_t uid) override { return record(fmt::format("setresuid({})", uid)); }
+    Result<void> prctl(int option, unsigned long argument2, unsigned long argument3) override {
+        return record(fmt::format("prctl({}, {}, {})", prctl_name(option), argument2, argument3));
+    }
+    Result<void> capset(const CapabilitySets& sets) override {
+        return record(fmt::format("capset(effective {}, permitted {}, inheritable {})",
+                                  fmt::join(sets.effective, " "), fmt::join(sets.permitted, " "),
+                                  fmt::join(sets.inheritable, " ")));
+    }
+    Result<void> load_seccomp_filter(const std::vector<sock_filter>& instructions) override {
+        return record(fmt::format("seccomp({} instructions)", instructions.size()));
+    }
+    Result<void> execve(const std::string& path, char* const argv[], char* const[]) override {
+        std::string args;
+        for (char* const* arg = argv; *arg; ++arg)
+            args += std::string(args.empty() ? "" : " ") + *arg;
+        return record(fmt::format("execve({}, {})", path, args));
+    }
+
     // The recorded calls that start with `prefix`.
     std::vector<std::string> matching(const std::string& prefix) const {
         std::vector<std::string> result;
@@ -92,6 +121,20 @@ public:
     }
 
 private:
+    static std::string prctl_name(int option) {
+        switch (option) {
+            case 8:
+                return "PR_SET_KEEPCAPS";
+            case 24:
+                return "PR_CAPBSET_DROP";
+            case 38:
+                return "PR_SET_NO_NEW_PRIVS";
+            case 47:
+                return "PR_CAP_AMBIENT";
+            default:
+                return std::to_string(option);
+        }
+    }
     Result<void> record(std::string call) {
         calls.push_back(call);
         for (const auto& [prefix, error] : failures)

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "container/runtime/state.h"
 
@@ -107,6 +108,43 @@ TEST_F(StateStoreTest, StateNamingAnotherIdIsDamaged) {
               std::string::npos);
     EXPECT_NE(loaded.error().to_string().find("rm -f c4"), std::string::npos);
     EXPECT_TRUE(store.is_damaged("c4"));
+}
+
+// Every damaged state names the file and what is wrong in one line, is of
+// kind Damaged (what `ps` and `rm -f` act on, not the text), and is kept.
+TEST_F(StateStoreTest, DamagedStatesAreNamedAndKept) {
+    StateStore store(m_root);
+    const std::pair<const char*, const char*> cases[] = {
+        {"[1]", "not a JSON object"},
+        {R"({"pidStartTime": 1})", "id: required"},
+        {R"({"id": "c6", "pidStartTime": 1, "pid": "12"})", "pid: must be an integer"},
+        {R"({"id": "c6", "pidStartTime": -1})", "pidStartTime: must be an integer"},
+        {R"({"id": "c6", "pidStartTime": 1, "command": "sh"})", "command: must be an array"},
+        {R"({"id": "c6", "pidStartTime": 1, "exitCode": "0"})", "exitCode: must be an integer"},
+        {R"({"id": "c6", "pidStartTime": 1, "autoRemove": 1})", "autoRemove: must be true"},
+        {R"({"id": "c6", "pidStart)", "not valid JSON"},
+    };
+    ASSERT_TRUE(store.reserve("c6"));
+    std::string path = store.directory("c6") + "/state.json";
+    for (const auto& [text, expected] : cases) {
+        std::ofstream(path, std::ios::trunc) << text;
+        auto loaded = store.load("c6");
+        ASSERT_FALSE(loaded) << text;
+        std::string message = loaded.error().to_string();
+        EXPECT_EQ(loaded.error().kind(), Error::Kind::Damaged) << message;
+        EXPECT_NE(message.find("state of container c6 is damaged"), std::string::npos) << message;
+        EXPECT_NE(message.find(expected), std::string::npos) << text << " gave " << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+        EXPECT_TRUE(store.is_damaged("c6"));
+        EXPECT_TRUE(std::filesystem::exists(path));
+    }
+    // Older states lack newer members: absent is not damage.
+    std::ofstream(path, std::ios::trunc) << R"({"id": "c6", "pidStartTime": 7, "pid": 1})";
+    auto old = store.load("c6");
+    ASSERT_TRUE(old) << old.error().to_string();
+    EXPECT_EQ(old->pid_start_time, 7u);
+    EXPECT_FALSE(old->exit_code);
+    EXPECT_FALSE(store.is_damaged("c6"));
 }
 
 // Issue 14 D2: save() wrote what load() then refused to read (1 MiB cap),

@@ -135,11 +135,24 @@ TEST_F(VmRegistryTest, ListingRemovesDeadAndReusedPids) {
     auto live = registry.add(record("live"));
     ASSERT_TRUE(live);
 
-    auto listed = registry.list();
-    ASSERT_EQ(listed.size(), 1u);
-    EXPECT_EQ(listed[0].name, "live");
-    for (const char* name : {"dead", "reused", "garbage"})
+    auto listed = registry.scan();
+    ASSERT_EQ(listed.records.size(), 1u);
+    EXPECT_EQ(listed.records[0].name, "live");
+    for (const char* name : {"dead", "reused"})
         EXPECT_FALSE(std::filesystem::exists(m_root + "/" + name)) << name;
+    // A state.json that does not parse is named as damaged and left alone
+    // (it is renamed into place whole, so it is not a half-written one).
+    ASSERT_EQ(listed.damaged.size(), 1u);
+    EXPECT_EQ(listed.damaged[0].kind(), Error::Kind::Damaged);
+    EXPECT_NE(listed.damaged[0].to_string().find("garbage/state.json is damaged"),
+              std::string::npos)
+        << listed.damaged[0].to_string();
+    EXPECT_TRUE(std::filesystem::exists(m_root + "/garbage/state.json"));
+    auto garbage = registry.find("garbage");
+    ASSERT_FALSE(garbage);
+    EXPECT_EQ(garbage.error().kind(), Error::Kind::Damaged);
+    EXPECT_FALSE(registry.add(record("garbage")));
+    EXPECT_TRUE(std::filesystem::exists(m_root + "/garbage/state.json"));
 
     // find() of a stale name cleans it too and says so.
     write_entry("dead2", dead_pid(), 1);
@@ -153,6 +166,39 @@ TEST_F(VmRegistryTest, ListingRemovesDeadAndReusedPids) {
     auto taken = registry.add(record("again"));
     ASSERT_TRUE(taken) << taken.error().to_string();
     EXPECT_EQ(registry.list().size(), 2u);
+}
+
+// Each member is read strictly: a wrong type is damage, named with its path,
+// where the old reader took a default or dropped the entry as stale.
+TEST_F(VmRegistryTest, DamagedEntriesNameTheFileAndTheMember) {
+    VmRegistry registry(m_root);
+    const std::pair<const char*, const char*> cases[] = {
+        {"array", "[]"},
+        {"noname", R"({"pid": 1, "pidStartTime": 1})"},
+        {"badpid", R"({"name": "badpid", "pid": "one", "pidStartTime": 1})"},
+        {"badcpus", R"({"name": "badcpus", "pid": 1, "pidStartTime": 1, "cpus": -2})"},
+        {"other", R"({"name": "someone", "pid": 1, "pidStartTime": 1})"},
+        {"truncated", R"({"name": "trunc)"},
+    };
+    for (const auto& [name, text] : cases) {
+        std::filesystem::create_directories(m_root + "/" + name);
+        std::ofstream(m_root + "/" + name + "/state.json") << text;
+    }
+    auto listed = registry.scan();
+    EXPECT_TRUE(listed.records.empty());
+    ASSERT_EQ(listed.damaged.size(), std::size(cases));
+    std::string all;
+    for (const auto& error : listed.damaged) {
+        EXPECT_EQ(error.kind(), Error::Kind::Damaged);
+        EXPECT_EQ(error.to_string().find('\n'), std::string::npos);
+        all += error.to_string() + "\n";
+    }
+    for (const char* expected :
+         {"must be an object", "name: required", "pid: must be an integer",
+          "cpus: must be an integer", "names VM \"someone\"", "not valid JSON"})
+        EXPECT_NE(all.find(expected), std::string::npos) << expected << " in\n" << all;
+    for (const auto& [name, text] : cases)
+        EXPECT_TRUE(std::filesystem::exists(m_root + "/" + name + "/state.json")) << name;
 }
 
 TEST_F(VmRegistryTest, DirectoryWithoutStateIsStartingUntilItIsOld) {
