@@ -28,7 +28,6 @@ using container::spec_from_run_flags;
 using container::start_container;
 using container::StateStore;
 using container::wait_for_exec;
-namespace exit_code = container::exit_code;
 
 std::string layer_with(const std::vector<std::string>& lower_dirs, const std::string& relative) {
     for (const auto& dir : lower_dirs) {
