@@ -5,7 +5,6 @@
 
 #include "cli/commands.h"
 #include "cli/cpu_mode_flag.h"
-#include "cli/vm_network.h"
 #include "common/log.h"
 #include "common/size.h"
 #include "vmm/control/registry.h"
@@ -15,6 +14,7 @@
 #include "vmm/machine/libvirt_xml.h"
 #include "vmm/machine/machine.h"
 #include "vmm/sandbox/supervisor.h"
+#include "workload/vm_network.h"
 
 namespace twinbox::cli {
 
@@ -129,7 +129,7 @@ int run(VmRunOptions& options) {
         return std::fflush(stdout) == 0 ? 0 : exit_status::kTwinboxError;
     }
     // --net bridge[=NAME] on a twinbox network: address leases, released when the VM ends.
-    auto networks = attach_vm_networks(options.config);
+    auto networks = workload::attach_vm_networks(options.config);
     if (!networks) {
         log::error("{}", networks.error().to_string());
         return exit_status::kTwinboxError;
