@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
 #include "common/default_path.h"
 
@@ -65,20 +64,6 @@ Result<std::vector<std::string>> resolve_env(const std::vector<std::string>& ima
     return env;
 }
 
-Result<Volume> parse_volume_spec(const std::string& spec) {
-    std::vector<std::string> parts;
-    std::stringstream split(spec);
-    for (std::string part; std::getline(split, part, ':');) parts.push_back(part);
-    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
-        return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", spec));
-    if (parts[0][0] != '/' || parts[1][0] != '/')
-        return Error::message(fmt::format("-v {}: both paths must be absolute", spec));
-    Volume volume{spec, parts[0], parts[1], parts.size() == 3 ? parts[2] : ""};
-    if (!volume.mode.empty() && volume.mode != "ro" && volume.mode != "rw")
-        return Error::message(fmt::format("-v {}: mode {} is not ro or rw", spec, volume.mode));
-    return volume;
-}
-
 Result<RunRequest> build_run_request(const container::RunFlags& flags, Isolation isolation,
                                      const container::image::PreparedImage* image) {
     RunRequest request;
@@ -111,7 +96,8 @@ Result<RunRequest> build_run_request(const container::RunFlags& flags, Isolation
     if (!flags.memory.empty())
         request.limits.memory_bytes = TRY(container::parse_memory(flags.memory, "-m"));
     request.limits.cpus = flags.cpus;
-    for (const auto& spec : flags.volumes) request.volumes.push_back(TRY(parse_volume_spec(spec)));
+    for (const auto& spec : flags.volumes)
+        request.volumes.push_back(TRY(container::parse_volume_spec(spec)));
     request.tmpfs = flags.tmpfs;
     request.network = flags.network.empty() ? "none" : flags.network;
     request.publish = flags.publish;

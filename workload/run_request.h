@@ -25,6 +25,7 @@
 
 #include "common/result.h"
 #include "container/engine/run_spec.h"
+#include "container/engine/volume_spec.h"
 #include "container/image/image_rootfs.h"
 #include "container/image/image_user.h"
 
@@ -35,13 +36,7 @@ const char* isolation_name(Isolation isolation);
 // "container" or "vm"; anything else is an error naming the choices.
 Result<Isolation> parse_isolation(const std::string& text);
 
-// -v HOST:TARGET[:ro|rw], split and checked (both paths absolute).
-struct Volume {
-    std::string spec;  // as given, for messages
-    std::string host, target;
-    std::string mode;  // "", "ro" or "rw"
-    bool read_only() const { return mode == "ro"; }
-};
+using Volume = container::VolumeSpec;  // -v HOST:TARGET[:ro|rw], checked
 
 struct Limits {
     std::string memory_text;              // -m as given ("" = none)
@@ -90,8 +85,5 @@ Result<RunRequest> build_run_request_for_image(const container::RunFlags& flags,
 // The -e rule alone: `image_env` then `given`, resolved (see above).
 Result<std::vector<std::string>> resolve_env(const std::vector<std::string>& image_env,
                                              const std::vector<std::string>& given, bool tty);
-
-// -v HOST:TARGET[:ro|rw].
-Result<Volume> parse_volume_spec(const std::string& spec);
 
 }  // namespace twinbox::workload

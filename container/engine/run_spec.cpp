@@ -16,6 +16,7 @@
 #include "common/size.h"
 #include "container/cgroups/cgroup.h"
 #include "container/engine/network_attach.h"
+#include "container/engine/volume_spec.h"
 #include "container/image/image_user.h"
 #include "container/mounts/rootfs.h"
 #include "container/oci/default_seccomp.h"
@@ -34,6 +35,21 @@ Result<int64_t> parse_memory(const std::string& text, const char* flag) {
     return static_cast<int64_t>(*bytes);
 }
 
+Result<VolumeSpec> parse_volume_spec(const std::string& text) {
+    // HOST:CONTAINER[:ro|rw] (docker run -v); named volumes come with images.
+    std::vector<std::string> parts;
+    std::stringstream split(text);
+    for (std::string part; std::getline(split, part, ':');) parts.push_back(part);
+    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+        return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", text));
+    if (parts[0][0] != '/' || parts[1][0] != '/')
+        return Error::message(fmt::format("-v {}: both paths must be absolute", text));
+    VolumeSpec volume{text, parts[0], parts[1], parts.size() == 3 ? parts[2] : ""};
+    if (!volume.mode.empty() && volume.mode != "ro" && volume.mode != "rw")
+        return Error::message(fmt::format("-v {}: mode {} is not ro or rw", text, volume.mode));
+    return volume;
+}
+
 namespace {
 
 unsigned host_cpus() {
@@ -49,24 +65,14 @@ void set_env(std::vector<std::string>& env, const std::string& entry) {
 }
 
 Result<oci::Mount> parse_volume(const std::string& text) {
-    // HOST:CONTAINER[:ro|rw] (docker run -v); named volumes come with images.
-    std::vector<std::string> parts;
-    std::stringstream split(text);
-    for (std::string part; std::getline(split, part, ':');) parts.push_back(part);
-    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
-        return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", text));
-    if (parts[0][0] != '/' || parts[1][0] != '/')
-        return Error::message(fmt::format("-v {}: both paths must be absolute", text));
+    VolumeSpec volume = TRY(parse_volume_spec(text));
     struct stat status {};
-    if (::stat(parts[0].c_str(), &status) < 0)
-        return Error::from_errno("stat", fmt::format("-v {}: host path {}", text, parts[0]));
-    TRY(check_user_destination("-v " + text, parts[1]));
-    oci::Mount mount{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
-    if (parts.size() == 3) {
-        if (parts[2] != "ro" && parts[2] != "rw")
-            return Error::message(fmt::format("-v {}: mode {} is not ro or rw", text, parts[2]));
-        mount.options.push_back(parts[2]);
-    }
+    if (::stat(volume.host.c_str(), &status) < 0)
+        return Error::from_errno("stat", fmt::format("-v {}: host path {}", text, volume.host));
+    TRY(check_user_destination("-v " + text, volume.target));
+    oci::Mount mount{volume.target, "bind", volume.host, {"rbind", "rprivate"}};
+    if (!volume.mode.empty())
+        mount.options.push_back(volume.mode);
     return mount;
 }
 

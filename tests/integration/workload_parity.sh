@@ -34,7 +34,10 @@ echo from-the-host >"$work/volume/file"
 
 # check NAME STDIN EXPECTED_STATUS EXPECTED_STDOUT -- RUN_ARGS...
 # Runs the workload in every isolation; each must give EXPECTED_STATUS and
-# EXPECTED_STDOUT (so they give the same).
+# EXPECTED_STDOUT (so they give the same). EXPECTED_STDOUT '*' compares the
+# status alone: where the runtime itself reports (126, 127), a VM's message
+# comes on stdout, since the command's stdout and stderr share the VM's
+# console (docs/images.md).
 check() {
     local name="$1" input="$2" want_status="$3" want_out="$4"
     shift 5
@@ -44,7 +47,7 @@ check() {
         local status=$?
         local out
         out="$(tr -d '\r' <"$work/out")"
-        if [ "$status" != "$want_status" ] || [ "$out" != "$want_out" ]; then
+        if [ "$status" != "$want_status" ] || { [ "$want_out" != '*' ] && [ "$out" != "$want_out" ]; }; then
             cat "$work/err"
             fail "$name under $isolation: status $status, stdout '$out' (want $want_status, '$want_out')"
         fi
@@ -64,8 +67,8 @@ check "-u UID (not in passwd: group 0)" "" 0 "1000 0" -- -u 1000 $image sh -c 'e
 check "-w" "" 0 "/tmp" -- -w /tmp $image pwd
 check "exit 0" "" 0 "out" -- $image sh -c 'echo out; exit 0'
 check "exit 42" "" 42 "" -- $image sh -c 'exit 42'
-check "126: not executable" "" 126 "" -- $image /etc/passwd
-check "127: not found" "" 127 "" -- $image no-such-command
+check "126: not executable" "" 126 '*' -- $image /etc/passwd
+check "127: not found" "" 127 '*' -- $image no-such-command
 # --init: a container's first process is PID 1 of its namespace, which its
 # own signals cannot kill; a VM's command never is (the agent is). A VM
 # ignores --init with a one-line warning.
