@@ -147,6 +147,10 @@ std::string last_line(const std::string& path) {
     while (std::getline(file, line))
         if (!line.empty())
             last = line;
+    // The supervisor's own log::error line: its message, without the prefix.
+    constexpr std::string_view kPrefix = "twinbox: error: ";
+    if (last.starts_with(kPrefix))
+        last.erase(0, kPrefix.size());
     return last;
 }
 
