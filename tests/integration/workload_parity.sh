@@ -134,5 +134,5 @@ check "SIGTERM -> 143" "" 143 "" -- --init $image sh -c 'kill -TERM $$; sleep 5'
 only=container check "stdin piped" "piped line" 0 "piped line" -- $image cat
 check "a volume read" "" 0 "from-the-host" -- -v "$work/volume:/data:ro" $image cat /data/file
 check "a write to a read-only volume fails alike" "" 1 "" -- -v "$work/volume:/data:ro" $image \
-    sh -c 'echo x >/data/new 2>/dev/null'
+    sh -c 'exec 2>/dev/null; echo x >/data/new'
 
