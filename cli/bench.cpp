@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/run_vm.h"
 #include "common/log.h"
 #include "vmm/machine/vm_config.h"
+#include "workload/vm_backend.h"
 
 namespace twinbox::cli {
 
@@ -107,7 +107,7 @@ void register_bench(CLI::App& app, int& exit_code) {
                      "Linux), here, or testhost")
         ->check(CLI::IsMember({"auto", "here", "testhost"}));
     // Hidden: what `twinbox run --isolation vm` would boot, as files, so the
-    // QEMU and libvirt baselines boot the very same guest (cli/run_vm.h).
+    // QEMU and libvirt baselines boot the very same guest (workload/vm_backend.h).
     auto vm_flags = std::make_shared<container::RunFlags>();
     auto vm_out = std::make_shared<std::string>();
     CLI::App* vm_config = command->add_subcommand(
@@ -126,7 +126,14 @@ void register_bench(CLI::App& app, int& exit_code) {
             return;
         }
         vm_flags->command.assign(rest.begin() + 1, rest.end());
-        exit_code = write_image_vm_config(*vm_flags, rest.front(), *vm_out);
+        auto request =
+            workload::build_run_request_for_image(*vm_flags, workload::Isolation::vm, rest.front());
+        if (!request) {
+            log::error("{}", request.error().to_string());
+            exit_code = exit_status::kTwinboxError;
+            return;
+        }
+        exit_code = workload::write_vm_config(*request, *vm_out);
     });
     CLI::App* report =
         command->add_subcommand("report", "Render report.md and plots from a results.json");

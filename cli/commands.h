@@ -18,7 +18,8 @@ void register_vm_inspect(CLI::App& vm, int& exit_code);
 void register_vm_exec(CLI::App& vm, int& exit_code);
 void register_top(CLI::App& app, int& exit_code);
 
-// Containers (cli/container_*.cpp), Docker's words and exit statuses.
+// Containers and VMs alike (cli/container_*.cpp over workload/backend.h),
+// Docker's words and exit statuses.
 void register_container_run(CLI::App& app, int& exit_code);
 void register_container_ps(CLI::App& app, int& exit_code);
 void register_container_stop(CLI::App& app, int& exit_code);
@@ -26,6 +27,7 @@ void register_container_kill(CLI::App& app, int& exit_code);
 void register_container_rm(CLI::App& app, int& exit_code);
 void register_container_exec(CLI::App& app, int& exit_code);
 void register_container_logs(CLI::App& app, int& exit_code);
+void register_container_wait(CLI::App& app, int& exit_code);
 void register_container_inspect(CLI::App& app, int& exit_code);
 void register_container_stats(CLI::App& app, int& exit_code);
 

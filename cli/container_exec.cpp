@@ -1,13 +1,15 @@
-// twinbox exec: run a command in a running container (docker exec).
+// twinbox exec: run a command in a running container (docker exec), or in a
+// running VM through its guest agent (workload/vm_backend.h).
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "workload/backend.h"
 
 namespace twinbox::cli {
 
 void register_container_exec(CLI::App& app, int& exit_code) {
     auto flags = std::make_shared<container::ExecFlags>();
     auto reference = std::make_shared<std::string>();
-    CLI::App* exec = app.add_subcommand("exec", "Run a command in a running container");
+    CLI::App* exec = app.add_subcommand("exec", "Run a command in a running container or VM");
     exec->footer(
         "Example: twinbox exec -it web sh\nExit status: the command's; 125, 126, 127 as for run.");
     exec->prefix_command();
@@ -24,14 +26,13 @@ void register_container_exec(CLI::App& app, int& exit_code) {
             exit_code = report(Error::message("exec: give a container and a command"));
             return;
         }
-        auto store = container_store();
-        auto found = container::find_container(store, rest.front());
+        auto found = workload::find_workload(rest.front());
         if (!found) {
             exit_code = report(found.error());
             return;
         }
         flags->command.assign(rest.begin() + 1, rest.end());
-        exit_code = report_or_status(container::exec_container(store, *found, *flags));
+        exit_code = found->backend->exec(found->info, *flags);
     });
 }
 

@@ -13,6 +13,7 @@
 #include "vmm/control/client.h"
 #include "vmm/control/inspect_text.h"
 #include "vmm/control/registry.h"
+#include "workload/backend.h"
 
 namespace twinbox::cli {
 
@@ -25,37 +26,41 @@ void register_container_inspect(CLI::App& app, int& exit_code) {
         ->required();
     inspect->add_flag("--pretty", *pretty, "a readable page instead of JSON");
     inspect->callback([references, pretty, &exit_code] {
-        auto store = container_store();
         nlohmann::json all = nlohmann::json::array();
-        std::vector<nlohmann::json> vm_replies;
+        std::vector<nlohmann::json> vm_replies, vm_documents;
         exit_code = 0;
         for (const auto& reference : *references) {
-            auto found = container::find_container(store, reference);
-            if (found) {
-                all.push_back(container::inspect_container(store, *found));
+            auto found = workload::find_workload(reference);
+            auto document = found ? found->backend->inspect(found->info)
+                                  : Result<nlohmann::json>(found.error());
+            if (!document) {
+                exit_code = report(document.error());
                 continue;
             }
-            auto registry = VmRegistry::open_default();
-            if (!registry.find(reference)) {
-                exit_code = report(found.error());
-                continue;
+            if (found->info.isolation == workload::Isolation::container) {
+                all.push_back(std::move(*document));
+            } else if (found->info.id.empty()) {
+                // A VM of `vm run` or a foreground run: the VMM's own view.
+                nlohmann::json reply = document->value("Vm", nlohmann::json::object());
+                reply["Kind"] = "vm";
+                reply["Name"] = reference;
+                vm_replies.push_back(reply);
+            } else {
+                vm_documents.push_back(std::move(*document));
             }
-            auto reply = control_request(registry.socket_path(reference), "inspect");
-            if (!reply) {
-                exit_code =
-                    report(std::move(reply).error().with_context("inspect VM " + reference));
-                continue;
-            }
-            (*reply)["Kind"] = "vm";
-            (*reply)["Name"] = reference;
-            vm_replies.push_back(*reply);
         }
         if (*pretty) {
             for (const auto& document : all)
                 fmt::print("{}\n", container::render_inspection(document));
             for (const auto& reply : vm_replies) fmt::print("{}\n", format_vm_inspect(reply));
+            for (const auto& document : vm_documents) {
+                fmt::print("{}\n", document.dump(4));
+                if (document.contains("Vm"))
+                    fmt::print("{}\n", format_vm_inspect(document["Vm"]));
+            }
         } else {
             for (auto& reply : vm_replies) all.push_back(reply);
+            for (auto& document : vm_documents) all.push_back(document);
             fmt::print("{}\n", all.dump(4));
         }
     });

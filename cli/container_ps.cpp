@@ -1,13 +1,12 @@
-// twinbox ps: list containers (running ones; -a for all), and the running
-// VMs (twinbox vm run, twinbox run --isolation vm) from the VM registry, each
-// with its isolation.
+// twinbox ps: list containers and VMs (running ones; -a for all), each with
+// its isolation (workload/backend.h): containers from the engine's state,
+// VMs of `run -d --isolation vm` from their records, and any other running
+// VM (twinbox vm run, a foreground run) from the VM registry.
 #include <fmt/core.h>
-
-#include <chrono>
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "vmm/control/registry.h"
+#include "workload/backend.h"
 
 namespace twinbox::cli {
 
@@ -15,49 +14,24 @@ void register_container_ps(CLI::App& app, int& exit_code) {
     auto all = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
     CLI::App* ps = app.add_subcommand("ps", "List containers and VMs");
-    ps->add_flag("-a,--all", *all, "show stopped containers too");
-    ps->add_flag("-q,--quiet", *quiet, "print only ids");
+    ps->add_flag("-a,--all", *all, "show stopped containers and VMs too");
+    ps->add_flag("-q,--quiet", *quiet, "print only ids (a VM's name when it has no id)");
     ps->callback([all, quiet, &exit_code] {
-        auto store = container_store();
-        auto [containers, damaged] = container::scan_containers(store);
-        // Named, never removed: only `rm -f` acts on a damaged state.
-        for (const auto& error : damaged) log::warn("{}", error.to_string());
         std::vector<std::vector<std::string>> rows;
         rows.push_back({"CONTAINER ID", "NAME", "ISOLATION", "PID", "STATUS", "COMMAND"});
-        for (const auto& view : containers) {
-            bool running = view.status != container::Status::Stopped;
-            if (!*all && !running)
-                continue;
+        for (const auto& workload : workload::list_workloads(*all)) {
             if (*quiet) {
-                fmt::print("{}\n", view.state.id);
+                fmt::print("{}\n", workload.id.empty() ? workload.name : workload.id);
                 continue;
             }
             std::string command;
-            for (const auto& arg : view.state.command)
-                command += (command.empty() ? "" : " ") + arg;
+            for (const auto& arg : workload.command) command += (command.empty() ? "" : " ") + arg;
             if (command.size() > 40)
                 command = command.substr(0, 37) + "...";
-            rows.push_back({view.state.id.substr(0, 12), view.state.name, "container",
-                            running ? std::to_string(view.state.pid) : "-",
-                            container::describe_status(view), "\"" + command + "\""});
-        }
-        // VMs are listed while they run (a VM leaves no state behind when it ends).
-        auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-        auto vms = VmRegistry::open_default().scan();
-        for (const auto& error : vms.damaged) log::warn("{}", error.to_string());
-        for (const auto& vm : vms.records) {
-            if (*quiet) {
-                fmt::print("{}\n", vm.name);
-                continue;
-            }
-            int64_t seconds = std::max<int64_t>(0, (now_ms - vm.started_unix_ms) / 1000);
-            std::string guest = vm.boot + " " + vm.guest;
-            if (guest.size() > 40)
-                guest = guest.substr(0, 37) + "...";
-            rows.push_back({"-", vm.name, "vm", std::to_string(vm.pid),
-                            fmt::format("Up {} seconds", seconds), "\"" + guest + "\""});
+            rows.push_back({workload.id.empty() ? "-" : workload.id.substr(0, 12), workload.name,
+                            workload::isolation_name(workload.isolation),
+                            workload.running ? std::to_string(workload.pid) : "-", workload.status,
+                            "\"" + command + "\""});
         }
         if (!*quiet)
             print_table(rows);

@@ -1,25 +1,27 @@
-// twinbox rm: remove containers, their cgroup, storage and state (docker rm).
+// twinbox rm: remove containers (cgroup, storage, state) and detached VMs
+// (their record, logs and volume copies), as docker rm.
 #include <fmt/core.h>
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "workload/backend.h"
 
 namespace twinbox::cli {
 
 void register_container_rm(CLI::App& app, int& exit_code) {
     auto references = std::make_shared<std::vector<std::string>>();
     auto force = std::make_shared<bool>(false);
-    CLI::App* rm = app.add_subcommand("rm", "Remove containers");
-    rm->add_flag("-f,--force", *force, "kill a running container first");
-    rm->add_option("container", *references, "container id or name")->required();
+    CLI::App* rm = app.add_subcommand("rm", "Remove containers and VMs");
+    rm->add_flag("-f,--force", *force, "kill a running container or VM first");
+    rm->add_option("container", *references, "container or VM id or name")->required();
     rm->callback([references, force, &exit_code] {
         auto store = container_store();
         exit_code = 0;
         for (const auto& reference : *references) {
-            auto found = container::find_container(store, reference);
+            auto found = workload::find_workload(reference);
             Result<void> removed = ok();
             if (found)
-                removed = container::remove_container(store, *found, *force);
+                removed = found->backend->remove(found->info, *force);
             else if (*force && store.is_damaged(reference))
                 removed = container::remove_damaged_container(store, reference);
             else

@@ -6,8 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
-#include "cli/run_vm.h"
-#include "host/image/image_rootfs.h"
+#include "workload/backend.h"
 
 namespace twinbox::cli {
 
@@ -31,6 +30,39 @@ struct RunCommand {
     std::string isolation = "container";
     std::string vm_kernel;  // --vm-kernel, for --isolation vm
 };
+
+// Builds the one RunRequest (workload/run_request.h) and hands it to the
+// backend of the chosen isolation: all the CLI decides is which.
+int run_workload(RunCommand& command, std::vector<std::string> rest) {
+    auto isolation = workload::parse_isolation(command.isolation);
+    if (!isolation)
+        return report(isolation.error());
+    if (*isolation == workload::Isolation::container && !command.vm_kernel.empty())
+        return report(Error::message("--vm-kernel needs --isolation vm"));
+    container::RunFlags& flags = command.flags;
+    Result<workload::RunRequest> request = Error::message("");
+    if (flags.rootfs.empty() && !rest.empty()) {
+        // Docker's grammar: twinbox run [OPTIONS] IMAGE [COMMAND] [ARG...]
+        std::string reference = rest.front();
+        flags.command.assign(rest.begin() + 1, rest.end());
+        request = workload::build_run_request_for_image(flags, *isolation, reference);
+    } else if (*isolation == workload::Isolation::vm) {
+        return report(Error::message("--isolation vm needs an IMAGE to run"));
+    } else {
+        flags.command = std::move(rest);
+        if (flags.rootfs.empty() && ::access(TWINBOX_GUEST_DIR "/rootfs/bin/sh", X_OK) == 0)
+            flags.rootfs = TWINBOX_GUEST_DIR "/rootfs";
+        if (flags.rootfs.empty())
+            return report(Error::message("no --rootfs given and no default root file system "
+                                         "at " TWINBOX_GUEST_DIR "/rootfs")
+                              .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
+        request = workload::build_run_request(flags, *isolation, nullptr);
+    }
+    if (!request)
+        return report(request.error());
+    request->vm_kernel = command.vm_kernel;
+    return workload::make_backend(*isolation)->run(*request);
+}
 
 }  // namespace
 
@@ -90,7 +122,6 @@ void register_container_run(CLI::App& app, int& exit_code) {
                     "publish a port: [HOST_IP:]HOST_PORT:PORT[/tcp|udp] (with a bridge network)")
         ->allow_extra_args(false);
     run->callback([command, run, &exit_code] {
-        container::RunFlags& flags = command->flags;
         // With prefix_command(), an unknown option ends the options and
         // would be taken for the image: name it instead (Docker: "unknown flag").
         if (auto rest = run->remaining();
@@ -99,52 +130,7 @@ void register_container_run(CLI::App& app, int& exit_code) {
                                    .with_hint("see 'twinbox run --help'"));
             return;
         }
-        if (command->isolation == "vm") {
-            // The same image and command in a microVM (cli/run_vm.h).
-            flags.command = run->remaining();
-            if (flags.command.empty()) {
-                exit_code = report(Error::message("--isolation vm needs an IMAGE to run"));
-                return;
-            }
-            std::string reference = flags.command.front();
-            flags.command.erase(flags.command.begin());
-            exit_code = run_image_in_vm(flags, reference, command->vm_kernel);
-            return;
-        }
-        if (command->isolation != "container") {
-            exit_code = report(Error::message(
-                fmt::format("--isolation {}: expected container or vm", command->isolation)));
-            return;
-        }
-        if (!command->vm_kernel.empty()) {
-            exit_code = report(Error::message("--vm-kernel needs --isolation vm"));
-            return;
-        }
-        flags.command = run->remaining();
-        if (flags.rootfs.empty() && !flags.command.empty()) {
-            // Docker's grammar: twinbox run [OPTIONS] IMAGE [COMMAND] [ARG...]
-            std::string reference = flags.command.front();
-            flags.command.erase(flags.command.begin());
-            auto image = image::prepare_image(reference);
-            if (!image) {
-                exit_code = report(std::move(image).error());
-                return;
-            }
-            image::apply_image(*image, flags);
-            exit_code = report_or_status(container::run_container(flags));
-            return;
-        }
-        if (flags.rootfs.empty() && ::access(TWINBOX_GUEST_DIR "/rootfs/bin/sh", X_OK) == 0)
-            flags.rootfs = TWINBOX_GUEST_DIR "/rootfs";
-        if (flags.rootfs.empty()) {
-            exit_code =
-                report(Error::message(
-                           "no --rootfs given and no default root file system at " TWINBOX_GUEST_DIR
-                           "/rootfs")
-                           .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
-            return;
-        }
-        exit_code = report_or_status(container::run_container(flags));
+        exit_code = run_workload(*command, run->remaining());
     });
 }
 

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     cli::register_container_rm(app, exit_code);
     cli::register_container_exec(app, exit_code);
     cli::register_container_logs(app, exit_code);
+    cli::register_container_wait(app, exit_code);
     cli::register_container_inspect(app, exit_code);
     cli::register_container_stats(app, exit_code);
     cli::register_demo(app, exit_code);

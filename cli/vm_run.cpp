@@ -6,7 +6,6 @@
 #include "cli/commands.h"
 #include "cli/cpu_mode_flag.h"
 #include "cli/report.h"
-#include "cli/vm_network.h"
 #include "common/log.h"
 #include "common/size.h"
 #include "vmm/control/registry.h"
@@ -16,6 +15,7 @@
 #include "vmm/machine/libvirt_xml.h"
 #include "vmm/machine/machine.h"
 #include "vmm/sandbox/supervisor.h"
+#include "workload/vm_network.h"
 
 namespace twinbox::cli {
 
@@ -128,7 +128,7 @@ int run(VmRunOptions& options) {
         return std::fflush(stdout) == 0 ? 0 : exit_code::kTwinboxError;
     }
     // --net bridge[=NAME] on a twinbox network: address leases, released when the VM ends.
-    auto networks = attach_vm_networks(options.config);
+    auto networks = workload::attach_vm_networks(options.config);
     if (!networks) {
         return report(networks.error());
     }

@@ -1,7 +1,7 @@
 """The guest of `twinbox run --isolation vm`, for other VMMs to boot unchanged.
 
-`twinbox bench vm-config --out DIR -m MEM IMAGE CMD...` (cli/run_vm.h,
-write_image_vm_config) writes what twinbox would boot: DIR/vm.json (kernel,
+`twinbox bench vm-config --out DIR -m MEM IMAGE CMD...` (workload/vm_backend.h,
+write_vm_config) writes what twinbox would boot: DIR/vm.json (kernel,
 initrd, command line, memory, vCPUs, the image's cached ext4 disk) and the
 guest agent's run configuration (fw_cfg "opt/twinbox/run") as a file. The
 QEMU and libvirt baselines boot exactly that, so the kernel, initramfs, disk,

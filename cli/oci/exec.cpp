@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/oci/oci_cli.h"
+#include "common/default_path.h"
 #include "common/file.h"
 
 namespace twinbox::oci_cli {
@@ -63,8 +64,7 @@ void register_exec(CLI::App& app, int& exit_code) {
             exec.process.args = options->args;
             exec.process.env = options->env;
             exec.process.terminal = options->tty;
-            exec.process.env.push_back(
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            exec.process.env.push_back(kDefaultPathEnv);
             if (!options->cwd.empty())
                 exec.process.cwd = options->cwd;
         }

@@ -8,15 +8,16 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
+#include "common/default_path.h"
 #include "common/size.h"
 #include "container/cgroups/cgroup.h"
 #include "container/engine/network_attach.h"
+#include "container/engine/volume_spec.h"
+#include "host/image/image_user.h"
 #include "container/mounts/rootfs.h"
 #include "container/oci/default_seccomp.h"
 #include "container/security/capabilities.h"
@@ -34,68 +35,26 @@ Result<int64_t> parse_memory(const std::string& text, const char* flag) {
     return static_cast<int64_t>(*bytes);
 }
 
+Result<VolumeSpec> parse_volume_spec(const std::string& text) {
+    // HOST:CONTAINER[:ro|rw] (docker run -v); named volumes come with images.
+    std::vector<std::string> parts;
+    std::stringstream split(text);
+    for (std::string part; std::getline(split, part, ':');) parts.push_back(part);
+    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+        return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", text));
+    if (parts[0][0] != '/' || parts[1][0] != '/')
+        return Error::message(fmt::format("-v {}: both paths must be absolute", text));
+    VolumeSpec volume{text, parts[0], parts[1], parts.size() == 3 ? parts[2] : ""};
+    if (!volume.mode.empty() && volume.mode != "ro" && volume.mode != "rw")
+        return Error::message(fmt::format("-v {}: mode {} is not ro or rw", text, volume.mode));
+    return volume;
+}
+
 namespace {
 
 unsigned host_cpus() {
     long online = ::sysconf(_SC_NPROCESSORS_ONLN);
     return online > 0 ? static_cast<unsigned>(online) : 1;
-}
-
-std::optional<uint32_t> parse_id(std::string_view text) {
-    uint32_t value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || text.empty())
-        return std::nullopt;
-    return value;
-}
-
-// Looks NAME up in the container's /etc/passwd or /etc/group: field 3 is the id,
-// field 4 of passwd the primary group.
-std::optional<std::pair<uint32_t, uint32_t>> lookup_name(const std::string& file,
-                                                         const std::string& name) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::vector<std::string> fields;
-        std::stringstream split(line);
-        for (std::string field; std::getline(split, field, ':');) fields.push_back(field);
-        if (fields.size() >= 4 && fields[0] == name) {
-            auto id = parse_id(fields[2]), group = parse_id(fields[3]);
-            if (id)
-                return std::pair{*id, group.value_or(*id)};
-        }
-    }
-    return std::nullopt;
-}
-
-Result<oci::User> parse_user(const std::string& text, const std::string& rootfs) {
-    oci::User user;
-    auto colon = text.find(':');
-    std::string name = text.substr(0, colon);
-    std::string group = colon == std::string::npos ? "" : text.substr(colon + 1);
-    if (auto uid = parse_id(name)) {
-        user.uid = *uid;
-        user.gid = *uid == 0 ? 0 : *uid;
-        if (auto entry = lookup_name(rootfs + "/etc/passwd", name); entry)
-            user.gid = entry->second;
-    } else if (auto entry = lookup_name(rootfs + "/etc/passwd", name)) {
-        user.uid = entry->first;
-        user.gid = entry->second;
-    } else {
-        return Error::message(
-                   fmt::format("-u {}: no user {} in the container's /etc/passwd", text, name))
-            .with_hint("use a numeric UID[:GID]");
-    }
-    if (!group.empty()) {
-        if (auto gid = parse_id(group))
-            user.gid = *gid;
-        else if (auto entry = lookup_name(rootfs + "/etc/group", group))
-            user.gid = entry->first;
-        else
-            return Error::message(
-                fmt::format("-u {}: no group {} in the container's /etc/group", text, group));
-    }
-    return user;
 }
 
 void set_env(std::vector<std::string>& env, const std::string& entry) {
@@ -106,24 +65,14 @@ void set_env(std::vector<std::string>& env, const std::string& entry) {
 }
 
 Result<oci::Mount> parse_volume(const std::string& text) {
-    // HOST:CONTAINER[:ro|rw] (docker run -v); named volumes come with images.
-    std::vector<std::string> parts;
-    std::stringstream split(text);
-    for (std::string part; std::getline(split, part, ':');) parts.push_back(part);
-    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
-        return Error::message(fmt::format("-v {}: expected HOST_PATH:CONTAINER_PATH[:ro]", text));
-    if (parts[0][0] != '/' || parts[1][0] != '/')
-        return Error::message(fmt::format("-v {}: both paths must be absolute", text));
+    VolumeSpec volume = TRY(parse_volume_spec(text));
     struct stat status {};
-    if (::stat(parts[0].c_str(), &status) < 0)
-        return Error::from_errno("stat", fmt::format("-v {}: host path {}", text, parts[0]));
-    TRY(check_user_destination("-v " + text, parts[1]));
-    oci::Mount mount{parts[1], "bind", parts[0], {"rbind", "rprivate"}};
-    if (parts.size() == 3) {
-        if (parts[2] != "ro" && parts[2] != "rw")
-            return Error::message(fmt::format("-v {}: mode {} is not ro or rw", text, parts[2]));
-        mount.options.push_back(parts[2]);
-    }
+    if (::stat(volume.host.c_str(), &status) < 0)
+        return Error::from_errno("stat", fmt::format("-v {}: host path {}", text, volume.host));
+    TRY(check_user_destination("-v " + text, volume.target));
+    oci::Mount mount{volume.target, "bind", volume.host, {"rbind", "rprivate"}};
+    if (!volume.mode.empty())
+        mount.options.push_back(volume.mode);
     return mount;
 }
 
@@ -316,8 +265,7 @@ Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& 
     oci::Process& process = *spec.process;
     process.terminal = flags.tty;
     process.args = flags.command.empty() ? std::vector<std::string>{"sh"} : flags.command;
-    process.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                   "HOSTNAME=" + spec.hostname};
+    process.env = {kDefaultPathEnv, "HOSTNAME=" + spec.hostname};
     if (flags.tty)
         process.env.push_back("TERM=xterm");
     for (const auto& entry : flags.env) {
@@ -336,8 +284,11 @@ Result<oci::Spec> spec_from_run_flags(const RunFlags& flags, const std::string& 
                 fmt::format("-w {}: the working directory must be absolute", flags.workdir));
         process.cwd = flags.workdir;
     }
-    if (!flags.user.empty())
-        process.user = TRY(parse_user(flags.user, rootfs));
+    if (!flags.user.empty()) {
+        auto ids = TRY(image::resolve_image_user({rootfs}, flags.user));
+        process.user.uid = ids.uid;
+        process.user.gid = ids.gid;
+    }
 
     if (flags.network == "host") {
         std::erase_if(spec.linux.namespaces, [](const oci::Namespace& ns) {

@@ -8,6 +8,7 @@
 //     container sees its own cgroup as the root of /sys/fs/cgroup.
 // tests/unit/container/oci/data/runc-spec.json is a real `runc spec` output to
 // compare against.
+#include "common/default_path.h"
 #include "container/oci/spec.h"
 
 namespace twinbox::oci {
@@ -31,8 +32,7 @@ Process default_process() {
     Process process;
     process.terminal = true;
     process.args = {"sh"};
-    process.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                   "TERM=xterm"};
+    process.env = {kDefaultPathEnv, "TERM=xterm"};
     process.cwd = "/";
     Capabilities capabilities;
     capabilities.bounding = docker_default_capabilities();

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 
+#include "common/default_path.h"
 #include "common/file.h"
 #include "container/namespaces/namespaces.h"
 #include "container/runtime/console.h"
@@ -147,7 +148,7 @@ Result<std::string> find_executable(const oci::Process& process) {
     }
     std::string search = environment_value(process.env, "PATH");
     if (search.empty())
-        search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        search = kDefaultPath;
     for (size_t start = 0; start <= search.size();) {
         size_t colon = search.find(':', start);
         std::string dir =

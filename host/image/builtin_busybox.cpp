@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/default_path.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "host/image/layer_tar.h"
@@ -132,7 +133,7 @@ Result<Descriptor> create_busybox_image(ImageStore& store) {
          {{{"created", kCreated}, {"created_by", "twinbox: Debian busybox-static /bin/busybox"}}}}};
     ImageConfig run;
     run.cmd = {"sh"};
-    run.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    run.env = {kDefaultPathEnv};
     store_image_config(config, run);
     Manifest manifest;
     manifest.config = TRY(store.put_blob(config.dump(), media_type::kConfig));

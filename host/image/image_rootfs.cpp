@@ -38,23 +38,6 @@ std::vector<std::string> image_command(const ImageConfig& config,
     return command;
 }
 
-void apply_image(const PreparedImage& image, RunFlags& flags) {
-    flags.command = image_command(image.config, flags.command);
-    std::vector<std::string> env = image.config.env;
-    env.insert(env.end(), flags.env.begin(), flags.env.end());
-    flags.env = env;
-    if (flags.workdir.empty())
-        flags.workdir = image.config.working_dir;
-    if (flags.user.empty())
-        flags.user = image.config.user;
-    flags.image_layers.assign(image.layer_dirs.rbegin(), image.layer_dirs.rend());
-    flags.image = image.manifest_digest;
-    // The root the engine reads /etc/passwd from for -u NAME: the topmost
-    // layer that has one (or the top layer).
-    std::string passwd = layer_with(flags.image_layers, "etc/passwd");
-    flags.rootfs = passwd.empty() ? flags.image_layers.front() : passwd;
-}
-
 namespace {
 
 Result<void> merge(const fs::path& from, const fs::path& to) {

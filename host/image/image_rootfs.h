@@ -40,8 +40,4 @@ Result<void> flatten_layers(const std::vector<std::string>& layer_dirs, const st
 std::vector<std::string> image_command(const ImageConfig& config,
                                        const std::vector<std::string>& given);
 
-// Applies the image to `twinbox run` flags: command, env, workdir, user,
-// the overlay's lower directories and the image id for `image rm`.
-void apply_image(const PreparedImage& image, container::RunFlags& flags);
-
 }  // namespace twinbox::image

@@ -95,33 +95,6 @@ Result<void> make_ext4(const std::string& staging, const std::string& output) {
     return ok();
 }
 
-// The first line of `file` in the layers (top first) whose first field is `name`
-// (or whose third field is `name` when looking up by number), split at ':'.
-std::optional<std::vector<std::string>> lookup(const std::vector<std::string>& layer_dirs,
-                                               const std::string& file, const std::string& key,
-                                               size_t field) {
-    for (auto layer = layer_dirs.rbegin(); layer != layer_dirs.rend(); ++layer) {
-        std::ifstream in(*layer + "/" + file);
-        if (!in)
-            continue;
-        std::string line;
-        while (std::getline(in, line)) {
-            std::vector<std::string> fields;
-            std::stringstream stream(line);
-            for (std::string part; std::getline(stream, part, ':');) fields.push_back(part);
-            if (fields.size() > field && fields[field] == key)
-                return fields;
-        }
-        return std::nullopt;  // the topmost copy of the file is the one that counts
-    }
-    return std::nullopt;
-}
-
-bool all_digits(const std::string& text) {
-    return !text.empty() && text.size() < 10 &&
-           text.find_first_not_of("0123456789") == std::string::npos;
-}
-
 }  // namespace
 
 Result<VmDisk> vm_disk_for_image(const std::string& store_root, const std::string& manifest_digest,
@@ -178,41 +151,6 @@ Result<void> make_ext4_from_directory(const std::string& directory, const std::s
         return std::move(made).error().with_context("copying " + directory + " to a disk");
     }
     return ok();
-}
-
-Result<std::pair<uint32_t, uint32_t>> resolve_image_user(const std::vector<std::string>& layer_dirs,
-                                                         const std::string& user) {
-    if (user.empty())
-        return std::pair<uint32_t, uint32_t>{0, 0};
-    auto colon = user.find(':');
-    std::string name = user.substr(0, colon);
-    std::string group = colon == std::string::npos ? "" : user.substr(colon + 1);
-    uint32_t uid = 0, gid = 0;
-    if (all_digits(name)) {
-        uid = static_cast<uint32_t>(std::stoul(name));
-        auto entry = lookup(layer_dirs, "etc/passwd", name, 2);
-        if (entry && entry->size() > 3 && all_digits((*entry)[3]))
-            gid = static_cast<uint32_t>(std::stoul((*entry)[3]));
-    } else {
-        auto entry = lookup(layer_dirs, "etc/passwd", name, 0);
-        if (!entry || entry->size() < 4 || !all_digits((*entry)[2]) || !all_digits((*entry)[3]))
-            return Error::message(
-                fmt::format("user \"{}\" is not in the image's /etc/passwd", name));
-        uid = static_cast<uint32_t>(std::stoul((*entry)[2]));
-        gid = static_cast<uint32_t>(std::stoul((*entry)[3]));
-    }
-    if (!group.empty()) {
-        if (all_digits(group)) {
-            gid = static_cast<uint32_t>(std::stoul(group));
-        } else {
-            auto entry = lookup(layer_dirs, "etc/group", group, 0);
-            if (!entry || entry->size() < 3 || !all_digits((*entry)[2]))
-                return Error::message(
-                    fmt::format("group \"{}\" is not in the image's /etc/group", group));
-            gid = static_cast<uint32_t>(std::stoul((*entry)[2]));
-        }
-    }
-    return std::pair{uid, gid};
 }
 
 }  // namespace twinbox::image

@@ -38,9 +38,4 @@ Result<VmDisk> vm_disk_for_image(const std::string& store_root, const std::strin
 // `-v HOST:PATH:ro` with --isolation vm: the directory becomes a read-only disk).
 Result<void> make_ext4_from_directory(const std::string& directory, const std::string& output);
 
-// Resolves a user as `-u` gives it (UID[:GID] or NAME[:GROUP]) against the
-// image's /etc/passwd and /etc/group, looked up in the layers from the top.
-Result<std::pair<uint32_t, uint32_t>> resolve_image_user(const std::vector<std::string>& layer_dirs,
-                                                         const std::string& user);
-
 }  // namespace twinbox::image

@@ -158,9 +158,6 @@ pass "vm: -it gives the command a terminal that reads the host's keyboard"
 run vm -m 1m busybox:latest true
 expect_status 125 "$status" "vm: -m 1m"
 expect_one_line "$work/err" "vm: -m 1m"
-run vm -d busybox:latest true
-expect_status 125 "$status" "vm: -d"
-expect_one_line "$work/err" "vm: -d"
 run vm -v "$work/volume:/mnt/host" busybox:latest true
 expect_status 125 "$status" "vm: a writable volume"
 expect_one_line "$work/err" "vm: a writable volume"

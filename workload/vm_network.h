@@ -9,7 +9,7 @@
 #include "host/network/vm_attach.h"
 #include "vmm/machine/vm_config.h"
 
-namespace twinbox::cli {
+namespace twinbox::workload {
 
 // Takes a lease for every card on a twinbox network and, for a Linux kernel,
 // adds the first one's ip= to the command line. The leases last as long as
@@ -18,4 +18,4 @@ namespace twinbox::cli {
 Result<std::vector<network::VmAttachment>> attach_vm_networks(
     VmConfig& config, const std::vector<network::PortMapping>& ports = {});
 
-}  // namespace twinbox::cli
+}  // namespace twinbox::workload

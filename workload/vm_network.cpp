@@ -1,7 +1,7 @@
 // Leases for VM network cards on twinbox networks (see vm_network.h).
-#include "cli/vm_network.h"
+#include "workload/vm_network.h"
 
-namespace twinbox::cli {
+namespace twinbox::workload {
 
 Result<std::vector<network::VmAttachment>> attach_vm_networks(
     VmConfig& config, const std::vector<network::PortMapping>& ports) {
@@ -25,4 +25,4 @@ Result<std::vector<network::VmAttachment>> attach_vm_networks(
     return attachments;
 }
 
-}  // namespace twinbox::cli
+}  // namespace twinbox::workload

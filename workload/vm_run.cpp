@@ -1,0 +1,223 @@
+// VmBackend::run: a VM in the foreground, or detached under a supervisor
+// process, as the container engine does (container/engine/run.cpp):
+//
+//   twinbox run --isolation vm     twinbox run -d --isolation vm
+//   --------------------------     -----------------------------
+//   twinbox                        twinbox --fork--> supervisor (setsid, output -> output.log)
+//     | disk, config                 | disk, config    | leases, run_supervised(VMM)
+//     | leases, run_supervised(VMM)  | waits for the   | records the exit status
+//     v exit with its status         v VM's registry   v --rm: removes the record
+//                                      entry, prints the id
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "host/network/port_spec.h"
+#include "container/runtime/state.h"
+#include "vmm/control/proc_stat.h"
+#include "vmm/control/registry.h"
+#include "vmm/sandbox/supervisor.h"
+#include "workload/vm_backend.h"
+#include "workload/vm_network.h"
+#include "workload/vm_records.h"
+
+namespace twinbox::workload {
+
+namespace {
+
+int fail(const Error& error) {
+    log::error("{}", error.to_string());
+    return exit_status::kTwinboxError;
+}
+
+// Removes a directory tree when it goes out of scope (a foreground run's scratch).
+struct RemoveTree {
+    std::string path;
+    ~RemoveTree() {
+        std::error_code ignored;
+        if (!path.empty())
+            std::filesystem::remove_all(path, ignored);
+    }
+};
+
+Result<VmConfig> config_for(const RunRequest& request, VmWorkload& workload) {
+    if (!request.vm_kernel.empty() && ::access(request.vm_kernel.c_str(), R_OK) != 0)
+        return Error::from_errno("--vm-kernel", request.vm_kernel)
+            .with_hint("give a readable Linux kernel (bzImage)");
+    auto config = TRY(workload_vm_config(workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR}));
+    // --network bridge|NAME: one virtio-net card on the network's bridge, with
+    // an address lease (ip= on the command line), held while the VM runs.
+    if (request.network != "none")
+        config.nets.push_back(NetConfig{
+            "", request.network == "bridge" ? "twinbox0" : request.network, std::nullopt});
+    // The VMM runs sandboxed in a child (vmm/sandbox/supervisor.h); this process
+    // keeps the leases, the scratch directory and the console log, and cleans up.
+    config.seccomp = true;
+    return config;
+}
+
+// Takes the network leases (and -p rules) and runs the VMM sandboxed until the
+// VM ends: the workload's exit status, or 125 after one line.
+int boot(const RunRequest& request, VmConfig& config, const std::string& console_log) {
+    auto ports = network::parse_port_specs(request.publish);
+    if (!ports)
+        return fail(ports.error());
+    auto networks = attach_vm_networks(config, *ports);
+    if (!networks)
+        return fail(std::move(networks).error().with_context("--network " + request.network));
+    return sandbox::run_supervised([&config, &console_log] {
+        auto result = run_workload_config(config, console_log);
+        return result ? *result : fail(result.error());
+    });
+}
+
+int run_foreground(const RunRequest& request) {
+    // A scratch directory for this run's volume disks, removed when it ends.
+    char scratch_template[] = "/tmp/twinbox-vm-run.XXXXXX";
+    if (::mkdtemp(scratch_template) == nullptr)
+        return fail(Error::from_errno("mkdtemp", scratch_template));
+    RemoveTree remove_scratch{scratch_template};
+    auto workload = vm_workload_for(request, scratch_template);
+    if (!workload)
+        return fail(workload.error());
+    // The serial console (kernel and initramfs messages) goes to a log that is
+    // kept only when the VM fails, so an error can point at it.
+    char log_template[] = "/tmp/twinbox-vm-console.XXXXXX";
+    if (int log_fd = ::mkstemp(log_template); log_fd >= 0) {
+        ::close(log_fd);
+        workload->console_log = log_template;
+    }
+    auto config = config_for(request, *workload);
+    if (!config)
+        return fail(config.error());
+    int status = boot(request, *config, workload->console_log);
+    // 125: twinbox failed, and its message may point at the console log.
+    if (status != exit_status::kTwinboxError && !workload->console_log.empty())
+        ::unlink(workload->console_log.c_str());
+    return status;
+}
+
+int64_t now_unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The supervisor: detached from the terminal and the CLI, it records itself,
+// runs the VM and records how it ended. It never returns.
+[[noreturn]] void supervise(const RunRequest& request, VmConfig config, const VmRecordStore& store,
+                            VmWorkloadRecord record) {
+    ::setsid();
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    UniqueFd log_file(::open(store.output_log(record.id).c_str(),
+                             O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    ::dup2(null.get(), STDIN_FILENO);
+    ::dup2(log_file.get(), STDOUT_FILENO);
+    ::dup2(log_file.get(), STDERR_FILENO);
+    ::signal(SIGHUP, SIG_IGN);
+    record.supervisor_pid = ::getpid();
+    record.supervisor_start = live_process_start(record.supervisor_pid);
+    (void)store.save(record);
+    int status = boot(request, config, store.console_log(record.id));
+    record.exit_code = status;
+    record.finished = container::rfc3339_now();
+    // The volume copies are of no use once the VM ended.
+    std::error_code ignored;
+    std::filesystem::remove_all(store.scratch(record.id), ignored);
+    if (record.auto_remove)
+        (void)store.remove(record.id);
+    else
+        (void)store.save(record);
+    ::_exit(status);
+}
+
+// The last line the supervisor wrote: why it failed to start the VM.
+std::string last_line(const std::string& path) {
+    std::ifstream file(path);
+    std::string line, last;
+    while (std::getline(file, line))
+        if (!line.empty())
+            last = line;
+    // The supervisor's own log::error line: its message, without the prefix.
+    constexpr std::string_view kPrefix = "twinbox: error: ";
+    if (last.starts_with(kPrefix))
+        last.erase(0, kPrefix.size());
+    return last;
+}
+
+int run_detached(const RunRequest& request) {
+    auto store = VmRecordStore::open_default();
+    if (!request.name.empty())
+        if (auto taken = store.find(request.name); taken && taken->name == request.name)
+            return fail(Error::message(fmt::format("the VM name {} is already in use by {}",
+                                                   request.name, taken->id))
+                            .with_hint("remove that VM (twinbox rm) or choose another --name"));
+    VmWorkloadRecord record;
+    record.id = random_vm_name();
+    record.name = request.name.empty() ? record.id : request.name;
+    record.image = request.image_reference;
+    record.command = request.command;
+    record.created = container::rfc3339_now();
+    record.created_unix_ms = now_unix_ms();
+    record.auto_remove = request.remove;
+    if (auto reserved = store.reserve(record.id); !reserved)
+        return fail(reserved.error());
+    auto undo = [&](const Error& error) {
+        (void)store.remove(record.id);
+        return fail(error);
+    };
+    // Everything that can fail before the boot fails here, on the user's terminal.
+    auto workload = vm_workload_for(request, store.scratch(record.id));
+    if (!workload)
+        return undo(workload.error());
+    workload->name = record.name;
+    workload->console_log = store.console_log(record.id);
+    auto config = config_for(request, *workload);
+    if (!config)
+        return undo(config.error());
+    if (auto saved = store.save(record); !saved)
+        return undo(saved.error());
+    ::fflush(nullptr);
+    pid_t supervisor = ::fork();
+    if (supervisor < 0)
+        return undo(Error::from_errno("fork", "the VM's supervisor"));
+    if (supervisor == 0)
+        supervise(request, std::move(*config), store, record);
+    // Started once the VMM has registered the VM (its control socket is then
+    // there for stop, inspect and exec); a supervisor that ends first failed.
+    auto registry = VmRegistry::open_default();
+    for (;;) {
+        if (registry.find(record.name))
+            break;
+        int status = 0;
+        if (::waitpid(supervisor, &status, WNOHANG) == supervisor) {
+            std::string why = last_line(store.output_log(record.id));
+            (void)store.remove(record.id);
+            log::error("the VM did not start{}{}", why.empty() ? "" : ": ", why);
+            return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status)
+                                                                 : exit_status::kTwinboxError;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    fmt::print("{}\n", record.id);
+    return 0;
+}
+
+}  // namespace
+
+int VmBackend::run(const RunRequest& request) {
+    if (auto ignored = ignored_vm_flags(request); !ignored.empty())
+        log::warn("{}", ignored);
+    return request.detach ? run_detached(request) : run_foreground(request);
+}
+
+}  // namespace twinbox::workload
