@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "common/log.h"
 #include "vmm/machine/vm_config.h"
 #include "workload/vm_backend.h"
@@ -129,11 +130,11 @@ void register_bench(CLI::App& app, int& exit_code) {
         auto request =
             workload::build_run_request_for_image(*vm_flags, workload::Isolation::vm, rest.front());
         if (!request) {
-            log::error("{}", request.error().to_string());
-            exit_code = exit_status::kTwinboxError;
+            exit_code = report(request.error());
             return;
         }
-        exit_code = workload::write_vm_config(*request, *vm_out);
+        auto written = workload::write_vm_config(*request, *vm_out);
+        exit_code = written ? 0 : report(written.error());
     });
     CLI::App* report =
         command->add_subcommand("report", "Render report.md and plots from a results.json");

@@ -1,6 +1,7 @@
 // twinbox exec: run a command in a running container (docker exec), or in a
 // running VM through its guest agent (workload/vm_backend.h).
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "cli/container_common.h"
 #include "workload/backend.h"
 
@@ -32,7 +33,7 @@ void register_container_exec(CLI::App& app, int& exit_code) {
             return;
         }
         flags->command.assign(rest.begin() + 1, rest.end());
-        exit_code = found->backend->exec(found->info, *flags);
+        exit_code = report_or_status(found->backend->exec(found->info, *flags));
     });
 }
 

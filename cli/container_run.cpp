@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "cli/container_common.h"
 #include "workload/backend.h"
 
@@ -61,7 +62,7 @@ int run_workload(RunCommand& command, std::vector<std::string> rest) {
     if (!request)
         return report(request.error());
     request->vm_kernel = command.vm_kernel;
-    return workload::make_backend(*isolation)->run(*request);
+    return report_or_status(workload::make_backend(*isolation)->run(*request));
 }
 
 }  // namespace

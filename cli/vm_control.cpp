@@ -1,5 +1,6 @@
-// twinbox vm pause|resume|stop NAME: one request on the VM's control socket
-// (docs/tools.md, "Control socket"). stop also waits until the VM has ended.
+// twinbox vm pause|resume|powerdown|stop NAME: one request on the VM's control
+// socket (docs/tools.md, "Control socket"). stop also waits until the VM has
+// ended; powerdown only presses the button (the guest decides when to end).
 #include <fmt/core.h>
 #include <sys/stat.h>
 
@@ -65,8 +66,10 @@ void register_vm_control(CLI::App& vm, int& exit_code) {
                  "Pause a running VM: its vCPUs stop running guest code (the guest clock jumps "
                  "on resume)");
     register_one(vm, exit_code, "resume", "Resume a paused VM");
-    register_one(vm, exit_code, "stop",
-                 "Stop a running VM now (like 'virsh destroy'; twinbox has no ACPI power button)");
+    register_one(vm, exit_code, "powerdown",
+                 "Press the VM's ACPI power button (like 'virsh shutdown'): the guest shuts "
+                 "down on its own");
+    register_one(vm, exit_code, "stop", "Stop a running VM now (like 'virsh destroy')");
 }
 
 }  // namespace twinbox::cli

@@ -47,7 +47,7 @@ public:
     // prepare (translate the request, check it, build what it needs) + start
     // + attach and wait, or with request.detach print the id and return 0.
     // Returns the workload's exit status, or 125 after one line on stderr.
-    virtual int run(const RunRequest& request) = 0;
+    virtual Result<int> run(const RunRequest& request) = 0;
 
     // Every workload of this isolation (-a: stopped ones too).
     virtual std::vector<WorkloadInfo> list(bool all) const = 0;
@@ -64,7 +64,7 @@ public:
     // The file holding a detached workload's output (`twinbox logs`).
     virtual Result<std::string> log_path(const WorkloadInfo& workload) const = 0;
     // Returns the command's exit status, or 125 after one line on stderr.
-    virtual int exec(const WorkloadInfo& workload, const ExecRequest& request) = 0;
+    virtual Result<int> exec(const WorkloadInfo& workload, const ExecRequest& request) = 0;
 };
 
 std::unique_ptr<Backend> make_backend(Isolation isolation);

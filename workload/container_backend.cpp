@@ -68,7 +68,7 @@ Result<oci::Spec> container_spec(const RunRequest& request, const std::string& i
     return container::spec_from_run_flags(container_run_flags(request), id, rootfs);
 }
 
-int ContainerBackend::run(const RunRequest& request) {
+Result<int> ContainerBackend::run(const RunRequest& request) {
     return container::run_container(container_run_flags(request));
 }
 
@@ -121,13 +121,9 @@ Result<std::string> ContainerBackend::log_path(const WorkloadInfo& workload) con
     return view.state.storage_dir + "/container.log";
 }
 
-int ContainerBackend::exec(const WorkloadInfo& workload, const ExecRequest& request) {
-    auto view = container::find_container(store(), workload.id);
-    if (!view) {
-        log::error("{}", view.error().to_string());
-        return container::exit_code::kRuntimeError;
-    }
-    return container::exec_container(store(), *view, request);
+Result<int> ContainerBackend::exec(const WorkloadInfo& workload, const ExecRequest& request) {
+    auto view = TRY(container::find_container(store(), workload.id));
+    return container::exec_container(store(), view, request);
 }
 
 }  // namespace twinbox::workload

@@ -21,7 +21,7 @@ Result<oci::Spec> container_spec(const RunRequest& request, const std::string& i
 class ContainerBackend final : public Backend {
 public:
     Isolation isolation() const override { return Isolation::container; }
-    int run(const RunRequest& request) override;
+    Result<int> run(const RunRequest& request) override;
     std::vector<WorkloadInfo> list(bool all) const override;
     Result<WorkloadInfo> find(const std::string& reference) const override;
     Result<void> stop(const WorkloadInfo& workload, std::chrono::seconds timeout) override;
@@ -30,7 +30,7 @@ public:
     Result<int> wait(const WorkloadInfo& workload) override;
     Result<nlohmann::json> inspect(const WorkloadInfo& workload) const override;
     Result<std::string> log_path(const WorkloadInfo& workload) const override;
-    int exec(const WorkloadInfo& workload, const ExecRequest& request) override;
+    Result<int> exec(const WorkloadInfo& workload, const ExecRequest& request) override;
 };
 
 }  // namespace twinbox::workload

@@ -27,7 +27,7 @@ Result<VmWorkload> vm_workload_for(const RunRequest& request, const std::string&
 // What a VM run would boot, without booting it, for other VMMs (twinbox
 // bench's QEMU and libvirt baselines): OUT_DIR/vm.json and one file per
 // fw_cfg blob. Returns 0, or 125 after printing one line.
-int write_vm_config(const RunRequest& request, const std::string& out_dir);
+Result<void> write_vm_config(const RunRequest& request, const std::string& out_dir);
 
 // `twinbox exec` into a VM, through the guest agent (vmm/agent/exec_client.h
 // when it is built in); the command's exit status.
@@ -37,7 +37,7 @@ Result<int> exec_in_vm_workload(const std::filesystem::path& vm_run_dir,
 class VmBackend final : public Backend {
 public:
     Isolation isolation() const override { return Isolation::vm; }
-    int run(const RunRequest& request) override;
+    Result<int> run(const RunRequest& request) override;
     std::vector<WorkloadInfo> list(bool all) const override;
     Result<WorkloadInfo> find(const std::string& reference) const override;
     Result<void> stop(const WorkloadInfo& workload, std::chrono::seconds timeout) override;
@@ -46,7 +46,7 @@ public:
     Result<int> wait(const WorkloadInfo& workload) override;
     Result<nlohmann::json> inspect(const WorkloadInfo& workload) const override;
     Result<std::string> log_path(const WorkloadInfo& workload) const override;
-    int exec(const WorkloadInfo& workload, const ExecRequest& request) override;
+    Result<int> exec(const WorkloadInfo& workload, const ExecRequest& request) override;
 };
 
 }  // namespace twinbox::workload

@@ -225,17 +225,11 @@ Result<std::string> VmBackend::log_path(const WorkloadInfo& workload) const {
     return VmRecordStore::open_default().output_log(workload.id);
 }
 
-int VmBackend::exec(const WorkloadInfo& workload, const ExecRequest& request) {
-    if (!workload.running) {
-        log::error("VM {} is not running", workload.name);
-        return exit_status::kTwinboxError;
-    }
-    auto status = exec_in_vm_workload(VmRegistry::open_default().directory(workload.name), request);
-    if (!status) {
-        log::error("{}", status.error().to_string());
-        return exit_status::kTwinboxError;
-    }
-    return *status;
+Result<int> VmBackend::exec(const WorkloadInfo& workload, const ExecRequest& request) {
+    if (!workload.running)
+        return Error::message(fmt::format("VM {} is not running", workload.name))
+            .with_hint("start it again with twinbox run -d --isolation vm");
+    return exec_in_vm_workload(VmRegistry::open_default().directory(workload.name), request);
 }
 
 }  // namespace twinbox::workload

@@ -34,9 +34,11 @@ namespace twinbox::workload {
 
 namespace {
 
-int fail(const Error& error) {
+// Only the forked children (the supervisor of a detached VM, the sandboxed
+// VMM) print their own errors: nobody else is left to. The CLI reports the rest.
+int child_fail(const Error& error) {
     log::error("{}", error.to_string());
-    return exit_status::kTwinboxError;
+    return error.exit_status();
 }
 
 // Removes a directory tree when it goes out of scope (a foreground run's scratch).
@@ -67,28 +69,26 @@ Result<VmConfig> config_for(const RunRequest& request, VmWorkload& workload) {
 
 // Takes the network leases (and -p rules) and runs the VMM sandboxed until the
 // VM ends: the workload's exit status, or 125 after one line.
-int boot(const RunRequest& request, VmConfig& config, const std::string& console_log) {
-    auto ports = network::parse_port_specs(request.publish);
-    if (!ports)
-        return fail(ports.error());
-    auto networks = attach_vm_networks(config, *ports);
+Result<int> boot(const RunRequest& request, VmConfig& config, const std::string& console_log) {
+    auto ports = TRY(network::parse_port_specs(request.publish));
+    auto networks = attach_vm_networks(config, ports);
     if (!networks)
-        return fail(std::move(networks).error().with_context("--network " + request.network));
+        return std::move(networks).error().with_context("--network " + request.network);
     return sandbox::run_supervised([&config, &console_log] {
         auto result = run_workload_config(config, console_log);
-        return result ? *result : fail(result.error());
+        return result ? *result : child_fail(result.error());
     });
 }
 
-int run_foreground(const RunRequest& request) {
+Result<int> run_foreground(const RunRequest& request) {
     // A scratch directory for this run's volume disks, removed when it ends.
     char scratch_template[] = "/tmp/twinbox-vm-run.XXXXXX";
     if (::mkdtemp(scratch_template) == nullptr)
-        return fail(Error::from_errno("mkdtemp", scratch_template));
+        return Error::from_errno("mkdtemp", scratch_template);
     RemoveTree remove_scratch{scratch_template};
     auto workload = vm_workload_for(request, scratch_template);
     if (!workload)
-        return fail(workload.error());
+        return workload.error();
     // The serial console (kernel and initramfs messages) goes to a log that is
     // kept only when the VM fails, so an error can point at it.
     char log_template[] = "/tmp/twinbox-vm-console.XXXXXX";
@@ -96,12 +96,10 @@ int run_foreground(const RunRequest& request) {
         ::close(log_fd);
         workload->console_log = log_template;
     }
-    auto config = config_for(request, *workload);
-    if (!config)
-        return fail(config.error());
-    int status = boot(request, *config, workload->console_log);
-    // 125: twinbox failed, and its message may point at the console log.
-    if (status != exit_status::kTwinboxError && !workload->console_log.empty())
+    auto config = TRY(config_for(request, *workload));
+    auto status = boot(request, config, workload->console_log);
+    // An error may point at the console log: keep it then.
+    if (status && !workload->console_log.empty())
         ::unlink(workload->console_log.c_str());
     return status;
 }
@@ -127,7 +125,8 @@ int64_t now_unix_ms() {
     record.supervisor_pid = ::getpid();
     record.supervisor_start = live_process_start(record.supervisor_pid);
     (void)store.save(record);
-    int status = boot(request, config, store.console_log(record.id));
+    auto booted = boot(request, config, store.console_log(record.id));
+    int status = booted ? *booted : child_fail(booted.error());
     record.exit_code = status;
     record.finished = container::rfc3339_now();
     // The volume copies are of no use once the VM ended.
@@ -154,13 +153,13 @@ std::string last_line(const std::string& path) {
     return last;
 }
 
-int run_detached(const RunRequest& request) {
+Result<int> run_detached(const RunRequest& request) {
     auto store = VmRecordStore::open_default();
     if (!request.name.empty())
         if (auto taken = store.find(request.name); taken && taken->name == request.name)
-            return fail(Error::message(fmt::format("the VM name {} is already in use by {}",
-                                                   request.name, taken->id))
-                            .with_hint("remove that VM (twinbox rm) or choose another --name"));
+            return Error::message(fmt::format("the VM name {} is already in use by {}",
+                                              request.name, taken->id))
+                .with_hint("remove that VM (twinbox rm) or choose another --name");
     VmWorkloadRecord record;
     record.id = random_vm_name();
     record.name = request.name.empty() ? record.id : request.name;
@@ -169,11 +168,10 @@ int run_detached(const RunRequest& request) {
     record.created = container::rfc3339_now();
     record.created_unix_ms = now_unix_ms();
     record.auto_remove = request.remove;
-    if (auto reserved = store.reserve(record.id); !reserved)
-        return fail(reserved.error());
-    auto undo = [&](const Error& error) {
+    TRY(store.reserve(record.id));
+    auto undo = [&](const Error& error) -> Result<int> {
         (void)store.remove(record.id);
-        return fail(error);
+        return error;
     };
     // Everything that can fail before the boot fails here, on the user's terminal.
     auto workload = vm_workload_for(request, store.scratch(record.id));
@@ -202,9 +200,11 @@ int run_detached(const RunRequest& request) {
         if (::waitpid(supervisor, &status, WNOHANG) == supervisor) {
             std::string why = last_line(store.output_log(record.id));
             (void)store.remove(record.id);
-            log::error("the VM did not start{}{}", why.empty() ? "" : ": ", why);
-            return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status)
-                                                                 : exit_status::kTwinboxError;
+            int exit_status = WIFEXITED(status) && WEXITSTATUS(status) != 0
+                                  ? WEXITSTATUS(status)
+                                  : exit_code::kTwinboxError;
+            return Error::message(fmt::format("the VM did not start{}{}", why.empty() ? "" : ": ", why))
+                .with_exit_status(exit_status);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -214,7 +214,7 @@ int run_detached(const RunRequest& request) {
 
 }  // namespace
 
-int VmBackend::run(const RunRequest& request) {
+Result<int> VmBackend::run(const RunRequest& request) {
     if (auto ignored = ignored_vm_flags(request); !ignored.empty())
         log::warn("{}", ignored);
     return request.detach ? run_detached(request) : run_foreground(request);

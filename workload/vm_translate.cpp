@@ -168,25 +168,15 @@ Result<void> write_vm_json(const VmConfig& config, const std::string& out_dir) {
 
 }  // namespace
 
-int write_vm_config(const RunRequest& request, const std::string& out_dir) {
-    auto fail = [](const Error& error) {
-        log::error("{}", error.to_string());
-        return exit_status::kTwinboxError;
-    };
+Result<void> write_vm_config(const RunRequest& request, const std::string& out_dir) {
     std::error_code error;
     std::filesystem::create_directories(out_dir, error);
     if (error)
-        return fail(Error::message(fmt::format("cannot create {}: {} - give a writable directory",
-                                               out_dir, error.message())));
-    auto workload = vm_workload_for(request, out_dir);
-    if (!workload)
-        return fail(workload.error());
-    auto config = workload_vm_config(*workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR});
-    if (!config)
-        return fail(config.error());
-    if (auto written = write_vm_json(*config, out_dir); !written)
-        return fail(written.error());
-    return 0;
+        return Error::message(fmt::format("cannot create {}: {} - give a writable directory",
+                                          out_dir, error.message()));
+    auto workload = TRY(vm_workload_for(request, out_dir));
+    auto config = TRY(workload_vm_config(workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR}));
+    return write_vm_json(config, out_dir);
 }
 
 }  // namespace twinbox::workload
