@@ -24,7 +24,7 @@ void print_table_rows(const nlohmann::json& value, const std::string& title) {
         return;
     }
     if (!value.is_object()) {
-        fmt::print("|  {:<28}|  {}\n", title, scalar_text(value));
+        fmt::print("|  {:<31}|  {}\n", title, scalar_text(value));
         return;
     }
     fmt::print("{:-<70}\n|{:^68}|\n{:-<70}\n", "", title, "");
@@ -32,7 +32,7 @@ void print_table_rows(const nlohmann::json& value, const std::string& title) {
         if (item.is_structured())
             print_table_rows(item, key);
         else
-            fmt::print("|  {:<28}|  {}\n", key, scalar_text(item));
+            fmt::print("|  {:<31}|  {}\n", key, scalar_text(item));
     }
 }
 
