@@ -43,6 +43,9 @@ void register_network_ls(CLI::App& network, int& exit_code);
 void register_network_rm(CLI::App& network, int& exit_code);
 void register_network_inspect(CLI::App& network, int& exit_code);
 
+// EC2's verbs (cli/ec2*.cpp, cloud/).
+void register_ec2(CLI::App& app, int& exit_code);
+
 // The classroom demo: the same probe in a container and a VM (cli/demo.cpp).
 void register_demo(CLI::App& app, int& exit_code);
 

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     cli::register_image_list(app, exit_code);
     cli::register_image(app, exit_code);
     cli::register_build(app, exit_code);
+    cli::register_ec2(app, exit_code);
 
     // Address leases, veths and rules whose container or VM is gone (a
     // SIGKILLed twinbox) are released by the next command that takes or
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         // CLI11 reports bad flags by throwing; turn that into twinbox's one-line error.
         log::error("{} - see 'twinbox --help'", error.what());
+        // `twinbox ec2` keeps the AWS CLI's status for usage errors (docs/cloud.md).
+        if (argc > 1 && std::string_view(argv[1]) == "ec2")
+            return 252;
         return exit_code::kTwinboxError;
     }
     return exit_code;
