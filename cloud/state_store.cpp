@@ -1,12 +1,12 @@
 // The cloud state store (see state_store.h).
 #include "cloud/state_store.h"
 
+#include <filesystem>
 #include <fmt/core.h>
 #include <sys/stat.h>
 
 #include "common/file.h"
 #include "common/twinbox_root.h"
-// The one RAII flock(2) lock in this library; the lead is moving it to common/.
 #include "common/file_lock.h"
 
 namespace twinbox::cloud {
@@ -17,11 +17,16 @@ std::string default_cloud_dir() {
 
 Error damaged(const std::string& file, std::string_view detail) {
     return Error::message(fmt::format("cloud state file {} is damaged: {}", file, detail))
-        .with_hint("twinbox leaves it as it is; repair it or move it away");
+        .with_hint("twinbox leaves it as it is; repair it or move it away")
+        .with_kind(Error::Kind::Damaged);
 }
 
 Result<StateStore> StateStore::open(std::string dir) {
-    TRY(network::make_directories(dir));
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error)
+        return Error::message(fmt::format("cannot create {}: {}", dir, error.message()))
+            .with_hint("set TWINBOX_ROOT to a writable directory");
     // Private keys never live here, but key names and instances are the user's business.
     if (::chmod(dir.c_str(), 0700) < 0)
         return Error::from_errno("chmod", dir);

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "../arch/x86_64/temporary_directory.h"
+#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 #include "cloud/key_pairs.h"
 #include "common/file.h"
 #include "host/network/files.h"
