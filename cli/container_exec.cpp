@@ -1,8 +1,8 @@
 // twinbox exec: run a command in a running container (docker exec), or in a
 // running VM through its guest agent (workload/vm_backend.h).
 #include "cli/commands.h"
-#include "cli/report.h"
 #include "cli/container_common.h"
+#include "cli/report.h"
 #include "workload/backend.h"
 
 namespace twinbox::cli {

@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/report.h"
 #include "cli/container_common.h"
+#include "cli/report.h"
 #include "workload/backend.h"
 
 namespace twinbox::cli {

@@ -1,13 +1,14 @@
 // The cloud state store (see state_store.h).
 #include "cloud/state_store.h"
 
-#include <filesystem>
 #include <fmt/core.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "common/file.h"
-#include "common/twinbox_root.h"
 #include "common/file_lock.h"
+#include "common/twinbox_root.h"
 
 namespace twinbox::cloud {
 

@@ -55,7 +55,7 @@ struct RunRequest {
     std::vector<std::string> command;  // argv, never empty
     std::vector<std::string> env;      // KEY=VALUE, each KEY once, PATH first
     std::string user;                  // -u or the image's User, as given ("" = root)
-    image::UserIds ids;     // `user` resolved
+    image::UserIds ids;                // `user` resolved
     std::string workdir;               // absolute; "" = the image's or /
     std::string hostname;              // --hostname ("" = the backend's default)
     Limits limits;

@@ -21,8 +21,8 @@
 
 #include "common/log.h"
 #include "common/unique_fd.h"
-#include "host/network/port_spec.h"
 #include "container/runtime/state.h"
+#include "host/network/port_spec.h"
 #include "vmm/control/proc_stat.h"
 #include "vmm/control/registry.h"
 #include "vmm/sandbox/supervisor.h"
@@ -203,7 +203,8 @@ Result<int> run_detached(const RunRequest& request) {
             int exit_status = WIFEXITED(status) && WEXITSTATUS(status) != 0
                                   ? WEXITSTATUS(status)
                                   : exit_code::kTwinboxError;
-            return Error::message(fmt::format("the VM did not start{}{}", why.empty() ? "" : ": ", why))
+            return Error::message(
+                       fmt::format("the VM did not start{}{}", why.empty() ? "" : ": ", why))
                 .with_exit_status(exit_status);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -53,8 +53,7 @@ Result<void> check_supported(const RunRequest& request) {
 Result<VmWorkload::Volume> volume_disk(const Volume& volume, const std::string& scratch,
                                        size_t index) {
     std::string disk = fmt::format("{}/volume{}.ext4", scratch, index);
-    TRY(image::make_ext4_from_directory(volume.host, disk)
-            .with_context("-v " + volume.spec));
+    TRY(image::make_ext4_from_directory(volume.host, disk).with_context("-v " + volume.spec));
     return VmWorkload::Volume{disk, volume.target};
 }
 
@@ -123,9 +122,9 @@ Result<VmWorkload> vm_workload_for(const RunRequest& request, const std::string&
     workload.kernel = request.vm_kernel;
     if (!disk_for_image)
         return workload;
-    auto disk = TRY(image::vm_disk_for_image(image::default_store_root(),
-                                                        request.image_id, request.image_layers,
-                                                        TWINBOX_GUEST_DIR "/twinbox-init"));
+    auto disk =
+        TRY(image::vm_disk_for_image(image::default_store_root(), request.image_id,
+                                     request.image_layers, TWINBOX_GUEST_DIR "/twinbox-init"));
     if (disk.built_now)
         log::info("built the VM disk of {} in {} ms: {}", request.image_reference,
                   disk.build_time.count(), disk.path);

@@ -26,10 +26,10 @@
 
 #include "bench/micro/micro.h"
 #include "container/cgroups/cgroup.h"
-#include "host/image/store.h"
 #include "container/mounts/rootfs.h"
-#include "host/network/links.h"
 #include "container/sys/clone.h"
+#include "host/image/store.h"
+#include "host/network/links.h"
 
 namespace twinbox::micro {
 

@@ -17,8 +17,8 @@
 #include <string>
 
 #include "common/result.h"
-#include "host/network/endpoint.h"
 #include "container/runtime/runtime.h"
+#include "host/network/endpoint.h"
 
 namespace twinbox::container {
 

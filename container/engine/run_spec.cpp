@@ -17,12 +17,12 @@
 #include "container/cgroups/cgroup.h"
 #include "container/engine/network_attach.h"
 #include "container/engine/volume_spec.h"
-#include "host/image/image_user.h"
 #include "container/mounts/rootfs.h"
 #include "container/oci/default_seccomp.h"
 #include "container/security/capabilities.h"
 #include "container/security/process_limits.h"
 #include "container/security/seccomp.h"
+#include "host/image/image_user.h"
 
 namespace twinbox::container {
 

@@ -17,6 +17,8 @@
  * has buffered rather than read past its buffer.
  */
 #define _GNU_SOURCE
+#include "exec_server.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -31,8 +33,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include "exec_server.h"
 
 #define AGENT_DEVICE "/dev/hvc1"
 #define HEADER 5
@@ -82,7 +82,8 @@ static uint32_t frame_length(const struct reader* reader) {
 
 /* Reads what the channel has; -1 when it cannot be read any more. */
 static int read_some(struct reader* reader) {
-    ssize_t got = read(reader->fd, reader->buffer + reader->have, sizeof reader->buffer - reader->have);
+    ssize_t got =
+        read(reader->fd, reader->buffer + reader->have, sizeof reader->buffer - reader->have);
     if (got < 0 && (errno == EINTR || errno == EAGAIN))
         return 0;
     if (got <= 0)
@@ -215,8 +216,8 @@ static int resolve_user(const char* spec, uid_t* uid, gid_t* gid) {
     if (spec[user_length] == ':') {
         const char* name = spec + user_length + 1;
         group = strtoul(name, &end, 10);
-        if (*name == '\0' || (*end != '\0' &&
-                              lookup_name("/etc/group", name, strlen(name), &group, &ignored) != 0))
+        if (*name == '\0' ||
+            (*end != '\0' && lookup_name("/etc/group", name, strlen(name), &group, &ignored) != 0))
             return -1;
     }
     *uid = (uid_t)user;
@@ -439,7 +440,7 @@ void serve_exec_channel(char* const* workload_env) {
     static struct reader reader;
     reader.fd = open_channel();
     if (reader.fd < 0)
-        _exit(0); /* a VMM without the channel: nothing to serve */
+        _exit(0);                      /* a VMM without the channel: nothing to serve */
     send_frame(reader.fd, 'S', "", 0); /* listening, in raw mode: the VMM may send now */
     for (;;) {
         char type;

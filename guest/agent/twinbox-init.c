@@ -397,8 +397,8 @@ static int wait_for_command(pid_t child, struct pollfd* fds, int count) {
         if (deadline.tv_sec != 0) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
-            long left = (deadline.tv_sec - now.tv_sec) * 1000 +
-                        (deadline.tv_nsec - now.tv_nsec) / 1000000;
+            long left =
+                (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
             if (left <= 0) {
                 say("twinbox-init: the command outlived its grace; SIGKILL\n");
                 kill(child, SIGKILL);

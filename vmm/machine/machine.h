@@ -163,7 +163,7 @@ private:
     std::unique_ptr<virtio::EventLoop> m_virtio_loop;
     std::shared_ptr<ExitStatusPort> m_exit_status_port;
     std::shared_ptr<GenericEventDevice> m_generic_event_device;  // the ACPI power button
-    std::unique_ptr<ExitTracer> m_tracer;      // --trace-exits / --exit-stats
+    std::unique_ptr<ExitTracer> m_tracer;                        // --trace-exits / --exit-stats
     std::unique_ptr<ExitCounters> m_counters;  // always on: stats for the control socket
     PauseGate m_pause;
     std::string m_name;

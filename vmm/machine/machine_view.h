@@ -4,14 +4,13 @@
 // the Machine, and unit tests hand it a fake.
 #pragma once
 
-#include "common/result.h"
-
 #include <sys/types.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "vmm/control/exit_counters.h"
 #include "vmm/devices/bus.h"
 #include "vmm/memory/guest_memory.h"

@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <fstream>
 
-#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 #include "cloud/aws_error.h"
 #include "cloud/ssh_wire.h"
 #include "common/file.h"
+#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 
 namespace twinbox::cloud {
 namespace {

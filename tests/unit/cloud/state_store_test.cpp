@@ -11,10 +11,10 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 #include "cloud/key_pairs.h"
 #include "common/file.h"
 #include "host/network/files.h"
+#include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 
 namespace twinbox::cloud {
 namespace {

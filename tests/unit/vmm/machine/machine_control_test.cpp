@@ -46,7 +46,8 @@ public:
     void stop() override { is_stopping = true; }
     Result<void> press_power_button() override {
         if (!has_button)
-            return Error::message("the guest is not a Linux kernel, so it has no ACPI power button");
+            return Error::message(
+                "the guest is not a Linux kernel, so it has no ACPI power button");
         ++presses;
         return {};
     }
