@@ -1,4 +1,4 @@
-// twinbox bench: the benchmark suite (issue 7, docs/benchmarking.md). The
+// twinbox bench: the benchmark suite (docs/benchmarking.md). The
 // harness is Python (bench/suite/run.py, stdlib only); this file only
 // parses the options and replaces itself with
 //   python3 SUITE/run.py --twinbox <this binary> --workload <bench/workload> ...

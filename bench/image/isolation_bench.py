@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """One image, two isolations: start-to-exit of the same command from the same
-image as a twinbox container and as a twinbox microVM (issue 6,
-docs/benchmarks.md "One image, two isolations").
+image as a twinbox container and as a twinbox microVM (docs/images.md).
 
     isolation_bench.py --twinbox build/cli/twinbox --out DIR [--runs N]
                        [--vm-kernel LABEL=PATH ...]

@@ -1,4 +1,4 @@
-// VM exit round trips by kind (issue 7, deliverable 2). Each benchmark keeps
+// VM exit round trips by kind (docs/benchmarking.md). Each benchmark keeps
 // one VM running exit-loop.asm in one mode; one iteration is one KVM_RUN that
 // returns to this thread with the expected exit, served by twinbox's normal
 // dispatch (Machine::enter_guest_once -> handle_exit -> the device on the

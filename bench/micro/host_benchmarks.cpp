@@ -1,4 +1,4 @@
-// Host mechanisms behind a container (issue 7, deliverable 2), each through
+// Host mechanisms behind a container (docs/benchmarking.md), each through
 // twinbox's container library: clone with new namespaces (sys/clone.h), a
 // cgroup created, entered and removed (cgroups/cgroup.h), a veth pair added
 // and deleted over netlink (network/links.h), an overlay root mounted and

@@ -1,6 +1,5 @@
 // twinbox-micro: Google Benchmark micro-benchmarks of the mechanisms behind
-// containers and VMs (issue 7, deliverable 2; docs/benchmarking.md
-// "Micro-benchmarks"). The flags are Google Benchmark's (--benchmark_filter,
+// containers and VMs (docs/benchmarking.md). The flags are Google Benchmark's (--benchmark_filter,
 // --benchmark_min_time, --benchmark_format=json, --benchmark_out=FILE ...).
 // The context block of the output names the KVM backend every exit figure
 // comes from, and the guest-instruction caveat of PVM.

@@ -1,4 +1,4 @@
-"""The benchmark suite (issue 7): `twinbox bench`, docs/benchmarking.md.
+"""The benchmark suite (docs/benchmarking.md): `twinbox bench`, docs/benchmarking.md.
 
 One static workload binary (bench/workload) runs natively, in a twinbox
 container, in a twinbox VM and under crun and runc; run.py interleaves the

@@ -1,4 +1,4 @@
-/* workload: the benchmark suite's one workload binary (issue 7, bench/suite).
+/* workload: the benchmark suite's one workload binary (docs/benchmarking.md).
  *
  * The same static binary runs natively, in a container and in a VM, so every
  * environment runs exactly the same code. Each subcommand measures one thing

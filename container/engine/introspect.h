@@ -1,5 +1,5 @@
 // Looking inside a running container from the host, for `twinbox inspect`
-// and `twinbox demo` (issue 8, "Look inside"). Everything here reads /proc
+// and `twinbox demo` (docs/tools.md). Everything here reads /proc
 // and the cgroup file system, exactly what a student could `cat` by hand:
 //
 //   namespaces   readlink /proc/PID/ns/TYPE  ->  "net:[4026532301]"

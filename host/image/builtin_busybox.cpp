@@ -1,7 +1,7 @@
 // The built-in busybox:latest image, so a fresh machine has an image to
 // run without a network: Debian's busybox-static (/bin/busybox, one static
 // binary) with a link per applet (`busybox --list-full`), a minimal /etc,
-// and the benchmark workload as /usr/bin/twinbox-workload (issue 7: the same
+// and the benchmark workload as /usr/bin/twinbox-workload (docs/benchmarking.md: the same
 // static binary natively, in a container and in a VM), when it is built.
 #include <fcntl.h>
 #include <sys/stat.h>

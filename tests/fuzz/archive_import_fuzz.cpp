@@ -5,9 +5,9 @@
 // Input: the bytes of the archive file (a tar, or anything). Each input is
 // imported as "fuzz:1" into a fresh store in a private temp dir.
 //
-// The oracle: the import never crashes or hangs (a FIFO member, issue 14
+// The oracle: the import never crashes or hangs (a FIFO member, docs/security.md
 // D4), and whatever it returns, the store's blobs/ holds only regular files
-// whose names are their digests' hex (no link out of the store, issue 14
+// whose names are their digests' hex (no link out of the store, docs/security.md
 // escape 7). An import that succeeded has tagged fuzz:1.
 //
 // Build and run (clang, not in ALL): make fuzz-archive-import, then

@@ -1,5 +1,5 @@
 #!/bin/bash
-# twinbox ec2 key pairs and instance types, as a student types them (issue 19):
+# twinbox ec2 key pairs and instance types, as a student types them (docs/cloud.md):
 # create (rsa, ed25519), save the key with --query KeyMaterial --output text,
 # ssh-keygen reads it; import, describe, delete; bad input with AWS's error
 # codes and the AWS CLI's exit statuses (252 usage, 254 service error).

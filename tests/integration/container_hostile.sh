@@ -1,5 +1,5 @@
 #!/bin/bash
-# Issue 14 (and the device-cgroup part of issue 15): a config.json or a
+# docs/security.md (and the device-cgroup part of docs/container.md): a config.json or a
 # `twinbox run` command line written by someone else must never reach the
 # host, and no user data may be destroyed. Each block below is one case
 # that failed on the old code. Everything runs in a private TWINBOX_ROOT;
@@ -106,7 +106,7 @@ to delete --force cg3 >/dev/null 2>&1
 [ ! -d "/sys/fs/cgroup/${controller:+$controller/}twinbox/rel-$$" ] || fail "relative cgroup left behind"
 pass "cgroupsPath: populated and root refused, foreign processes and cgroups survive, relative under /twinbox"
 
-# --- issue 15: linux.devices are allowed, made with their mode and owner ----
+# --- docs/container.md: linux.devices are allowed, made with their mode and owner ----
 make_bundle "$work/dev" '["stat", "-c", "%a %u %g %t:%T", "/dev/fuse"]' \
     "config['linux']['devices'] = [{'path': '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229, 'fileMode': 0o620, 'uid': 1000, 'gid': 5}]"
 out=$(to run --bundle "$work/dev" dev1 2>&1); expect_status 0 $? "linux.devices: $out"

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Writes hostile image archives for container_hostile_paths.sh (issue 14,
-escapes 7 and D4). Each names a VICTIM file of the test's own temp dir that
+"""Writes hostile image archives for container_hostile_paths.sh (docs/security.md). Each names a VICTIM file of the test's own temp dir that
 the importer must never read:
 
   docker-layer-link OUT VICTIM   docker save whose layer tar is a symbolic

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile paths (issue 14, escapes 1, 5, 7, D4 and the unclear -v errors): a
+# Hostile paths (docs/security.md): a
 # Dockerfile's build context, an image and an image archive written by
 # someone else try to reach host files through symbolic links, FIFOs and
 # wrong sizes. The "host" is this test's own temp dir: every victim lives

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Images (issue 6): the store, import of every archive format (archives made
+# Images (docs/images.md): the store, import of every archive format (archives made
 # here: a tar of the guest root, docker save and OCI layouts written by
 # container_image_archives.py, twinbox's own save), whiteouts, save/import
 # round trips, `twinbox build` with its cache, `twinbox run IMAGE`, and bad

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Container networking (issue 5), for real, as root: bridges, veths, address
+# Container networking (docs/networking.md), for real, as root: bridges, veths, address
 # leases, nftables NAT and published ports.
 #
 # Everything happens inside a network namespace this script creates and

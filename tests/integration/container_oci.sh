@@ -121,7 +121,7 @@ pass "exec --process, ps --format json, pause/resume, kill NAME, kill --all"
 
 # An error of the first process after `create` has returned reaches its
 # stderr: it holds no copy of the runtime's end of the sync socket, so its
-# report is not swallowed by a socket nobody reads (issue 15).
+# report is not swallowed by a socket nobody reads (docs/container.md).
 mkdir -p "$work/progdir"
 printf '#!/bin/sh\necho ran\n' >"$work/progdir/run"
 chmod 0755 "$work/progdir/run"
@@ -225,7 +225,7 @@ json.dump(config, open(sys.argv[1], "w"))
 PY
 }
 # Every fallible step of the first process happens before create returns
-# (issue 15): an impossible rlimit fails `create`, not the program's start.
+# (docs/container.md): an impossible rlimit fails `create`, not the program's start.
 make_bundle "$work/bad6" '["true"]'
 edit_bundle "$work/bad6" 'config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 2**40, "soft": 1024}]'
 bad "rlimit above fs.nr_open" "RLIMIT_NOFILE" create --bundle "$work/bad6" x6
@@ -246,7 +246,7 @@ left=$(ls "$root" 2>/dev/null | grep -c . || true)
 for id in x1 x2 x3 x4 x5 x6 x7 x8; do expect_no_trace_oci "$id" "bad input"; done
 pass "bad input: exit 1, one line, JSON log, nothing left"
 
-# --- linux.rootfsPropagation shared and unbindable (issue 15): applied to the
+# --- linux.rootfsPropagation shared and unbindable (docs/container.md): applied to the
 # new root after pivot_root, which refuses a shared root before it
 for propagation in shared rshared unbindable runbindable; do
     # the optional fields of the root's line in mountinfo (proc(5)): "shared:N", "unbindable"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# containerd drives twinbox-oci exactly as it drives runc (issue 15): a
+# containerd drives twinbox-oci exactly as it drives runc (docs/container.md): a
 # private containerd (its own root, state and socket), then one battery of
 # `ctr` commands with --runc-binary runc and with --runc-binary twinbox-oci,
 # which must give the same outcome: run --rm, exit statuses, -t, a detached

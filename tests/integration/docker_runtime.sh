@@ -1,5 +1,5 @@
 #!/bin/bash
-# Docker drives twinbox-oci exactly as it drives runc (issue 15): this test
+# Docker drives twinbox-oci exactly as it drives runc (docs/container.md): this test
 # starts its own containerd and dockerd (private roots, sockets, exec-root,
 # no bridge, no iptables), imports the built-in busybox root as an image,
 # runs one battery of `docker` commands with --runtime runc and with

@@ -1,5 +1,5 @@
 #!/bin/bash
-# One image, two isolations (issue 6, item 4): `twinbox run --isolation vm`
+# One image, two isolations (docs/images.md): `twinbox run --isolation vm`
 # runs an image's command in a microVM with the same result as a container.
 #   1. busybox:latest: output and exit status, in both isolations;
 #   2. the image config and flags reach the VM: -e, -w, -u, --hostname, a

@@ -1,5 +1,5 @@
 #!/bin/bash
-# twinbox demo and twinbox inspect --pretty (issue 8, "Look inside"):
+# twinbox demo and twinbox inspect --pretty (docs/tools.md):
 #   1. demo runs the probe in a container and in a VM and prints both columns:
 #      the VM's kernel line and hypervisor flag differ from the container's,
 #      the VM made exits, the container none;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A container and a VM guest on the same twinbox bridge exchange a TCP
-# payload, checked byte for byte (issue 5); the VM's address comes from its
+# payload, checked byte for byte (docs/networking.md); the VM's address comes from its
 # lease through ip= on the kernel command line. Then a SIGKILLed VMM: the
 # next twinbox command releases its lease (its tap went with its fd).
 # Runs inside a network namespace it creates (twinbox runs in it through

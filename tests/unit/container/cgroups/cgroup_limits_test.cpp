@@ -99,7 +99,7 @@ TEST(CgroupLimits, DeviceRulesV1AllowTheDefaultDevicesAfterTheSpecs) {
     EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=c 136:* rwm"));
 }
 
-// Issue 15: runc's default "c *:* m" and "b *:* m" were missing.
+// docs/container.md: runc's default "c *:* m" and "b *:* m" were missing.
 TEST(CgroupLimits, DeviceRulesV1LetAnyNodeBeCreatedButNotOpened) {
     oci::Resources resources;
     resources.devices = {{.allow = false, .type = "a", .major = {}, .minor = {}, .access = "rwm"}};
@@ -108,7 +108,7 @@ TEST(CgroupLimits, DeviceRulesV1LetAnyNodeBeCreatedButNotOpened) {
     EXPECT_THAT(lines, ::testing::Contains("devices/devices.allow=b *:* m"));
 }
 
-// Issue 15: linux.devices nodes were never allowed, so mknod failed with EPERM.
+// docs/container.md: linux.devices nodes were never allowed, so mknod failed with EPERM.
 TEST(CgroupLimits, SpecDevicesAreAddedToTheAllowList) {
     oci::Linux linux;
     linux.resources = oci::Resources{};

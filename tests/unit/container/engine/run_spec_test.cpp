@@ -172,7 +172,7 @@ TEST(Ulimits, DockerSyntax) {
     EXPECT_EQ(*parse_rlimit_name("RLIMIT_NOFILE"), RLIMIT_NOFILE);
 }
 
-// Issue 14: values that used to be accepted silently are refused with the flag named.
+// docs/security.md: values that used to be accepted silently are refused with the flag named.
 TEST(RunSpec, CpusOutsideDockersRangeAreRefused) {
     for (double cpus :
          {std::nan(""), std::numeric_limits<double>::infinity(), 1e300, 1000.0, 0.001, -1.0}) {

@@ -164,7 +164,7 @@ TEST(RootfsPlan, DevGetsTheDefaultNodesAndLinks) {
                     "symlink(/proc/self/fd/2, /r/dev/stderr)", "symlink(pts/ptmx, /r/dev/ptmx)"));
 }
 
-// Issue 14 D5: mknod(2) applies the caller's umask, so /dev/null came out
+// docs/security.md D5: mknod(2) applies the caller's umask, so /dev/null came out
 // 0644 (unwritable for a non-root workload): every node is chmod'ed to
 // exactly 0666 and owned by root.
 TEST(RootfsPlan, DefaultDevicesGetExactly0666WhateverTheUmask) {
@@ -177,7 +177,7 @@ TEST(RootfsPlan, DefaultDevicesGetExactly0666WhateverTheUmask) {
     EXPECT_EQ(sys.matching("chown(/r/dev/null, 0, 0)").size(), 1u);
 }
 
-// Issue 15: linux.devices fileMode, uid and gid were ignored.
+// docs/container.md: linux.devices fileMode, uid and gid were ignored.
 TEST(RootfsPlan, SpecDevicesGetTheirModeAndOwner) {
     RecordingSyscalls sys;
     oci::Device fuse{"/dev/fuse", 'c', 10, 229, 0620, 1000, 5};

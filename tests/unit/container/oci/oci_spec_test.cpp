@@ -239,7 +239,7 @@ TEST(OciSpec, IgnoresUnknownKeysAndTreatsNullAsUnset) {
 }
 
 // Docker writes "blockIO": {"weight": 0} and "cpu": {"shares": 0} for "not
-// set" into every config.json (issue 15): runc skips both, and so must we.
+// set" into every config.json (docs/container.md): runc skips both, and so must we.
 TEST(OciSpec, DockersZeroWeightAndSharesMeanUnset) {
     auto spec = parse_spec(R"({"ociVersion": "1.0.2", "root": {"path": "/r"},
         "process": {"args": ["a"], "cwd": "/"},
@@ -251,7 +251,7 @@ TEST(OciSpec, DockersZeroWeightAndSharesMeanUnset) {
 }
 
 // hugepageLimits, network and the whole blockIO are read (and so applied
-// or refused), never ignored as unknown keys (issue 15).
+// or refused), never ignored as unknown keys (docs/container.md).
 TEST(OciSpec, ReadsHugepagesNetworkAndBlockIo) {
     auto resources = parse_resources(R"({
         "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
@@ -429,14 +429,14 @@ const BadCase kBadCases[] = {
      "linux.cgroupsPath: must not contain \"..\""},
     {"CgroupsPathRelativeEscapes", [](Json& c) { c["linux"]["cgroupsPath"] = "../b"; },
      "linux.cgroupsPath: must not contain \"..\""},
-    // Issue 14: "/" made delete SIGKILL every process of the host.
+    // docs/security.md: "/" made delete SIGKILL every process of the host.
     {"CgroupsPathRoot", [](Json& c) { c["linux"]["cgroupsPath"] = "/"; },
      "linux.cgroupsPath: must not be the root cgroup"},
     {"CgroupsPathRootSlashes", [](Json& c) { c["linux"]["cgroupsPath"] = "//"; },
      "linux.cgroupsPath: must not be the root cgroup"},
     {"CgroupsPathDot", [](Json& c) { c["linux"]["cgroupsPath"] = "/./"; },
      "linux.cgroupsPath: must not contain \".\""},
-    // Issue 14: host-global sysctls were written to the host.
+    // docs/security.md: host-global sysctls were written to the host.
     {"SysctlHostGlobal",
      [](Json& c) {
          c["linux"]["sysctl"] = {{"vm.swappiness", "10"}};

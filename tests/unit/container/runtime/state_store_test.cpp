@@ -80,7 +80,7 @@ TEST_F(StateStoreTest, DamagedOrMissingStateIsAClearError) {
 }
 
 // Docker passes one --root to every runtime: runc's state.json sits beside
-// ours and must not show up as a container of ours (issue 15, item 7).
+// ours and must not show up as a container of ours (docs/container.md).
 TEST_F(StateStoreTest, AnotherRuntimesStateIsNotOurs) {
     StateStore store(m_root);
     ASSERT_TRUE(store.reserve("runc1"));
@@ -92,7 +92,7 @@ TEST_F(StateStoreTest, AnotherRuntimesStateIsNotOurs) {
     EXPECT_NE(loaded.error().to_string().find("another runtime"), std::string::npos);
 }
 
-// Issue 14: a state naming another id made `rm` act on nothing and say success.
+// docs/security.md: a state naming another id made `rm` act on nothing and say success.
 TEST_F(StateStoreTest, StateNamingAnotherIdIsDamaged) {
     StateStore store(m_root);
     ASSERT_TRUE(store.reserve("c4"));
@@ -147,7 +147,7 @@ TEST_F(StateStoreTest, DamagedStatesAreNamedAndKept) {
     EXPECT_FALSE(store.is_damaged("c6"));
 }
 
-// Issue 14 D2: save() wrote what load() then refused to read (1 MiB cap),
+// docs/security.md D2: save() wrote what load() then refused to read (1 MiB cap),
 // and `run` hung. Whatever save() accepts, load() reads; more is refused at save.
 TEST_F(StateStoreTest, WhatSaveAcceptsLoadReads) {
     StateStore store(m_root);
@@ -165,7 +165,7 @@ TEST_F(StateStoreTest, WhatSaveAcceptsLoadReads) {
     EXPECT_NE(saved.error().to_string().find("MiB allowed"), std::string::npos);
 }
 
-// Issue 14: config.json and state.json hold -e values; nobody else may read them.
+// docs/security.md: config.json and state.json hold -e values; nobody else may read them.
 TEST_F(StateStoreTest, StateIsPrivateToRoot) {
     StateStore store(m_root + "/containers");
     mode_t old = ::umask(0);
