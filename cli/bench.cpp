@@ -90,9 +90,9 @@ void register_bench(CLI::App& app, int& exit_code) {
     CLI::App* command = app.add_subcommand(
         "bench", "Benchmark native, container and VM side by side (docs/benchmarking.md)");
     command->add_flag("--quick", options->quick, "short runs for a live class (a few minutes)");
-    command->add_option("--suite", options->suite,
-                        "a named suite: quick, full, cpu, memory, syscall, startup, io, or "
-                        "workloads separated by commas");
+    command->add_option(
+        "--suite", options->suite,
+        "a named suite: quick, full, cpu, memory, syscall, startup, io, or workloads separated by commas");
     command->add_option("--out", options->out, "results directory (default bench-results/DATE)");
     command->add_option("--runs", options->runs, "measured runs per workload and environment")
         ->check(CLI::Range(1, 1000));
@@ -100,12 +100,11 @@ void register_bench(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1, 3600));
     command->add_option(
         "--env", options->environments,
-        "only these environments: native, twinbox-container, twinbox-vm, crun, runc, "
-        "qemu-microvm, libvirt-qemu, libvirt-lxc");
+        "only these environments: native, twinbox-container, twinbox-vm, crun, runc, qemu-microvm, libvirt-qemu, libvirt-lxc");
     command
-        ->add_option("--where", options->where,
-                     "auto (default: inside the nested test host when /dev/kvm cannot boot "
-                     "Linux), here, or testhost")
+        ->add_option(
+            "--where", options->where,
+            "auto (default: inside the nested test host when /dev/kvm cannot boot Linux), here, or testhost")
         ->check(CLI::IsMember({"auto", "here", "testhost"}));
     // Hidden: what `twinbox run --isolation vm` would boot, as files, so the
     // QEMU and libvirt baselines boot the very same guest (workload/vm_backend.h).

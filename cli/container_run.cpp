@@ -54,9 +54,11 @@ int run_workload(RunCommand& command, std::vector<std::string> rest) {
         if (flags.rootfs.empty() && ::access(TWINBOX_GUEST_DIR "/rootfs/bin/sh", X_OK) == 0)
             flags.rootfs = TWINBOX_GUEST_DIR "/rootfs";
         if (flags.rootfs.empty())
-            return report(Error::message("no --rootfs given and no default root file system "
-                                         "at " TWINBOX_GUEST_DIR "/rootfs")
-                              .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
+            return report(
+                Error::message(
+                    "no --rootfs given and no default root file system at " TWINBOX_GUEST_DIR
+                    "/rootfs")
+                    .with_hint("build it with 'make guest-rootfs' or pass --rootfs DIR"));
         request = workload::build_run_request(flags, *isolation, nullptr);
     }
     if (!request)
@@ -79,9 +81,9 @@ void register_container_run(CLI::App& app, int& exit_code) {
                     "directory to use as the root (default: the busybox root built by guest/)");
     run->add_option("--isolation", command->isolation,
                     "container (the default) or vm: the same image in its own microVM");
-    run->add_option("--vm-kernel", command->vm_kernel,
-                    "with --isolation vm: the guest kernel (default: the build's minimal "
-                    "kernel if built, else the newest /boot/vmlinuz-*)");
+    run->add_option(
+        "--vm-kernel", command->vm_kernel,
+        "with --isolation vm: the guest kernel (default: the build's minimal kernel if built, else the newest /boot/vmlinuz-*)");
     run->add_flag("-i,--interactive", flags.interactive, "keep stdin open");
     run->add_flag("-t,--tty", flags.tty, "allocate a terminal");
     run->add_flag("-d,--detach", flags.detach, "run in the background and print the container id");
@@ -115,9 +117,9 @@ void register_container_run(CLI::App& app, int& exit_code) {
                     "-1000..1000, the OOM killer's preference");
     run->add_flag("--init", flags.init,
                   "run a tiny init as PID 1 that reaps zombies and forwards signals");
-    run->add_option("--network,--net", flags.network,
-                    "none (a private loopback; the default), host, bridge (the default network "
-                    "twinbox0) or a network's name")
+    run->add_option(
+           "--network,--net", flags.network,
+           "none (a private loopback; the default), host, bridge (the default network twinbox0) or a network's name")
         ->default_val("none");
     run->add_option("-p,--publish", flags.publish,
                     "publish a port: [HOST_IP:]HOST_PORT:PORT[/tcp|udp] (with a bridge network)")

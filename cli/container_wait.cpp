@@ -10,9 +10,8 @@ namespace twinbox::cli {
 
 void register_container_wait(CLI::App& app, int& exit_code) {
     auto references = std::make_shared<std::vector<std::string>>();
-    CLI::App* wait = app.add_subcommand("wait",
-                                        "Wait for containers or VMs to end; print their "
-                                        "exit statuses");
+    CLI::App* wait =
+        app.add_subcommand("wait", "Wait for containers or VMs to end; print their exit statuses");
     wait->add_option("container", *references, "container or VM id or name")->required();
     wait->callback([references, &exit_code] {
         exit_code = 0;

@@ -27,15 +27,7 @@ constexpr Row kRows[] = {
 
 std::string demo_probe_script() {
     // Each fact is one echo; nothing here may need double quotes (see the header).
-    return "echo twinbox-demo:KERNEL=$(uname -r); "
-           "echo twinbox-demo:PID1=$(tr '\\0' ' ' </proc/1/cmdline); "
-           "echo twinbox-demo:PROCESSES=$(ls -d /proc/[0-9]* | wc -l); "
-           "echo twinbox-demo:HYPERVISOR=$(grep -q -w hypervisor /proc/cpuinfo && echo yes || echo "
-           "no); "
-           "echo twinbox-demo:MEMORY=$(sed -n 's/^MemTotal: *//p' /proc/meminfo); "
-           "echo twinbox-demo:CPUS=$(nproc); "
-           "echo twinbox-demo:HOSTNAME=$(hostname); "
-           "echo twinbox-demo:NETDEV=$(ls /sys/class/net | tr '\\n' ' ')";
+    return "echo twinbox-demo:KERNEL=$(uname -r); echo twinbox-demo:PID1=$(tr '\\0' ' ' </proc/1/cmdline); echo twinbox-demo:PROCESSES=$(ls -d /proc/[0-9]* | wc -l); echo twinbox-demo:HYPERVISOR=$(grep -q -w hypervisor /proc/cpuinfo && echo yes || echo no); echo twinbox-demo:MEMORY=$(sed -n 's/^MemTotal: *//p' /proc/meminfo); echo twinbox-demo:CPUS=$(nproc); echo twinbox-demo:HOSTNAME=$(hostname); echo twinbox-demo:NETDEV=$(ls /sys/class/net | tr '\\n' ' ')";
 }
 
 std::map<std::string, std::string> parse_demo_facts(const std::string& output) {

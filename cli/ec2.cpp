@@ -102,8 +102,7 @@ void register_ec2(CLI::App& app, int& exit_code) {
         app.add_subcommand("ec2", "EC2's verbs on this machine: key pairs, instance types");
     ec2->require_subcommand(1);
     ec2->footer(
-        "Exit status: 252 usage error, 254 error from the service (AWS's code), 255 twinbox "
-        "failed.");
+        "Exit status: 252 usage error, 254 error from the service (AWS's code), 255 twinbox failed.");
     register_ec2_key_pairs(*ec2, exit_code);
     register_ec2_instance_types(*ec2, exit_code);
 }

@@ -35,9 +35,9 @@ Result<void> send_command(const std::string& name, const std::string& command) {
     while (::stat(registry.directory(name).c_str(), &status) == 0 &&
            live_process_start(record.pid) == record.pid_start_time) {
         if (std::chrono::steady_clock::now() > deadline)
-            return Error::message(fmt::format("VM {} (pid {}) accepted stop but is still running "
-                                              "after {} s",
-                                              name, record.pid, kStopWait.count()))
+            return Error::message(
+                       fmt::format("VM {} (pid {}) accepted stop but is still running after {} s",
+                                   name, record.pid, kStopWait.count()))
                 .with_hint(fmt::format("kill -KILL {}", record.pid));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -62,13 +62,13 @@ void register_one(CLI::App& vm, int& exit_code, const std::string& command,
 }  // namespace
 
 void register_vm_control(CLI::App& vm, int& exit_code) {
-    register_one(vm, exit_code, "pause",
-                 "Pause a running VM: its vCPUs stop running guest code (the guest clock jumps "
-                 "on resume)");
+    register_one(
+        vm, exit_code, "pause",
+        "Pause a running VM: its vCPUs stop running guest code (the guest clock jumps on resume)");
     register_one(vm, exit_code, "resume", "Resume a paused VM");
-    register_one(vm, exit_code, "powerdown",
-                 "Press the VM's ACPI power button (like 'virsh shutdown'): the guest shuts "
-                 "down on its own");
+    register_one(
+        vm, exit_code, "powerdown",
+        "Press the VM's ACPI power button (like 'virsh shutdown'): the guest shuts down on its own");
     register_one(vm, exit_code, "stop", "Stop a running VM now (like 'virsh destroy')");
 }
 

@@ -60,9 +60,7 @@ void register_vm_exec(CLI::App& vm, int& exit_code) {
         vm.add_subcommand("exec", "Run a command in a running VM through its guest agent");
     exec->footer(
         "Example: twinbox vm exec -i web -- sh -c 'cat > /tmp/x'\n"
-        "Only VMs started by 'twinbox run --isolation vm' run the guest agent; one exec at a "
-        "time.\nExit status: the command's (128+N for signal N; 126, 127 when it cannot start); "
-        "125 for a twinbox error.");
+        "Only VMs started by 'twinbox run --isolation vm' run the guest agent; one exec at a time.\nExit status: the command's (128+N for signal N; 126, 127 when it cannot start); 125 for a twinbox error.");
     exec->prefix_command();
     exec->add_flag("-i,--interactive", flags->interactive, "pass stdin to the command");
     exec->add_flag("-t,--tty", flags->tty, "a pseudo-terminal in the guest");

@@ -193,21 +193,21 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
                      "guest console: serial (ttyS0) or virtio (hvc0, faster)")
         ->default_val("serial");
     command
-        ->add_option("--trace-exits", config.trace_file,
-                     "print every VM exit (vCPU, reason, RIP, instruction, port/MMIO, time) to "
-                     "stderr or FILE")
+        ->add_option(
+            "--trace-exits", config.trace_file,
+            "print every VM exit (vCPU, reason, RIP, instruction, port/MMIO, time) to stderr or FILE")
         ->expected(0, 1);
     command->add_flag("--exit-stats", config.exit_stats,
                       "print a table of VM exits by reason and device when the VM ends");
     command->add_flag("--no-rng", options->no_rng, "leave out the virtio-rng entropy device");
-    command->add_flag("--no-seccomp", options->no_seccomp,
-                      "run the VMM without its seccomp sandbox (for debugging: gdb, strace, "
-                      "a device model under development)");
+    command->add_flag(
+        "--no-seccomp", options->no_seccomp,
+        "run the VMM without its seccomp sandbox (for debugging: gdb, strace, a device model under development)");
     command->add_flag("--print-libvirt-xml", options->print_libvirt_xml,
                       "print this guest as libvirt domain XML (for virsh define) and exit");
-    command->add_option("--name", config.name,
-                        "name of the VM for 'twinbox vm ls|pause|resume|stop|inspect' and "
-                        "'twinbox top' (default: a random id)");
+    command->add_option(
+        "--name", config.name,
+        "name of the VM for 'twinbox vm ls|pause|resume|stop|inspect' and 'twinbox top' (default: a random id)");
     command->add_option("--dump-acpi", config.dump_acpi_directory,
                         "write the ACPI tables to DIR (for iasl -d)");
     command->add_flag(

@@ -128,9 +128,9 @@ void register_vm_step(CLI::App& vm, int& exit_code) {
     command->add_option("--break", options->break_address,
                         "run to this linear address (segment base + IP) first, then step");
     command
-        ->add_option("--break-by", options->break_by,
-                     "how to reach --break: hardware (DR0 breakpoint), step (single steps), "
-                     "auto (hardware on bare metal, step when this host is itself a VM)")
+        ->add_option(
+            "--break-by", options->break_by,
+            "how to reach --break: hardware (DR0 breakpoint), step (single steps), auto (hardware on bare metal, step when this host is itself a VM)")
         ->default_val("auto");
     command
         ->add_option("--max-steps", options->max_steps,

@@ -98,9 +98,9 @@ Result<const InstanceType*> check_capacity(std::string_view type_name, const Hos
     auto insufficient = [&](std::string need, std::string have) {
         return aws_error(
             "InsufficientInstanceCapacity",
-            fmt::format("There is not enough capacity to fulfill your request: {} needs {}, "
-                        "this host has {}.",
-                        type->name, need, have));
+            fmt::format(
+                "There is not enough capacity to fulfill your request: {} needs {}, this host has {}.",
+                type->name, need, have));
     };
     if (type->vcpus > host.cpus)
         return insufficient(fmt::format("{} vCPUs", type->vcpus),

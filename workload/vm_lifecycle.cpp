@@ -182,10 +182,8 @@ Result<int> VmBackend::wait(const WorkloadInfo& workload) {
         if (record->exit_code)
             return *record->exit_code;
         if (!VmRecordStore::supervisor_alive(*record))
-            return Error::message(
-                fmt::format("VM {} ended without an exit status: its "
-                            "supervisor was killed",
-                            workload.name));
+            return Error::message(fmt::format(
+                "VM {} ended without an exit status: its supervisor was killed", workload.name));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
 }

@@ -38,10 +38,9 @@ Result<void> check_supported(const RunRequest& request) {
         return refuse("--rootfs", "a VM runs an image; give IMAGE instead");
     for (const auto& volume : request.volumes)
         if (!volume.read_only())
-            return Error::message(
-                fmt::format("-v {}: with --isolation vm a volume is "
-                            "HOST_DIR:/PATH:ro (VMs get read-only copies)",
-                            volume.spec));
+            return Error::message(fmt::format(
+                "-v {}: with --isolation vm a volume is HOST_DIR:/PATH:ro (VMs get read-only copies)",
+                volume.spec));
     if (!request.tmpfs.empty())
         return refuse("--tmpfs", "the agent mounts no tmpfs yet (the VM's root is writable)");
     return ok();
@@ -92,8 +91,7 @@ std::string ignored_vm_flags(const RunRequest& request) {
     std::string list;
     for (const auto& flag : ignored) list += (list.empty() ? "" : ", ") + flag;
     return fmt::format(
-        "--isolation vm ignores {}: a VM has its own kernel, these set a "
-        "container's view of the host's",
+        "--isolation vm ignores {}: a VM has its own kernel, these set a container's view of the host's",
         list);
 }
 

@@ -60,11 +60,11 @@ int main(int argc, char** argv) {
     double closed_at = now_milliseconds();
     close(kvm);
     if (argc > 1) {
-        fprintf(stderr,
-                "open %.2f ms, KVM_CREATE_VM %.2f ms, KVM_CREATE_IRQCHIP %.2f ms, "
-                "KVM_CREATE_VCPU %.2f ms, destroying the VM %.2f ms\n",
-                created_at - opened_at, irqchip_at - created_at, vcpu_at - irqchip_at,
-                destroy_at - vcpu_at, closed_at - destroy_at);
+        fprintf(
+            stderr,
+            "open %.2f ms, KVM_CREATE_VM %.2f ms, KVM_CREATE_IRQCHIP %.2f ms, KVM_CREATE_VCPU %.2f ms, destroying the VM %.2f ms\n",
+            created_at - opened_at, irqchip_at - created_at, vcpu_at - irqchip_at,
+            destroy_at - vcpu_at, closed_at - destroy_at);
     }
     return 0;
 }

@@ -39,9 +39,9 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("hypercall",
                                 twinbox::micro::cpu_is_amd() ? "vmmcall (AMD)" : "vmcall (Intel)");
     if (backend == "PVM")
-        benchmark::AddCustomContext("guest_note",
-                                    "PVM emulates guest ring-0 code, about 1.5 us per guest "
-                                    "instruction: subtract the guest loop (guest_loop_batch)");
+        benchmark::AddCustomContext(
+            "guest_note",
+            "PVM emulates guest ring-0 code, about 1.5 us per guest instruction: subtract the guest loop (guest_loop_batch)");
     {
         twinbox::micro::Watchdog watchdog(10.0);
         twinbox::micro::register_exit_benchmarks(watchdog);

@@ -243,8 +243,7 @@ static void request_response(int fd, int seconds, uint32_t size) {
     qsort(samples, count, sizeof samples[0], compare_double);
 #define PERCENTILE(p) (samples[(size_t)((count - 1) * (p))] * 1e6)
     printf(
-        "netperf: mode=rr size=%u transactions=%zu seconds=%.3f per_s=%.1f mean_us=%.1f "
-        "p50_us=%.1f p90_us=%.1f p99_us=%.1f\n",
+        "netperf: mode=rr size=%u transactions=%zu seconds=%.3f per_s=%.1f mean_us=%.1f p50_us=%.1f p90_us=%.1f p99_us=%.1f\n",
         size, count, elapsed, count / elapsed, sum / count * 1e6, PERCENTILE(0.5), PERCENTILE(0.9),
         PERCENTILE(0.99));
 }

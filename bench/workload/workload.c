@@ -127,19 +127,17 @@ static int run_cpu(const struct options* o) {
     long products = repeat(o, matmul_round, NULL, &mat_s);
     double flops = 2.0 * MAT_N * MAT_N * MAT_N * (double)products;
     printf(
-        "{\"workload\":\"cpu\",\"sieve_per_s\":%.3f,\"sieve_rounds\":%ld,"
-        "\"matmul_mflops\":%.1f,\"matmul_rounds\":%ld,\"checksum\":%.1f}\n",
+        "{\"workload\":\"cpu\",\"sieve_per_s\":%.3f,\"sieve_rounds\":%ld,\"matmul_mflops\":%.1f,\"matmul_rounds\":%ld,\"checksum\":%.1f}\n",
         (double)sieves / sieve_s, sieves, flops / mat_s / 1e6, products,
         mat_c[MAT_N - 1][MAT_N - 1]);
     return 0;
 }
 
 static void usage_error(const char* message, const char* value) {
-    fprintf(stderr,
-            "workload: %s%s%s - usage: workload cpu|stream|gups|syscall|forkexec|fileio|"
-            "idle|nop|net-server|net-stream|net-rr [--seconds S] [--iterations N] "
-            "[--size-mib M] [--dir D] [--host IPV4|gateway] [--port P] [--connections N]\n",
-            message, value ? ": " : "", value ? value : "");
+    fprintf(
+        stderr,
+        "workload: %s%s%s - usage: workload cpu|stream|gups|syscall|forkexec|fileio|idle|nop|net-server|net-stream|net-rr [--seconds S] [--iterations N] [--size-mib M] [--dir D] [--host IPV4|gateway] [--port P] [--connections N]\n",
+        message, value ? ": " : "", value ? value : "");
     exit(2);
 }
 

@@ -60,8 +60,7 @@ int run_stream(const struct options* o) {
     long rounds = repeat(o, stream_round, &s, &elapsed);
     double bytes = (double)s.n * sizeof(double);
     printf(
-        "{\"workload\":\"stream\",\"array_mib\":%ld,\"rounds\":%ld,\"copy_mb_s\":%.1f,"
-        "\"scale_mb_s\":%.1f,\"add_mb_s\":%.1f,\"triad_mb_s\":%.1f}\n",
+        "{\"workload\":\"stream\",\"array_mib\":%ld,\"rounds\":%ld,\"copy_mb_s\":%.1f,\"scale_mb_s\":%.1f,\"add_mb_s\":%.1f,\"triad_mb_s\":%.1f}\n",
         mib, rounds, 2 * bytes / s.best[0] / 1e6, 2 * bytes / s.best[1] / 1e6,
         3 * bytes / s.best[2] / 1e6, 3 * bytes / s.best[3] / 1e6);
     return 0;

@@ -255,8 +255,7 @@ int run_net_stream(const struct options* o) {
     double send_s = stream_send(o, &sent);
     double receive_s = stream_receive(o, &received);
     printf(
-        "{\"workload\":\"net-stream\",\"send_mb_s\":%.1f,\"recv_mb_s\":%.1f,"
-        "\"send_bytes\":%llu,\"recv_bytes\":%llu,\"seconds\":%.3f}\n",
+        "{\"workload\":\"net-stream\",\"send_mb_s\":%.1f,\"recv_mb_s\":%.1f,\"send_bytes\":%llu,\"recv_bytes\":%llu,\"seconds\":%.3f}\n",
         (double)sent / send_s / 1e6, (double)received / receive_s / 1e6, (unsigned long long)sent,
         (unsigned long long)received, o->seconds);
     return 0;
@@ -289,8 +288,7 @@ int run_net_rr(const struct options* o) {
     long kept = done < MAX_SAMPLES ? done : MAX_SAMPLES;
     qsort(samples, (size_t)kept, sizeof(double), compare_doubles);
     printf(
-        "{\"workload\":\"net-rr\",\"transactions_per_s\":%.1f,\"latency_us\":%.2f,"
-        "\"p50_us\":%.2f,\"p99_us\":%.2f,\"transactions\":%ld}\n",
+        "{\"workload\":\"net-rr\",\"transactions_per_s\":%.1f,\"latency_us\":%.2f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"transactions\":%ld}\n",
         (double)done / elapsed, elapsed * 1e6 / (double)done, samples[kept / 2] * 1e6,
         samples[(long)((double)kept * 0.99)] * 1e6, done);
     return 0;

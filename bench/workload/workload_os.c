@@ -88,8 +88,7 @@ int run_forkexec(const struct options* o) {
         return 1;
     }
     printf(
-        "{\"workload\":\"forkexec\",\"fork_wait_us\":%.1f,\"forkexec_us\":%.1f,"
-        "\"processes\":%ld}\n",
+        "{\"workload\":\"forkexec\",\"fork_wait_us\":%.1f,\"forkexec_us\":%.1f,\"processes\":%ld}\n",
         fork_s * 1e6 / (double)forks, exec_s * 1e6 / (double)execs, forks + execs);
     return 0;
 }

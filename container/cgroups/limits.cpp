@@ -38,8 +38,7 @@ Result<void> memory_writes(CgroupVersion version, const oci::MemoryResources& me
     if (memory.limit && memory.swap && *memory.swap >= 0 && *memory.limit >= 0 &&
         *memory.swap < *memory.limit)
         return Error::message(fmt::format(
-            "memory+swap limit {} is below the memory limit {} - --memory-swap counts memory "
-            "plus swap, so it must be at least --memory",
+            "memory+swap limit {} is below the memory limit {} - --memory-swap counts memory plus swap, so it must be at least --memory",
             *memory.swap, *memory.limit));
     if (version == CgroupVersion::V1) {
         // memory.limit_in_bytes first: memsw.limit_in_bytes may never be
@@ -144,8 +143,7 @@ Result<void> network_writes(CgroupVersion version, const oci::NetworkResources& 
                             std::vector<CgroupWrite>& writes) {
     if (version == CgroupVersion::V2)
         return Error::message(
-            "linux.resources.network needs the cgroup v1 net_cls/net_prio controllers, and this "
-            "host uses cgroup v2");
+            "linux.resources.network needs the cgroup v1 net_cls/net_prio controllers, and this host uses cgroup v2");
     if (network.class_id)
         writes.push_back({"net_cls", "net_cls.classid", std::to_string(*network.class_id)});
     for (const auto& [name, priority] : network.priorities)

@@ -165,10 +165,9 @@ Result<void> check_hostname(const std::string& name) {
         start = dot + 1;
     }
     if (!valid)
-        return Error::message(
-            fmt::format("--hostname {}: not a valid host name (letters, digits and '-' in labels "
-                        "separated by '.', not starting or ending with '-', at most 64 characters)",
-                        name));
+        return Error::message(fmt::format(
+            "--hostname {}: not a valid host name (letters, digits and '-' in labels separated by '.', not starting or ending with '-', at most 64 characters)",
+            name));
     return ok();
 }
 
@@ -196,10 +195,9 @@ Result<void> apply_security(const RunFlags& flags, oci::Spec& spec) {
         else if (option.starts_with("apparmor") || option.starts_with("label"))
             continue;  // accepted: this host has no AppArmor or SELinux
         else
-            return Error::message(
-                fmt::format("--security-opt {}: expected seccomp=unconfined|FILE or "
-                            "no-new-privileges",
-                            option));
+            return Error::message(fmt::format(
+                "--security-opt {}: expected seccomp=unconfined|FILE or no-new-privileges",
+                option));
     }
     if (!seccomp_file.empty())
         spec.linux.seccomp = TRY(load_seccomp_profile(seccomp_file).with_context("--security-opt"));

@@ -462,8 +462,7 @@ Result<void> check_sysctls(const Node& node, const Linux& linux) {
         std::string where = fmt::format("{}[\"{}\"]", node.path(), key);
         if (!is_sysctl_name(key))
             return Error::message(fmt::format(
-                "{}: not a sysctl name (dotted words like \"net.ipv4.ip_forward\", without "
-                "\"/\" or \"..\")",
+                "{}: not a sysctl name (dotted words like \"net.ipv4.ip_forward\", without \"/\" or \"..\")",
                 where));
         auto type = sysctl_namespace(key);
         if (!type)
@@ -472,8 +471,7 @@ Result<void> check_sysctls(const Node& node, const Linux& linux) {
                            "{}: not namespaced - it would change the host for every process",
                            where))
                 .with_hint(
-                    "only IPC (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*), network "
-                    "(net.*) and UTS (kernel.hostname, kernel.domainname) sysctls can be set");
+                    "only IPC (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*), network (net.*) and UTS (kernel.hostname, kernel.domainname) sysctls can be set");
         auto entry = std::find_if(linux.namespaces.begin(), linux.namespaces.end(),
                                   [&](const Namespace& ns) { return ns.type == *type; });
         std::string kind(namespace_type_name(*type));

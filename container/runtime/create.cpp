@@ -91,8 +91,7 @@ Result<void> check_options(const CreateOptions& options) {
         (!options.layers.lower_dirs.empty() || options.spec.root.readonly ||
          !options.spec.linux.masked_paths.empty() || !options.spec.linux.readonly_paths.empty()))
         return Error::message(
-                   "without a mount namespace, image layers, root.readonly and "
-                   "linux.maskedPaths/readonlyPaths cannot be set up")
+                   "without a mount namespace, image layers, root.readonly and linux.maskedPaths/readonlyPaths cannot be set up")
             .with_hint("add {\"type\": \"mount\"} to linux.namespaces");
     if (!options.console_socket.empty() && !options.spec.process->terminal)
         return Error::message("--console-socket was given but process.terminal is false");

@@ -46,8 +46,7 @@ Result<void> validate_container_id(std::string_view id) {
                 (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
     if (!valid)
         return Error::message(fmt::format(
-            "invalid container id or name '{}': use letters, digits, '_', '.' and '-', starting "
-            "with a letter or digit, at most 128 characters",
+            "invalid container id or name '{}': use letters, digits, '_', '.' and '-', starting with a letter or digit, at most 128 characters",
             id));
     return ok();
 }

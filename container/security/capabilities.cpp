@@ -161,8 +161,7 @@ Result<void> apply_capabilities(Syscalls& sys, const oci::Capabilities& capabili
             if (raised.error().code() != EPERM)
                 return std::move(raised).error().with_context(name);
             log::warn(
-                "{} cannot be an ambient capability: it is not in both the permitted and "
-                "the inheritable set; left out",
+                "{} cannot be an ambient capability: it is not in both the permitted and the inheritable set; left out",
                 name);
         }
     }

@@ -52,8 +52,7 @@ Result<void> add_workload(const std::string& root) {
         return ok();
     }
     log::warn(
-        "built-in busybox image: no benchmark workload at {} (build the guest-workload "
-        "target); the image is made without /usr/bin/twinbox-workload",
+        "built-in busybox image: no benchmark workload at {} (build the guest-workload target); the image is made without /usr/bin/twinbox-workload",
         *TWINBOX_WORKLOAD_PATH ? TWINBOX_WORKLOAD_PATH : "(not configured)");
     return ok();
 }

@@ -73,10 +73,9 @@ Result<std::string> digest_hex(std::string_view digest, std::string_view what) {
     bool valid = hex.size() == 64;
     for (char c : hex) valid = valid && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     if (!valid)
-        return Error::message(
-            fmt::format("{} {:.80} is not a sha256 digest (expected sha256:<64 lowercase hex "
-                        "digits>)",
-                        what, digest));
+        return Error::message(fmt::format(
+            "{} {:.80} is not a sha256 digest (expected sha256:<64 lowercase hex digits>)", what,
+            digest));
     return std::string(hex);
 }
 

@@ -95,8 +95,7 @@ Result<std::vector<IndexEntry>> import_oci_layout(ImageStore& store, const std::
         std::string tag_name = name_of(entries[i], name, i == 0);
         if (tag_name.empty() && name.empty())
             return Error::message(
-                       "the OCI layout does not name its image (no full reference "
-                       "in its annotations)")
+                       "the OCI layout does not name its image (no full reference in its annotations)")
                 .with_hint("give one: twinbox image import PATH NAME:TAG");
         Descriptor chosen = TRY(pick_manifest(dir, entries[i], 0));
         std::string text = TRY(read_layout_blob(dir, chosen));

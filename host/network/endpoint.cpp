@@ -256,8 +256,7 @@ std::string kernel_ip_argument(const Endpoint& endpoint) {
 
 std::string hosts_file(std::string_view hostname, const Endpoint& endpoint) {
     return fmt::format(
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{}\t{}\n{}\t"
-        "host.twinbox.internal\n",
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{}\t{}\n{}\thost.twinbox.internal\n",
         endpoint.lease.address.to_string(), hostname,
         endpoint.network.subnet.gateway().to_string());
 }

@@ -120,8 +120,7 @@ Result<void> validate_network_name(std::string_view name) {
             good = false;
     if (!good)
         return Error::message(fmt::format(
-            "'{}' is not a network name: 1-12 letters, digits, '_', '.' or '-', starting with a "
-            "letter or digit",
+            "'{}' is not a network name: 1-12 letters, digits, '_', '.' or '-', starting with a letter or digit",
             name));
     if (name == "bridge" || name == "host" || name == "none" || name == "default")
         return Error::message(fmt::format("'{}' is a --network mode, not a network name", name));

@@ -10,11 +10,9 @@ namespace twinbox::network::nft {
 std::string base_ruleset() {
     return fmt::format(
         "add table ip {0}\n"
-        "add chain ip {0} prerouting {{ type nat hook prerouting priority dstnat; policy accept; "
-        "}}\n"
+        "add chain ip {0} prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}\n"
         "add chain ip {0} output {{ type nat hook output priority -100; policy accept; }}\n"
-        "add chain ip {0} postrouting {{ type nat hook postrouting priority srcnat; policy "
-        "accept; }}\n",
+        "add chain ip {0} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}\n",
         kTable);
 }
 
@@ -34,11 +32,9 @@ std::string network_rules(std::string_view network, const Cidr& subnet, std::str
         "add rule ip {0} postrouting ip saddr {1} ip daddr != {1} masquerade comment \"{3}\"\n"
         // Hairpin: a member reached a published port of another member through the host;
         // masquerade so the answer comes back through the host and is un-DNATed.
-        "add rule ip {0} postrouting oifname \"{2}\" ip saddr {1} ct status dnat masquerade "
-        "comment \"{3}\"\n"
+        "add rule ip {0} postrouting oifname \"{2}\" ip saddr {1} ct status dnat masquerade comment \"{3}\"\n"
         // The host itself reached a published port on 127.0.0.1 (needs route_localnet).
-        "add rule ip {0} postrouting oifname \"{2}\" ip saddr 127.0.0.0/8 masquerade comment "
-        "\"{3}\"\n",
+        "add rule ip {0} postrouting oifname \"{2}\" ip saddr 127.0.0.0/8 masquerade comment \"{3}\"\n",
         kTable, cidr, bridge, comment);
 }
 

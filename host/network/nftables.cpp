@@ -57,11 +57,9 @@ Result<Nftables> Nftables::open() {
         load_nftables_modules();
         if (!nfnetlink_available())
             return Error::message(
-                       "nftables is not usable here: the kernel has no nfnetlink "
-                       "(NETLINK_NETFILTER)")
+                       "nftables is not usable here: the kernel has no nfnetlink (NETLINK_NETFILTER)")
                 .with_hint(
-                    "NAT and published ports need a kernel with nf_tables "
-                    "(CONFIG_NF_TABLES, CONFIG_NFT_NAT, CONFIG_NFT_MASQ)");
+                    "NAT and published ports need a kernel with nf_tables (CONFIG_NF_TABLES, CONFIG_NFT_NAT, CONFIG_NFT_MASQ)");
     }
     nft_ctx* context = nft_ctx_new(NFT_CTX_DEFAULT);
     if (!context)
@@ -79,8 +77,7 @@ Result<Nftables> Nftables::open() {
         return Error::message(
                    fmt::format("nftables is not usable here ({})", made.error().to_string()))
             .with_hint(
-                "NAT and published ports need a kernel with nf_tables (CONFIG_NF_TABLES, "
-                "CONFIG_NFT_NAT, CONFIG_NFT_MASQ) and CAP_NET_ADMIN");
+                "NAT and published ports need a kernel with nf_tables (CONFIG_NF_TABLES, CONFIG_NFT_NAT, CONFIG_NFT_MASQ) and CAP_NET_ADMIN");
     return nftables;
 }
 

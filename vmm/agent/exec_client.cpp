@@ -31,9 +31,8 @@ Result<UniqueFd> connect_agent(const std::filesystem::path& socket_path) {
         return Error::from_errno("socket", "agent socket");
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) {
         if (errno == ENOENT)
-            return Error::message(fmt::format("{} does not exist: the VM has no guest agent "
-                                              "channel",
-                                              path))
+            return Error::message(
+                       fmt::format("{} does not exist: the VM has no guest agent channel", path))
                 .with_hint("only VMs started by 'twinbox run --isolation vm' run the guest agent");
         return Error::from_errno("connect", path);
     }

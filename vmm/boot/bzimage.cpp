@@ -99,8 +99,7 @@ Result<KernelImage> parse_kernel(std::span<const uint8_t> kernel) {
     if (kernel.size() < setup_size || kernel.size() - setup_size < kernel_size)
         return Error::message(
                    fmt::format(
-                       "kernel image is truncated: its header announces {} bytes of setup code "
-                       "and {} bytes of kernel, but the file has {} bytes",
+                       "kernel image is truncated: its header announces {} bytes of setup code and {} bytes of kernel, but the file has {} bytes",
                        setup_size, kernel_size, kernel.size()))
             .with_hint("the file is damaged; copy it again from /boot or rebuild it");
     size_t header_end = 0x202 + kernel[0x201];
@@ -121,8 +120,7 @@ struct KernelPlacement {
 Error kernel_needs_memory(uint64_t needed_end, uint64_t low_ram_end) {
     return Error::message(
                fmt::format(
-                   "the kernel needs guest RAM up to {:#x} to load and decompress itself, but RAM "
-                   "below the MMIO hole ends at {:#x}",
+                   "the kernel needs guest RAM up to {:#x} to load and decompress itself, but RAM below the MMIO hole ends at {:#x}",
                    needed_end, low_ram_end))
         .with_hint(fmt::format("give the guest at least {} MiB with --memory",
                                mebibytes_rounded_up(needed_end)));
@@ -195,10 +193,9 @@ Result<InitrdPlacement> place_initrd(const GuestMemory& memory, const SetupHeade
         return InitrdPlacement{align_down(limit - initrd.size(), kPageSize), initrd.size()};
 
     uint64_t needed_end = lowest + align_up(initrd.size(), kPageSize);
-    auto error = Error::message(
-        fmt::format("initrd of {:.1f} MiB does not fit between the kernel's end at {:#x} and "
-                    "{:#x}, the highest address the kernel and guest RAM allow",
-                    static_cast<double>(initrd.size()) / layout::kMiB, lowest, limit));
+    auto error = Error::message(fmt::format(
+        "initrd of {:.1f} MiB does not fit between the kernel's end at {:#x} and {:#x}, the highest address the kernel and guest RAM allow",
+        static_cast<double>(initrd.size()) / layout::kMiB, lowest, limit));
     if (needed_end > kernel_limit || needed_end > layout::kMmioHoleStart)
         return std::move(error).with_hint("use a smaller initrd");
     return std::move(error).with_hint(fmt::format("give the guest at least {} MiB with --memory",

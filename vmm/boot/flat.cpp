@@ -44,8 +44,7 @@ Result<void> check_real_mode(uint64_t address, uint64_t size) {
     if (address > limit || size > limit - address)
         return Error::message(
                    fmt::format(
-                       "real-mode flat image of {} bytes at {:#x} does not fit below {:#x}, the "
-                       "end of conventional memory",
+                       "real-mode flat image of {} bytes at {:#x} does not fit below {:#x}, the end of conventional memory",
                        size, address, limit))
             .with_hint(
                 "real mode reaches only the first 639 KiB; use a smaller image or --mode long");
@@ -58,9 +57,9 @@ Result<void> check_high_mode(const GuestMemory& memory, CpuMode mode, uint64_t a
     const uint64_t end = fits ? address + size : kIdentityMappedLimit;
     if (!fits)
         return Error::message(
-                   fmt::format("{} flat image of {} bytes at {:#x} does not end below 4 GiB, the "
-                               "identity-mapped range",
-                               mode_name(mode), size, address))
+                   fmt::format(
+                       "{} flat image of {} bytes at {:#x} does not end below 4 GiB, the identity-mapped range",
+                       mode_name(mode), size, address))
             .with_hint("load it lower");
     const auto map = build_e820_map(memory);
     bool in_ram = std::any_of(map.begin(), map.end(), [&](const E820Entry& entry) {
@@ -78,8 +77,7 @@ Result<void> check_high_mode(const GuestMemory& memory, CpuMode mode, uint64_t a
     if (address < kBootStructuresEnd && kBootStructuresStart < end)
         return Error::message(
                    fmt::format(
-                       "{} flat image at {:#x}-{:#x} overlaps the boot GDT, stack and page tables "
-                       "at {:#x}-{:#x}",
+                       "{} flat image at {:#x}-{:#x} overlaps the boot GDT, stack and page tables at {:#x}-{:#x}",
                        mode_name(mode), address, end, kBootStructuresStart, kBootStructuresEnd))
             .with_hint("load it at 1 MiB or above");
     return ok();

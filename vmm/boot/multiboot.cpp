@@ -76,8 +76,7 @@ Result<FoundHeader> find_header(std::span<const uint8_t> kernel) {
             if (offset + multiboot::kHeaderAddressFieldsEnd > search_end)
                 return Error::message(
                            fmt::format(
-                               "multiboot header at {:#x} is cut off: its address fields pass "
-                               "the end of the file or of its first 8192 bytes",
+                               "multiboot header at {:#x} is cut off: its address fields pass the end of the file or of its first 8192 bytes",
                                offset))
                     .with_hint("the image is damaged");
             std::memcpy(&found.header, kernel.data() + offset, multiboot::kHeaderAddressFieldsEnd);
@@ -85,13 +84,13 @@ Result<FoundHeader> find_header(std::span<const uint8_t> kernel) {
         return found;
     }
     if (bad_checksum_at)
-        return Error::message(fmt::format("multiboot header at {:#x} has a bad checksum "
-                                          "(magic + flags + checksum must be 0 modulo 2^32)",
-                                          *bad_checksum_at))
+        return Error::message(
+                   fmt::format(
+                       "multiboot header at {:#x} has a bad checksum (magic + flags + checksum must be 0 modulo 2^32)",
+                       *bad_checksum_at))
             .with_hint("the image is damaged, or its checksum was computed wrongly");
     return Error::message(
-               "kernel has no multiboot header (magic 0x1BADB002 at a 4-byte boundary in the "
-               "first 8192 bytes)")
+               "kernel has no multiboot header (magic 0x1BADB002 at a 4-byte boundary in the first 8192 bytes)")
         .with_hint("use --kernel for a Linux bzImage and --flat for a raw binary");
 }
 
@@ -103,13 +102,11 @@ Result<void> check_required_flags(uint32_t flags) {
     const uint32_t unknown = flags & multiboot::kHeaderRequiredMask & ~known;
     if (unknown != 0)
         return Error::message(
-                   fmt::format("multiboot kernel requires features twinbox does not know "
-                               "(header flag bits {:#x})",
-                               unknown))
+                   fmt::format(
+                       "multiboot kernel requires features twinbox does not know (header flag bits {:#x})",
+                       unknown))
             .with_hint(
-                "twinbox supports the required flags 0 (page-aligned modules), 1 (memory "
-                "information) "
-                "and 2 (video mode, ignored)");
+                "twinbox supports the required flags 0 (page-aligned modules), 1 (memory information) and 2 (video mode, ignored)");
     if ((flags & multiboot::kHeaderVideoMode) != 0)
         log::warn("multiboot kernel asks for a video mode; twinbox has no display and gives none");
     return ok();
@@ -212,8 +209,7 @@ Result<KernelPlan> plan_address_fields(const GuestMemory& memory, const std::vec
         load_size = header.load_end_addr - header.load_addr;
         if (load_size > kernel.size() - load_offset)
             return invalid(fmt::format(
-                "they load {:#x} bytes from file offset {:#x}, past the end of the {}-byte "
-                "file",
+                "they load {:#x} bytes from file offset {:#x}, past the end of the {}-byte file",
                 load_size, load_offset, kernel.size()));
     }
     const uint64_t load_end = header.load_addr + load_size;
@@ -252,8 +248,7 @@ Result<std::vector<uint64_t>> place_modules(const GuestMemory& memory,
     if (!modules.empty() && next > memory.low_ram_end())
         return Error::message(
                    fmt::format(
-                       "the {} multiboot modules ({} bytes) do not fit above the kernel: they "
-                       "need guest RAM up to {:#x}, but RAM below the MMIO hole ends at {:#x}",
+                       "the {} multiboot modules ({} bytes) do not fit above the kernel: they need guest RAM up to {:#x}, but RAM below the MMIO hole ends at {:#x}",
                        modules.size(), total, next, memory.low_ram_end()))
             .with_hint(next <= layout::kMmioHoleStart
                            ? fmt::format("give the guest at least {} MiB with --memory",
@@ -340,8 +335,7 @@ Result<std::vector<uint8_t>> build_info(const GuestMemory& memory,
     if (area.size() > layout::kMultibootInfoMax)
         return Error::message(
                    fmt::format(
-                       "the multiboot information (command lines, memory map, {} modules) needs "
-                       "{} bytes, more than the {} reserved for it",
+                       "the multiboot information (command lines, memory map, {} modules) needs {} bytes, more than the {} reserved for it",
                        modules.size(), area.size(), layout::kMultibootInfoMax))
             .with_hint("shorten the kernel and module command lines or use fewer modules");
     return area.release();

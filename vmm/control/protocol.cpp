@@ -25,17 +25,15 @@ Result<ControlCommand> parse_control_request(std::string_view line) {
     if (!line.empty() && line.back() == '\r')
         line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos)
-        return Error::message(
-            fmt::format("empty request: send one JSON object per line, such as "
-                        "{{\"cmd\":\"stats\"}}"));
+        return Error::message(fmt::format(
+            "empty request: send one JSON object per line, such as {{\"cmd\":\"stats\"}}"));
     if (line.size() > kMaxControlLine)
         return Error::message(
             fmt::format("request of {} bytes is longer than {}", line.size(), kMaxControlLine));
     json request = json::parse(line, nullptr, false);
     if (request.is_discarded())
         return Error::message(
-            "request is not valid JSON: send one object per line, such as "
-            "{\"cmd\":\"stats\"}");
+            "request is not valid JSON: send one object per line, such as {\"cmd\":\"stats\"}");
     if (!request.is_object())
         return Error::message("request must be a JSON object, such as {\"cmd\":\"stats\"}");
     auto command = request.find("cmd");

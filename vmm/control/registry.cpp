@@ -73,8 +73,7 @@ Result<void> validate_vm_name(std::string_view name) {
                 (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
     if (!valid)
         return Error::message(fmt::format(
-            "invalid VM name '{}': use letters, digits, '_', '.' and '-', starting with a letter "
-            "or digit, at most 64 characters",
+            "invalid VM name '{}': use letters, digits, '_', '.' and '-', starting with a letter or digit, at most 64 characters",
             name));
     return ok();
 }
@@ -134,9 +133,9 @@ Result<VmRegistration> VmRegistry::add(const VmRecord& record) const {
     TRY(validate_vm_name(record.name));
     std::string dir = directory(record.name);
     if (sizeof(sockaddr_un::sun_path) <= socket_path(record.name).size())
-        return Error::message(fmt::format("the control socket path {} is too long for a Unix "
-                                          "socket",
-                                          socket_path(record.name)))
+        return Error::message(
+                   fmt::format("the control socket path {} is too long for a Unix socket",
+                               socket_path(record.name)))
             .with_hint("use a shorter TWINBOX_ROOT or --name");
     std::error_code ignored;
     std::filesystem::create_directories(m_root, ignored);

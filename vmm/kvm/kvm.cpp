@@ -21,14 +21,9 @@ Error open_error(const std::string& path, int err) {
     if (err == ENOENT) {
         if (::access("/sys/module/kvm_pvm", F_OK) == 0)
             return std::move(error).with_hint(
-                "kvm_pvm is loaded but did not bind (this host is itself a PVM guest); run twinbox "
-                "inside "
-                "the test host VM: tests/testhost/testhost.sh -- twinbox ...");
+                "kvm_pvm is loaded but did not bind (this host is itself a PVM guest); run twinbox inside the test host VM: tests/testhost/testhost.sh -- twinbox ...");
         return std::move(error).with_hint(
-            "load KVM (modprobe kvm_intel or kvm_amd) and enable virtualisation in the firmware; "
-            "on a "
-            "host without it, run twinbox inside the test host VM: tests/testhost/testhost.sh -- "
-            "twinbox ...");
+            "load KVM (modprobe kvm_intel or kvm_amd) and enable virtualisation in the firmware; on a host without it, run twinbox inside the test host VM: tests/testhost/testhost.sh -- twinbox ...");
     }
     if (err == EACCES || err == EPERM)
         return std::move(error).with_hint("are you root or in the kvm group?");

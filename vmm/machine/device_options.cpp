@@ -93,8 +93,7 @@ Result<NetConfig> parse_net_option(std::string_view text) {
         net.tap_name = std::string(backend.substr(4));
         if (!valid_interface_name(net.tap_name))
             return Error::message(fmt::format(
-                "--net {}: '{}' is not a valid interface name (1-15 characters, no '/', ':' or "
-                "spaces)",
+                "--net {}: '{}' is not a valid interface name (1-15 characters, no '/', ':' or spaces)",
                 text, net.tap_name));
     } else if (backend == "bridge") {
         net.bridge = "twinbox0";  // the default twinbox network (host/network/network.h)

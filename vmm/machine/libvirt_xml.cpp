@@ -31,8 +31,7 @@ Result<void> check_xml_text(const std::string& text) {
     for (unsigned char c : text)
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
             return Error::message(fmt::format(
-                "--print-libvirt-xml: a name, path or command line holds control character "
-                "{:#04x}, which XML cannot carry",
+                "--print-libvirt-xml: a name, path or command line holds control character {:#04x}, which XML cannot carry",
                 c));
     return ok();
 }
@@ -146,8 +145,7 @@ std::string xml_escape(std::string_view text) {
 Result<std::string> libvirt_domain_xml(const VmConfig& config, const LibvirtXmlOptions& options) {
     if (!config.flat.empty())
         return Error::message(
-            "--print-libvirt-xml: a --flat binary has no libvirt equivalent (QEMU loads only "
-            "Linux, PVH and Multiboot kernels); use --kernel or --multiboot");
+            "--print-libvirt-xml: a --flat binary has no libvirt equivalent (QEMU loads only Linux, PVH and Multiboot kernels); use --kernel or --multiboot");
     if (!config.modules.empty())
         return Error::message(
             "--print-libvirt-xml: libvirt cannot pass Multiboot modules; leave out --module");

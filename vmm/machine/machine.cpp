@@ -159,18 +159,14 @@ Result<void> Machine::create_vm() {
     log::info("KVM backend: {}", backend_name(m_kvm->backend()));
     if (!m_config.kernel.empty() && !backend_boots_linux(m_kvm->backend()))
         return Error::message(
-                   fmt::format("cannot boot Linux kernel {} on this host's KVM backend, {}: it "
-                               "emulates guest kernel code and unmodified Linux dies on it",
-                               m_config.kernel, backend_name(m_kvm->backend())))
+                   fmt::format(
+                       "cannot boot Linux kernel {} on this host's KVM backend, {}: it emulates guest kernel code and unmodified Linux dies on it",
+                       m_config.kernel, backend_name(m_kvm->backend())))
             .with_hint(
-                "run Linux guests inside the test host VM (tests/testhost/testhost.sh -- twinbox "
-                "vm run ...)"
-                "; bare-metal guests (--flat, --multiboot) run here");
+                "run Linux guests inside the test host VM (tests/testhost/testhost.sh -- twinbox vm run ...); bare-metal guests (--flat, --multiboot) run here");
     if (m_kvm->backend() == KvmBackend::pvm)
         log::warn(
-            "this host's KVM is PVM: guest kernel-mode code is emulated (about 1.5 us per "
-            "instruction), "
-            "so bare-metal guests run slowly and unmodified Linux kernels cannot run at all");
+            "this host's KVM is PVM: guest kernel-mode code is emulated (about 1.5 us per instruction), so bare-metal guests run slowly and unmodified Linux kernels cannot run at all");
     int max_vcpus = m_kvm->max_vcpus();
     if (m_config.cpus > static_cast<uint32_t>(max_vcpus))
         return Error::message(

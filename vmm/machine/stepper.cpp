@@ -206,15 +206,15 @@ Result<int> Stepper::timed_out_status(uint64_t steps, std::chrono::seconds timeo
     flush_serial("       | ");
     if (state && state->mp_state == KVM_MP_STATE_HALTED) {
         // A HLT with nothing to wake it is where a bare-metal guest ends.
-        fmt::print(m_out,
-                   "-- the vCPU is halted (hlt) after {} instructions and nothing woke it "
-                   "within {} s: the guest has ended\n",
-                   steps, timeout.count());
+        fmt::print(
+            m_out,
+            "-- the vCPU is halted (hlt) after {} instructions and nothing woke it within {} s: the guest has ended\n",
+            steps, timeout.count());
         return exit_code::kGuestPoweredOff;
     }
-    return Error::message(fmt::format("no guest instruction completed within {} s after {} "
-                                      "instructions",
-                                      timeout.count(), steps))
+    return Error::message(
+               fmt::format("no guest instruction completed within {} s after {} instructions",
+                           timeout.count(), steps))
         .with_hint("raise --timeout");
 }
 

@@ -64,8 +64,7 @@ Result<int> Stepper::run_to_break(const StepOptions& options) {
         return Error::message(fmt::format("--break {:#x} not reached within {} s{}", address,
                                           options.timeout.count(), how))
             .with_hint(
-                "check the address (a linear address: segment base + IP) or raise "
-                "--timeout");
+                "check the address (a linear address: segment base + IP) or raise --timeout");
     };
     uint64_t steps = 0;
     while (true) {
@@ -90,8 +89,7 @@ Result<int> Stepper::run_to_break(const StepOptions& options) {
                                fmt::format("--break {:#x} not reached after {} instructions",
                                            address, steps))
                         .with_hint(
-                            "check the address (a linear address: segment base + IP) "
-                            "or raise --max-steps");
+                            "check the address (a linear address: segment base + IP) or raise --max-steps");
                 }
                 if (std::chrono::steady_clock::now() >= deadline)
                     return not_reached(steps);
@@ -102,10 +100,10 @@ Result<int> Stepper::run_to_break(const StepOptions& options) {
                 break;
             case Entry::stopped:
                 if (hardware)
-                    fmt::print(m_out,
-                               "-- (a hardware breakpoint: if the guest did pass {:#x}, this "
-                               "KVM does not deliver them; try --break-by step)\n",
-                               address);
+                    fmt::print(
+                        m_out,
+                        "-- (a hardware breakpoint: if the guest did pass {:#x}, this KVM does not deliver them; try --break-by step)\n",
+                        address);
                 return stopped_status("before reaching the breakpoint", steps);
             case Entry::interrupted:
                 fmt::print(m_out, "-- interrupted by {} before reaching the breakpoint\n",

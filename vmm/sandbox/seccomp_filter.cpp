@@ -90,9 +90,9 @@ void report_sigsys(int, siginfo_t* info, void*) {
         append(line, used, sizeof line, g_names[number]);
         append(line, used, sizeof line, ")");
     }
-    append(line, used, sizeof line,
-           ", which its seccomp sandbox forbids; VM stopped (--no-seccomp turns the sandbox off "
-           "for debugging)\n");
+    append(
+        line, used, sizeof line,
+        ", which its seccomp sandbox forbids; VM stopped (--no-seccomp turns the sandbox off for debugging)\n");
     [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, line, used);
     ::_exit(exit_code::kTwinboxError);
 }

@@ -43,8 +43,7 @@ Result<int> describe(int wait_status) {
     int signal = WTERMSIG(wait_status);
     if (signal == SIGSYS)
         return Error::message(
-                   "the VMM was killed by its seccomp sandbox (SIGSYS): a thread made a "
-                   "forbidden system call")
+                   "the VMM was killed by its seccomp sandbox (SIGSYS): a thread made a forbidden system call")
             .with_hint("--no-seccomp turns the sandbox off for debugging");
     // The signals a user sends to stop the VM are an ordinary end; another is news.
     if (signal != SIGINT && signal != SIGTERM && signal != SIGHUP && signal != SIGKILL)

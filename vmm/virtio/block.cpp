@@ -62,9 +62,9 @@ Result<uint64_t> image_size(const DiskConfig& disk, int fd) {
         // when the user says ",ro".
         if (!disk.read_only && (status.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
             return Error::message(
-                       fmt::format("{}: disk image is read-only (mode {:o}) but --disk did not "
-                                   "say ,ro",
-                                   disk.path, status.st_mode & 07777))
+                       fmt::format(
+                           "{}: disk image is read-only (mode {:o}) but --disk did not say ,ro",
+                           disk.path, status.st_mode & 07777))
                 .with_hint("add ,ro to --disk, or chmod u+w the image");
         return static_cast<uint64_t>(status.st_size);
     }
@@ -374,10 +374,9 @@ std::optional<BlockStatus> BlockDevice::start_request(const DescriptorChain& cha
     request.used_length = 1;  // the status byte
     BlockRequestHeader header{};
     if (chain.readable_bytes() < sizeof header) {
-        fail(
-            Error::message(fmt::format("request {} has {} readable bytes, less than the 16-byte "
-                                       "header (virtio 1.2 section 5.2.6)",
-                                       chain.head(), chain.readable_bytes())));
+        fail(Error::message(fmt::format(
+            "request {} has {} readable bytes, less than the 16-byte header (virtio 1.2 section 5.2.6)",
+            chain.head(), chain.readable_bytes())));
         return std::nullopt;
     }
     if (chain.writable_bytes() == 0) {

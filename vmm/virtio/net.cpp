@@ -34,8 +34,7 @@ std::string mac_text(const std::array<uint8_t, 6>& mac) {
 Result<std::unique_ptr<NetDevice>> NetDevice::create(const NetConfig& config) {
     if (config.mac && ((*config.mac)[0] & 1))
         return Error::message(fmt::format(
-            "MAC address {} is a multicast address - a network card needs a unicast one "
-            "(first byte even, e.g. 02:...)",
+            "MAC address {} is a multicast address - a network card needs a unicast one (first byte even, e.g. 02:...)",
             mac_text(*config.mac)));
     // Check the bridge before creating anything, so a typo leaves no tap behind.
     if (!config.bridge.empty())
@@ -179,10 +178,9 @@ void NetDevice::process_transmit() {
 void NetDevice::transmit(const DescriptorChain& chain) {
     // Section 5.1.6.2: every transmitted frame starts with the header.
     if (chain.readable_bytes() < kHeaderSize)
-        return fail(Error::message(
-            fmt::format("transmit chain {} holds {} bytes, less than the {}-byte virtio_net_hdr "
-                        "(virtio 1.2 section 5.1.6.2)",
-                        chain.head(), chain.readable_bytes(), kHeaderSize)));
+        return fail(Error::message(fmt::format(
+            "transmit chain {} holds {} bytes, less than the {}-byte virtio_net_hdr (virtio 1.2 section 5.1.6.2)",
+            chain.head(), chain.readable_bytes(), kHeaderSize)));
     if (chain.readable_bytes() > kMaxFrame)
         return drop_frame(fmt::format("guest sent {} bytes, more than the {} a frame may have",
                                       chain.readable_bytes(), kMaxFrame));
@@ -228,9 +226,7 @@ bool NetDevice::hold_receive_buffers(uint64_t want) {
         // least as large as the header, which must never straddle two chains.
         if (chain.readable_bytes() != 0 || chain.writable_bytes() < kHeaderSize) {
             fail(Error::message(fmt::format(
-                "receive chain {} has {} device-readable and {} device-writable bytes; it must "
-                "be writable only and hold at least the {}-byte header (virtio 1.2 "
-                "section 5.1.6.3.1)",
+                "receive chain {} has {} device-readable and {} device-writable bytes; it must be writable only and hold at least the {}-byte header (virtio 1.2 section 5.1.6.3.1)",
                 chain.head(), chain.readable_bytes(), chain.writable_bytes(), kHeaderSize)));
             return false;
         }

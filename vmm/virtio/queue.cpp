@@ -183,13 +183,11 @@ Result<void> Virtqueue::walk_indirect(uint64_t table, uint32_t length, Descripto
                                       size_t& budget) const {
     if (!m_indirect)
         return Error::message(fmt::format(
-            "descriptor chain {} uses an indirect table, but VIRTIO_F_INDIRECT_DESC was not "
-            "negotiated",
+            "descriptor chain {} uses an indirect table, but VIRTIO_F_INDIRECT_DESC was not negotiated",
             chain.m_head));
     if (length == 0 || length % kDescriptorSize != 0 || length / kDescriptorSize > kMaxQueueSize)
         return Error::message(fmt::format(
-            "descriptor chain {} has an indirect table of {} bytes (not a multiple of 16 in "
-            "16..{})",
+            "descriptor chain {} has an indirect table of {} bytes (not a multiple of 16 in 16..{})",
             chain.m_head, length, kDescriptorSize * kMaxQueueSize));
     auto entries = m_memory->slice(table, length);
     if (!entries)

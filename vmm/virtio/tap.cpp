@@ -20,8 +20,7 @@ constexpr const char* kTunDevice = "/dev/net/tun";
 constexpr const char* kDefaultNamePattern = "twinbox%d";
 
 constexpr std::string_view kPermissionHint =
-    "creating a tap needs CAP_NET_ADMIN: run twinbox as root, or create a tap for your user "
-    "first ('ip tuntap add NAME mode tap user USER') and pass --net tap=NAME";
+    "creating a tap needs CAP_NET_ADMIN: run twinbox as root, or create a tap for your user first ('ip tuntap add NAME mode tap user USER') and pass --net tap=NAME";
 
 Result<UniqueFd> open_tun_device() {
     UniqueFd fd(::open(kTunDevice, O_RDWR | O_NONBLOCK | O_CLOEXEC));
@@ -49,8 +48,7 @@ Result<bool> check_existing(std::string_view name) {
             name));
     if (link->kind != "tun")
         return Error::message(fmt::format(
-            "network interface {} already exists and is a {} device, not a tap - choose another "
-            "tap name",
+            "network interface {} already exists and is a {} device, not a tap - choose another tap name",
             name, link->kind));
     return true;
 }
@@ -66,15 +64,14 @@ Error explain_tunsetiff(std::string_view name, bool existed, int err) {
                 .with_hint("each tap serves one VM; choose another name or stop that process");
         case EPERM:
             return std::move(error).with_hint(
-                existed ? "the tap belongs to another user or group; run twinbox as its owner or "
-                          "as root"
-                        : kPermissionHint);
+                existed
+                    ? "the tap belongs to another user or group; run twinbox as its owner or as root"
+                    : kPermissionHint);
         case EINVAL:
             if (existed)
-                return Error::message(
-                    fmt::format("network interface {} is a TUN device (IP packets), not a TAP "
-                                "device (Ethernet frames) - choose another name",
-                                name));
+                return Error::message(fmt::format(
+                    "network interface {} is a TUN device (IP packets), not a TAP device (Ethernet frames) - choose another name",
+                    name));
             return std::move(error).with_hint("is the name a valid interface name?");
         default:
             return error;

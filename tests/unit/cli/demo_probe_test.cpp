@@ -71,9 +71,10 @@ TEST(DemoProbe, RendersAKnownTable) {
     broken.name = "broken";
     broken.error = "exited with status 125 and printed no facts";
     std::string table = render_demo({container, vm, broken});
-    EXPECT_NE(table.find("kernel (uname -r)           6.1.0-host                    "
-                         "6.1.0-guest                   -"),
-              std::string::npos)
+    EXPECT_NE(
+        table.find(
+            "kernel (uname -r)           6.1.0-host                    6.1.0-guest                   -"),
+        std::string::npos)
         << table;
     EXPECT_NE(table.find("cpuinfo 'hypervisor' flag   ?                             yes"),
               std::string::npos)

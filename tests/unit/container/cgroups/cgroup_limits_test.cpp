@@ -205,9 +205,10 @@ TEST_F(CgroupOnDisk, RefusesWhatTheHostCannotApply) {
     weight.block_io->weight = 500;
     auto created = Cgroup::create(m_layout, "/c1", weight);
     ASSERT_FALSE(created);
-    EXPECT_EQ(created.error().to_string().find("cannot set blkio.weight to 500: this host's blkio "
-                                               "cgroup has no blkio.weight file"),
-              0u)
+    EXPECT_EQ(
+        created.error().to_string().find(
+            "cannot set blkio.weight to 500: this host's blkio cgroup has no blkio.weight file"),
+        0u)
         << created.error().to_string();
     oci::Resources hugepages;
     hugepages.hugepage_limits = {{"2MB", 4194304}};

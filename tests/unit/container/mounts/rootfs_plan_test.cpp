@@ -59,8 +59,8 @@ TEST(RootfsPlan, OverlayListsLowerDirsTopFirst) {
     ASSERT_TRUE(mount_root("/c/merged", layers, sys));
     EXPECT_THAT(
         sys.calls,
-        ElementsAre("mount(overlay, /c/merged, overlay, 0x0, "
-                    "lowerdir=/layers/top:/layers/base,upperdir=/c/upper,workdir=/c/work)"));
+        ElementsAre(
+            "mount(overlay, /c/merged, overlay, 0x0, lowerdir=/layers/top:/layers/base,upperdir=/c/upper,workdir=/c/work)"));
 }
 
 TEST(RootfsPlan, SpecMountsInOrderWithTheirFlags) {

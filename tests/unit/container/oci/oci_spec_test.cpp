@@ -489,8 +489,7 @@ const BadCase kBadCases[] = {
          c["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "/proc/self/ns/net"}});
          c["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
      },
-     "linux.sysctl[\"net.ipv4.ip_forward\"]: the network namespace at /proc/self/ns/net is "
-     "the host's own"},
+     "linux.sysctl[\"net.ipv4.ip_forward\"]: the network namespace at /proc/self/ns/net is the host's own"},
     {"MemoryLimitZero", [](Json& c) { c["linux"]["resources"]["memory"]["limit"] = 0; },
      "linux.resources.memory.limit: must be -1 (unlimited) or a positive number of bytes"},
     {"MemoryLimitNegative", [](Json& c) { c["linux"]["resources"]["memory"]["limit"] = -2; },

@@ -134,8 +134,7 @@ TEST(BuildCache, KeysChainFromTheParent) {
 
 TEST(DockerIgnore, PatternsExceptionsAndDirectories) {
     auto ignore = DockerIgnore::from_text(
-        "# "
-        "comment\n*.log\nbuild\n!build/keep.txt\n/secret\n**/*.tmp\ndocs/*.md\n!docs/README.md\n");
+        "# comment\n*.log\nbuild\n!build/keep.txt\n/secret\n**/*.tmp\ndocs/*.md\n!docs/README.md\n");
     EXPECT_TRUE(ignore.ignored("app.log"));
     EXPECT_FALSE(ignore.ignored("src/app.log"));  // * does not cross /
     EXPECT_TRUE(ignore.ignored("build"));

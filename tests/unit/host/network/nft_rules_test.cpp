@@ -12,9 +12,10 @@ namespace {
 TEST(NftRules, BaseRulesetIsOneTableOfOurOwn) {
     std::string text = nft::base_ruleset();
     EXPECT_NE(text.find("add table ip twinbox\n"), std::string::npos);
-    EXPECT_NE(text.find("add chain ip twinbox prerouting { type nat hook prerouting priority "
-                        "dstnat; policy accept; }"),
-              std::string::npos);
+    EXPECT_NE(
+        text.find(
+            "add chain ip twinbox prerouting { type nat hook prerouting priority dstnat; policy accept; }"),
+        std::string::npos);
     EXPECT_NE(text.find("add chain ip twinbox output { type nat hook output priority -100;"),
               std::string::npos);
     EXPECT_NE(text.find("hook postrouting priority srcnat"), std::string::npos);
@@ -32,28 +33,23 @@ TEST(NftRules, BaseRulesetIsOneTableOfOurOwn) {
 
 TEST(NftRules, NetworkRulesMasqueradeTheSubnet) {
     std::string text = nft::network_rules("web", *parse_cidr("10.89.3.0/24"), "tb-web");
-    EXPECT_EQ(text,
-              "add rule ip twinbox postrouting ip saddr 10.89.3.0/24 ip daddr != 10.89.3.0/24 "
-              "masquerade comment \"twinbox net web\"\n"
-              "add rule ip twinbox postrouting oifname \"tb-web\" ip saddr 10.89.3.0/24 ct status "
-              "dnat masquerade comment \"twinbox net web\"\n"
-              "add rule ip twinbox postrouting oifname \"tb-web\" ip saddr 127.0.0.0/8 "
-              "masquerade comment \"twinbox net web\"\n");
+    EXPECT_EQ(
+        text,
+        "add rule ip twinbox postrouting ip saddr 10.89.3.0/24 ip daddr != 10.89.3.0/24 masquerade comment \"twinbox net web\"\n"
+        "add rule ip twinbox postrouting oifname \"tb-web\" ip saddr 10.89.3.0/24 ct status dnat masquerade comment \"twinbox net web\"\n"
+        "add rule ip twinbox postrouting oifname \"tb-web\" ip saddr 127.0.0.0/8 masquerade comment \"twinbox net web\"\n");
 }
 
 TEST(NftRules, PortRulesDnatFromOutsideAndFromTheHost) {
     std::vector<PortMapping> ports = {*parse_port_spec("8080:80"),
                                       *parse_port_spec("127.0.0.1:5353:53/udp")};
     std::string text = nft::port_rules("abc", *parse_ipv4("10.88.0.5"), ports);
-    EXPECT_EQ(text,
-              "add rule ip twinbox prerouting fib daddr type local tcp dport 8080 dnat to "
-              "10.88.0.5:80 comment \"twinbox endpoint abc\"\n"
-              "add rule ip twinbox output fib daddr type local tcp dport 8080 dnat to "
-              "10.88.0.5:80 comment \"twinbox endpoint abc\"\n"
-              "add rule ip twinbox prerouting ip daddr 127.0.0.1 udp dport 5353 dnat to "
-              "10.88.0.5:53 comment \"twinbox endpoint abc\"\n"
-              "add rule ip twinbox output ip daddr 127.0.0.1 udp dport 5353 dnat to "
-              "10.88.0.5:53 comment \"twinbox endpoint abc\"\n");
+    EXPECT_EQ(
+        text,
+        "add rule ip twinbox prerouting fib daddr type local tcp dport 8080 dnat to 10.88.0.5:80 comment \"twinbox endpoint abc\"\n"
+        "add rule ip twinbox output fib daddr type local tcp dport 8080 dnat to 10.88.0.5:80 comment \"twinbox endpoint abc\"\n"
+        "add rule ip twinbox prerouting ip daddr 127.0.0.1 udp dport 5353 dnat to 10.88.0.5:53 comment \"twinbox endpoint abc\"\n"
+        "add rule ip twinbox output ip daddr 127.0.0.1 udp dport 5353 dnat to 10.88.0.5:53 comment \"twinbox endpoint abc\"\n");
     EXPECT_EQ(nft::port_rules("abc", *parse_ipv4("10.88.0.5"), {}), "");
 }
 

@@ -130,9 +130,9 @@ TEST(AgentProtocol, RequestFieldsAreTagValueStrings) {
     auto payload = encode_request(request);
     ASSERT_TRUE(payload) << payload.error().to_string();
     std::string text(payload->begin(), payload->end());
-    EXPECT_EQ(text, std::string("a=sh\0a=-c\0a=echo $A\0e=A=1\0u=nobody\0w=/tmp\0t=1\0"
-                                "n=0000000000000abc\0",
-                                65));
+    EXPECT_EQ(text,
+              std::string(
+                  "a=sh\0a=-c\0a=echo $A\0e=A=1\0u=nobody\0w=/tmp\0t=1\0n=0000000000000abc\0", 65));
 }
 
 TEST(AgentProtocol, RequestRejectsWhatTheAgentCannotTake) {

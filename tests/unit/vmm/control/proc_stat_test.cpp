@@ -11,8 +11,7 @@ namespace {
 
 // Fields 1-22 of a real stat line; the name holds ") (" to mislead a naive parser.
 constexpr const char* kLine =
-    "4242 (vcpu ) (0) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0 987654 "
-    "123456789 1000 18446744073709551615\n";
+    "4242 (vcpu ) (0) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0 987654 123456789 1000 18446744073709551615\n";
 
 TEST(ProcStat, CountsFieldsFromTheLastParenthesis) {
     auto stat = parse_proc_stat(kLine);

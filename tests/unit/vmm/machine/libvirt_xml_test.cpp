@@ -187,8 +187,8 @@ TEST(LibvirtXmlInLibvirt, HostileStringsSurviveTheRoundTrip) {
 #else
 
 TEST(LibvirtXmlInLibvirt, NeedsLibvirt) {
-    GTEST_SKIP() << "built without libvirt (apt-get install libvirt-dev): the XML is not "
-                    "checked by libvirt's test driver";
+    GTEST_SKIP()
+        << "built without libvirt (apt-get install libvirt-dev): the XML is not checked by libvirt's test driver";
 }
 
 #endif

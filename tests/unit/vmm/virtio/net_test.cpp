@@ -508,9 +508,9 @@ TEST(TapTest, BridgeMustExistAndBeABridge) {
         ASSERT_TRUE(tap);
         auto missing = tap->attach_to_bridge("tbxnobr");
         ASSERT_FALSE(missing);
-        EXPECT_EQ(missing.error().to_string(),
-                  "bridge tbxnobr does not exist - create it with 'ip link add tbxnobr type "
-                  "bridge'");
+        EXPECT_EQ(
+            missing.error().to_string(),
+            "bridge tbxnobr does not exist - create it with 'ip link add tbxnobr type bridge'");
         auto not_bridge = tap->attach_to_bridge("lo");
         ASSERT_FALSE(not_bridge);
         EXPECT_NE(not_bridge.error().to_string().find("is not a bridge"), std::string::npos);
@@ -535,9 +535,9 @@ TEST(TapTest, BridgeMissingLeavesNoTapBehind) {
         config.bridge = "tbxnobr";
         auto device = NetDevice::create(config);
         ASSERT_FALSE(device);
-        EXPECT_EQ(device.error().to_string(),
-                  "bridge tbxnobr does not exist - create it with 'ip link add tbxnobr type "
-                  "bridge'");
+        EXPECT_EQ(
+            device.error().to_string(),
+            "bridge tbxnobr does not exist - create it with 'ip link add tbxnobr type bridge'");
         EXPECT_FALSE(link_exists("tbxgone"));
     });
     if (!skip.empty())

@@ -99,8 +99,7 @@ Result<Bytes> virtio_device(size_t index, const AcpiConfig::VirtioMmioDevice& vi
     if (virtio.size == 0 || virtio.size > layout::kMmioHoleEnd ||
         virtio.address > layout::kMmioHoleEnd - virtio.size)
         return Error::message(fmt::format(
-            "virtio-mmio device {} at {:#x}+{:#x} does not fit below 4 GiB, where the ACPI "
-            "Memory32Fixed descriptor can describe it",
+            "virtio-mmio device {} at {:#x}+{:#x} does not fit below 4 GiB, where the ACPI Memory32Fixed descriptor can describe it",
             index, virtio.address, virtio.size));
     return device(
         Path::numbered("VR", static_cast<uint8_t>(index)),
