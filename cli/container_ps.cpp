@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "common/log.h"
 #include "workload/backend.h"
 
 namespace twinbox::cli {
@@ -19,7 +20,10 @@ void register_container_ps(CLI::App& app, int& exit_code) {
     ps->callback([all, quiet, &exit_code] {
         std::vector<std::vector<std::string>> rows;
         rows.push_back({"CONTAINER ID", "NAME", "ISOLATION", "PID", "STATUS", "COMMAND"});
-        for (const auto& workload : workload::list_workloads(*all)) {
+        auto listing = workload::list_workloads(*all);
+        // Named, never removed: only `rm -f` acts on a damaged state.
+        for (const auto& error : listing.damaged) log::warn("{}", error.to_string());
+        for (const auto& workload : listing.workloads) {
             if (*quiet) {
                 fmt::print("{}\n", workload.id.empty() ? workload.name : workload.id);
                 continue;

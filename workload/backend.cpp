@@ -24,10 +24,12 @@ Result<FoundWorkload> find_workload(const std::string& reference) {
     return std::move(container).error();
 }
 
-std::vector<WorkloadInfo> list_workloads(bool all) {
-    auto infos = make_backend(Isolation::container)->list(all);
-    for (auto& vm : make_backend(Isolation::vm)->list(all)) infos.push_back(std::move(vm));
-    return infos;
+Backend::Listing list_workloads(bool all) {
+    auto listing = make_backend(Isolation::container)->list(all);
+    auto vms = make_backend(Isolation::vm)->list(all);
+    for (auto& vm : vms.workloads) listing.workloads.push_back(std::move(vm));
+    for (auto& error : vms.damaged) listing.damaged.push_back(std::move(error));
+    return listing;
 }
 
 }  // namespace twinbox::workload

@@ -46,11 +46,16 @@ public:
 
     // prepare (translate the request, check it, build what it needs) + start
     // + attach and wait, or with request.detach print the id and return 0.
-    // Returns the workload's exit status, or 125 after one line on stderr.
+    // Returns the workload's exit status, or an Error (the CLI reports it).
     virtual Result<int> run(const RunRequest& request) = 0;
 
-    // Every workload of this isolation (-a: stopped ones too).
-    virtual std::vector<WorkloadInfo> list(bool all) const = 0;
+    // Every workload of this isolation (-a: stopped ones too), and one error
+    // (kind Damaged) per state file that cannot be read: named, never removed.
+    struct Listing {
+        std::vector<WorkloadInfo> workloads;
+        std::vector<Error> damaged;
+    };
+    virtual Listing list(bool all) const = 0;
     // By name, id or unique id prefix.
     virtual Result<WorkloadInfo> find(const std::string& reference) const = 0;
     // docker stop -t: a graceful end (SIGTERM; a VM: the ACPI power button),
@@ -63,7 +68,7 @@ public:
     virtual Result<nlohmann::json> inspect(const WorkloadInfo& workload) const = 0;
     // The file holding a detached workload's output (`twinbox logs`).
     virtual Result<std::string> log_path(const WorkloadInfo& workload) const = 0;
-    // Returns the command's exit status, or 125 after one line on stderr.
+    // Returns the command's exit status, or an Error (the CLI reports it).
     virtual Result<int> exec(const WorkloadInfo& workload, const ExecRequest& request) = 0;
 };
 
@@ -77,6 +82,6 @@ struct FoundWorkload {
 Result<FoundWorkload> find_workload(const std::string& reference);
 
 // Both isolations, containers first.
-std::vector<WorkloadInfo> list_workloads(bool all);
+Backend::Listing list_workloads(bool all);
 
 }  // namespace twinbox::workload

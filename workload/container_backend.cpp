@@ -72,12 +72,14 @@ Result<int> ContainerBackend::run(const RunRequest& request) {
     return container::run_container(container_run_flags(request));
 }
 
-std::vector<WorkloadInfo> ContainerBackend::list(bool all) const {
-    std::vector<WorkloadInfo> infos;
-    for (const auto& view : container::list_containers(store()))
+Backend::Listing ContainerBackend::list(bool all) const {
+    auto scanned = container::scan_containers(store());
+    Listing listing;
+    listing.damaged = std::move(scanned.damaged);
+    for (const auto& view : scanned.containers)
         if (all || view.status != container::Status::Stopped)
-            infos.push_back(info_of(view));
-    return infos;
+            listing.workloads.push_back(info_of(view));
+    return listing;
 }
 
 Result<WorkloadInfo> ContainerBackend::find(const std::string& reference) const {

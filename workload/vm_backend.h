@@ -38,7 +38,7 @@ class VmBackend final : public Backend {
 public:
     Isolation isolation() const override { return Isolation::vm; }
     Result<int> run(const RunRequest& request) override;
-    std::vector<WorkloadInfo> list(bool all) const override;
+    Listing list(bool all) const override;
     Result<WorkloadInfo> find(const std::string& reference) const override;
     Result<void> stop(const WorkloadInfo& workload, std::chrono::seconds timeout) override;
     Result<void> kill(const WorkloadInfo& workload, int signal) override;

@@ -95,20 +95,22 @@ void wait_for_record(const WorkloadInfo& workload) {
 
 }  // namespace
 
-std::vector<WorkloadInfo> VmBackend::list(bool all) const {
-    std::vector<WorkloadInfo> infos;
+Backend::Listing VmBackend::list(bool all) const {
+    Listing listing;
     std::vector<std::string> recorded;
     for (const auto& record : VmRecordStore::open_default().list()) {
         auto info = info_of(record, running_vm(record.name));
         recorded.push_back(record.name);
         if (all || info.running)
-            infos.push_back(std::move(info));
+            listing.workloads.push_back(std::move(info));
     }
     // VMs of `twinbox vm run` and foreground runs: listed while they run.
-    for (const auto& vm : VmRegistry::open_default().list())
+    auto running = VmRegistry::open_default().scan();
+    listing.damaged = std::move(running.damaged);
+    for (const auto& vm : running.records)
         if (std::find(recorded.begin(), recorded.end(), vm.name) == recorded.end())
-            infos.push_back(info_of(vm));
-    return infos;
+            listing.workloads.push_back(info_of(vm));
+    return listing;
 }
 
 Result<WorkloadInfo> VmBackend::find(const std::string& reference) const {

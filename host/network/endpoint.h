@@ -9,7 +9,8 @@
 //   publish_ports()         the DNAT rules of the lease's -p mappings
 //   follow_process()        (VMs) the lease follows the VMM, its tap is recorded
 //   release_endpoint()      rules, veth and lease gone (rm, exit, errors)
-//   release_stale_endpoints()  what dead owners left: run before every command
+//   release_stale_endpoints()  what dead owners left: run by every command that
+//                              touches networks (cli/main.cpp)
 #pragma once
 
 #include <sys/types.h>

@@ -9,6 +9,7 @@
 // Each lease names the process whose life it follows (pid + start time, so a
 // recycled pid does not keep it): the container's first process, or the
 // VMM. A lease whose process is gone is stale, and the next twinbox command
+// that touches networks (cli/main.cpp)
 // releases it with its veth and nftables rules (endpoint.h).
 #pragma once
 

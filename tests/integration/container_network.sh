@@ -224,7 +224,9 @@ tb rm -f alpha "$web" >/dev/null || fail "rm -f"
 expect_clean "after rm"
 pass "rm: no veth, lease or nftables rule remains"
 
-# --- SIGKILL of a foreground twinbox: the next command cleans up once the container is gone
+# --- SIGKILL of a foreground twinbox: the next command that touches networks
+# (run, rm, stop, kill, network ...; not ps or --version) cleans up once the
+# container is gone
 nsenter --net="/run/netns/$ns" "$twinbox" run --network bridge -p 18100:80 --rootfs "$rootfs" sleep 100 \
     </dev/null >/dev/null 2>&1 &
 runner=$!
@@ -236,11 +238,13 @@ id=$(ls "$TWINBOX_ROOT/run/containers")
 pid=$(grep -o '"pid": [0-9]*' "$TWINBOX_ROOT/run/containers/$id/state.json" | grep -o '[0-9]*$')
 kill -9 "$runner"
 wait "$runner" 2>/dev/null
-tb ps >/dev/null
+tb network ls >/dev/null
 [ "$(leases)" = 1 ] || fail "the lease of a still-running container was released"
 kill -9 "$pid"
 wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
 tb ps -a >/dev/null
+[ "$(leases)" = 1 ] || fail "ps swept the network state (only network commands should)"
+tb network ls >/dev/null
 expect_clean "after SIGKILL of twinbox and its container"
 tb rm -f "$id" >/dev/null
 pass "SIGKILLed twinbox: the lease lasts while the container runs; then the next command removes veth, lease and rules"

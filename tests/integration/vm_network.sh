@@ -97,7 +97,8 @@ cmp -s "$work/srv/payload" "$work/srv/up" || fail "guest -> container TCP payloa
 [ "$(taps)" = 0 ] || fail "the VM's tap is still there"
 pass "a container and a VM on twinbox0: 1 MiB each way over TCP byte for byte; lease and tap gone"
 
-# A SIGKILLed VMM: its tap goes with its fd, its lease with the next command.
+# A SIGKILLed VMM: its tap goes with its fd, its lease with the next command
+# that touches networks.
 # (nsenter directly, not the tb function: $! must be twinbox itself.)
 nsenter --net="/run/netns/$ns" "$twinbox" vm run --kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" \
     --memory 256M --net bridge \
@@ -108,7 +109,7 @@ for _ in $(seq 100); do [ "$(leases)" = 2 ] && break; sleep 0.1; done
 kill -9 "$vm"
 wait "$vm" 2>/dev/null
 vm=""
-tb ps >/dev/null
+tb network ls >/dev/null  # a command that touches networks sweeps stale leases
 [ "$(leases)" = 1 ] || fail "the SIGKILLed VM's lease is still there"
 [ "$(taps)" = 0 ] || fail "the SIGKILLed VM's tap is still there"
 tb rm -f "$id" >/dev/null
