@@ -73,7 +73,14 @@ cat >"$work/process.json" <<'JSON'
 {"terminal": false, "args": ["sh", "-c", "echo exec-pid=$$; cat /proc/1/cmdline | tr '\\0' ' '; exit 4"],
  "env": ["PATH=/bin:/usr/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}}
 JSON
-tb exec --process "$work/process.json" c2 >"$work/exec"; expect_status 4 $? "exec --process status"
+# `start` returns once PID 1 is released from exec.fifo, before its execve is
+# done (runc's order too): until then /proc/1/cmdline is the runtime's or
+# empty. So the exec is retried until PID 1 is the program (a few tries).
+for _ in $(seq 20); do
+    tb exec --process "$work/process.json" c2 >"$work/exec"; expect_status 4 $? "exec --process status"
+    grep -q trap "$work/exec" && break
+    sleep 0.1
+done
 expect_contains "$work/exec" "trap" "exec sees the container's PID 1"
 grep -q "exec-pid=1$" "$work/exec" && fail "exec'd process is PID 1"
 tb ps --format json c2 | python3 -c 'import json,sys; p=json.load(sys.stdin); assert len(p) >= 2, p' ||
