@@ -15,7 +15,8 @@
 #include "container/oci/spec.h"
 #include "container/oci/spec_reader.h"
 
-namespace twinbox::oci::inline spec_reader {
+namespace twinbox::oci {
+inline namespace spec_reader {
 
 // --- namespaces, ID mappings, devices ---
 
@@ -521,7 +522,8 @@ Result<void> read(const Node& node, Linux& out) {
     return ok();
 }
 
-}  // namespace twinbox::oci::inline spec_reader
+}  // namespace spec_reader
+}  // namespace twinbox::oci
 
 namespace twinbox::oci {
 
