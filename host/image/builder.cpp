@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/clock.h"
 #include "common/file.h"
 #include "common/json_reader.h"
 #include "host/image/build_state.h"
@@ -30,13 +31,6 @@ std::map<std::string, std::string> BuildState::variables() const {
 }
 
 namespace {
-
-std::string now_rfc3339() {
-    time_t now = ::time(nullptr);
-    char text[32];
-    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
 
 // ARG NAME[=default] before FROM: only FROM may use it.
 Result<void> global_arg(BuildState& state, const Instruction& instruction) {
@@ -78,7 +72,7 @@ Result<std::string> finish(BuildState& state, const Reference& reference) {
     json& config = state.config;
     config["architecture"] = host_architecture();
     config["os"] = "linux";
-    config["created"] = now_rfc3339();
+    config["created"] = rfc3339_utc_seconds();
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", state.diff_ids}};
     config["history"] = state.history;
     store_image_config(config, state.run);

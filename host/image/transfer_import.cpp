@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "common/clock.h"
 #include "container/sys/in_root.h"
 #include "host/image/archive_handle.h"
 #include "host/image/digest.h"
@@ -163,13 +164,6 @@ Result<void> check_layers(ImageStore& store, const Manifest& manifest, const jso
 
 namespace {
 
-std::string now_rfc3339() {
-    time_t now = ::time(nullptr);
-    char text[32];
-    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
-
 Result<std::vector<IndexEntry>> import_rootfs(ImageStore& store, const std::string& path,
                                               const std::string& name) {
     if (name.empty())
@@ -195,10 +189,11 @@ Result<std::vector<IndexEntry>> import_rootfs(ImageStore& store, const std::stri
     json config = {
         {"architecture", host_architecture()},
         {"os", "linux"},
-        {"created", now_rfc3339()},
+        {"created", rfc3339_utc_seconds()},
         {"config", json::object()},
         {"rootfs", {{"type", "layers"}, {"diff_ids", {info.diff_id}}}},
-        {"history", {{{"created", now_rfc3339()}, {"created_by", "twinbox image import"}}}}};
+        {"history",
+         {{{"created", rfc3339_utc_seconds()}, {"created_by", "twinbox image import"}}}}};
     Manifest manifest;
     manifest.config = TRY(store.put_blob(config.dump(), media_type::kConfig));
     manifest.layers = {layer};

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "common/clock.h"
 #include "common/twinbox_root.h"
 #include "host/network/links.h"
 #include "host/network/network.h"
@@ -14,15 +15,6 @@
 namespace twinbox::network {
 
 namespace {
-
-std::string now_rfc3339() {
-    std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    ::gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 std::string bridge_name(std::string_view name) {
     return name == kDefaultNetwork ? std::string(name) : "tb-" + std::string(name);
@@ -151,7 +143,7 @@ Result<NetworkConfig> load_network(const NetworkPaths& paths, std::string_view n
 Result<NetworkConfig> load_or_make_default(const NetworkPaths& paths, std::string_view name) {
     if (name != kDefaultNetwork || ::access(paths.config(name).c_str(), F_OK) == 0)
         return load_network(paths, name);
-    NetworkConfig network{kDefaultNetwork, {}, kDefaultNetwork, now_rfc3339()};
+    NetworkConfig network{kDefaultNetwork, {}, kDefaultNetwork, rfc3339_utc_seconds()};
     // 10.88.0.0/16, else the next free /16 up to 10.99.0.0/16.
     network.subnet = TRY(pick_subnet(paths, (10u << 24) | (88u << 16), 16, 12));
     TRY(save_network(paths, network));
@@ -188,7 +180,7 @@ Result<NetworkConfig> create_network(std::string_view name, std::string_view sub
     if (::access(paths.config(name).c_str(), F_OK) == 0)
         return Error::message(fmt::format("network name {} is already in use", name))
             .with_hint("choose another name or 'twinbox network rm' it first");
-    NetworkConfig network{std::string(name), {}, bridge_name(name), now_rfc3339()};
+    NetworkConfig network{std::string(name), {}, bridge_name(name), rfc3339_utc_seconds()};
     auto socket = TRY(RouteSocket::open());
     if (socket.link_index(network.bridge) != 0)
         return Error::message(
