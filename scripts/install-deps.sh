@@ -27,6 +27,9 @@ packages=(
     libvirt-daemon-system libvirt-daemon-driver-lxc libvirt-clients gnuplot-nox
     # ACPI table checks (iasl -d)
     acpica-tools
+    # the cloud (docs/cloud.md): the instance metadata server's HTTP, the SSH
+    # server inside the provided AMI, and ssh as the student's client in tests
+    libcpp-httplib-dev dropbear-bin openssh-client
     # scripts
     python3 procps jq
 )
