@@ -15,6 +15,7 @@
 #include "cli/report.h"
 #include "cloud/imds/imds.h"
 #include "cloud/imds/imds_server.h"
+#include "common/log.h"
 
 namespace twinbox::cli {
 
@@ -63,6 +64,9 @@ Result<int> run_imds(const ImdsOptions& options) {
         TRY(options.force ? cloud::stop_imds() : cloud::stop_imds_if_idle());
         return 0;
     }
+    // The server's log (imds.log when a daemon) says when it starts and stops.
+    if (!log::enabled(log::Level::info))
+        log::set_level(log::Level::info);
     TRY(cloud::serve_imds(TRY(parse_listen(options))));
     return 0;
 }

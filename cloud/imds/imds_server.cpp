@@ -140,12 +140,37 @@ Result<void> serve_imds(const ImdsServeOptions& options) {
     auto handler = [&service](const httplib::Request& request, httplib::Response& reply) {
         serve_one(service, request, reply);
     };
+    // cpp-httplib 0.11 answers 400 to a PUT that has neither a body nor a
+    // Content-Length, which is what AWS's own example `curl -X PUT .../api/token`
+    // sends (yhirose/cpp-httplib#1738, fixed in 0.14.3). A handler that takes
+    // a ContentReader runs before any body is read; it reads one only when
+    // the request announces one (and within set_payload_max_length).
+    auto body_handler = [&service](const httplib::Request& request, httplib::Response& reply,
+                                   const httplib::ContentReader& read_body) {
+        size_t received = 0;
+        if (request.has_header("Content-Length") &&
+            std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10) >
+                kMaxBody)
+            received = kMaxBody + 1;  // refused unread; the connection is closed
+        else if (request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))
+            read_body([&received](const char*, size_t size) {
+                received += size;
+                return received <= kMaxBody;  // a guest streaming a body forever is cut off
+            });
+        if (received > kMaxBody) {
+            reply.status = 413;
+            reply.set_header("Connection", "close");
+            reply.set_content("Payload Too Large\n", "text/plain");
+            return;
+        }
+        serve_one(service, request, reply);
+    };
     server.Get(".*", handler);
-    server.Put(".*", handler);
-    server.Post(".*", handler);
-    server.Delete(".*", handler);
-    server.Patch(".*", handler);
     server.Options(".*", handler);
+    server.Put(".*", body_handler);
+    server.Post(".*", body_handler);
+    server.Delete(".*", body_handler);
+    server.Patch(".*", body_handler);
 
     if (!server.bind_to_port(options.address, options.port)) {
         auto error =
