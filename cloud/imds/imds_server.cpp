@@ -132,7 +132,7 @@ Result<void> serve_imds(const ImdsServeOptions& options) {
     ImdsService service;
     httplib::Server server;
     server.new_task_queue = [] { return new BoundedPool(); };
-    server.set_read_timeout(5, 0);
+    server.set_read_timeout(2, 0);  // clients send at once; idle connections go quickly
     server.set_write_timeout(5, 0);
     server.set_keep_alive_max_count(5);
     server.set_keep_alive_timeout(2);

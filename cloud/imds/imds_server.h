@@ -4,11 +4,11 @@
 //
 // It faces hostile guests, so everything is bounded: 4 worker threads and
 // a queue of 16 accepted connections (beyond that the accept loop waits and
-// the kernel's backlog fills, instead of threads or memory growing), reads
-// and writes time out after 5 s, a connection serves at most 5 requests and
-// idles at most 2 s, a request line or header line is at most 8 KiB
-// (cpp-httplib's build) and a body at most 1 KiB (a token PUT has none).
-// It never listens on the wildcard address.
+// the kernel's backlog fills, instead of threads or memory growing), a read
+// times out after 2 s and a write after 5 s, a connection serves at most 5
+// requests and idles at most 2 s, a request line or header line is at most
+// 8 KiB (cpp-httplib's build) and a body at most 1 KiB (a token PUT has
+// none). It never listens on the wildcard address.
 #pragma once
 
 #include <string>

@@ -10,7 +10,8 @@
 # and public key (IMDSv1); an IMDSv2 token PUT then read works, a token with
 # a bad TTL or through a proxy is refused; HttpTokens=required refuses the
 # v1 read with 401 but serves with a token; the host side (no instance) gets
-# 404; the server listens on 169.254.169.254:80 only; two parallel starts
+# 404; a 16 KiB header is refused and idle connections do not starve the
+# instance; the server listens on 169.254.169.254:80 only; two parallel starts
 # give one server; a stale pidfile (SIGKILLed server) is replaced; --stop
 # leaves it while an instance runs and, once none does, stops it (SIGTERM,
 # clean exit) and removes the address.
@@ -38,6 +39,7 @@ in_ns() { ip netns exec "$ns" "$@"; }
 
 imds_teardown() {
     local status=$?
+    kill $(jobs -p) 2>/dev/null
     tb cloud imds --stop --force >/dev/null 2>&1
     for id in $(ls "$TWINBOX_ROOT/run/containers" 2>/dev/null); do tb rm -f "$id" >/dev/null 2>&1; done
     ip netns del "$ns" 2>/dev/null
@@ -162,6 +164,26 @@ tb exec "$c" wget -qO- http://169.254.169.254/latest/meta-data/instance-id >/dev
 got=$(in_instance -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
 [ "$got" = "$id" ] || fail "required, with a token: '$got'"
 pass "HttpTokens=required: v1 read 401, with a token served"
+
+# --- hostile clients: an oversized header is refused; idle connections do
+# not keep the instance from its metadata for long (2 s read timeout)
+long=$(head -c 16384 /dev/zero | tr '\0' a)
+got=$(status_from_instance -H "X-Junk: $long" -H "X-aws-ec2-metadata-token: $token" \
+    http://169.254.169.254/latest/meta-data/instance-id)
+[ "$got" != 200 ] || fail "a 16 KiB header was served"
+nsenter --net="/proc/$pid/ns/net" python3 -c '
+import socket, time
+idle = [socket.create_connection(("169.254.169.254", 80)) for _ in range(12)]
+time.sleep(8)' &
+idlers=$!
+sleep 0.5
+start=$SECONDS
+got=$(in_instance --max-time 20 -H "X-aws-ec2-metadata-token: $token" \
+    http://169.254.169.254/latest/meta-data/instance-id)
+[ "$got" = "$id" ] || fail "with 12 idle connections open: '$got'"
+waited=$((SECONDS - start))
+wait "$idlers"
+pass "a 16 KiB header is refused; 12 idle connections delay a read by ${waited}s"
 
 # --- the host is no instance
 got=$(in_ns curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://169.254.169.254/latest/meta-data/instance-id)

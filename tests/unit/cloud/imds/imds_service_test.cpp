@@ -112,6 +112,8 @@ TEST_F(ImdsServiceTest, UserDataIsDecoded) {
     auto data = get("/latest/user-data");
     EXPECT_EQ(data.status, 200);
     EXPECT_EQ(data.body, "#!/bin/sh\necho hi\n");
+    m_instances[0].user_data = "not base64!";
+    EXPECT_EQ(get("/latest/user-data").status, 404);
     m_instances[0].user_data.clear();
     EXPECT_EQ(get("/latest/user-data").status, 404);
     EXPECT_EQ(get("/latest/").body, "meta-data");
