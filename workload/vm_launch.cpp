@@ -30,6 +30,32 @@ Result<void> read_volumes(const Node& root, std::vector<VmWorkload::Volume>& vol
     return ok();
 }
 
+Result<VmLaunch> read_launch(const Node& root) {
+    VmLaunch launch;
+    VmWorkload& workload = launch.workload;
+    TRY(read_member(root, "name", workload.name));
+    TRY(read_member(root, "root_disk", workload.root_disk));
+    TRY(read_member(root, "command", workload.command));
+    TRY(read_member(root, "env", workload.env));
+    TRY(read_member(root, "workdir", workload.workdir));
+    TRY(read_member(root, "uid", workload.uid));
+    TRY(read_member(root, "gid", workload.gid));
+    TRY(read_member(root, "hostname", workload.hostname));
+    TRY(read_member(root, "tty", workload.tty));
+    TRY(read_member(root, "memory", workload.memory));
+    TRY(read_member(root, "cpus", workload.cpus));
+    TRY(read_volumes(root, workload.volumes));
+    TRY(read_member(root, "writable_disk", workload.writable_disk));
+    TRY(read_member(root, "extra_command_line", workload.extra_command_line));
+    TRY(read_member(root, "console_log", workload.console_log));
+    TRY(read_member(root, "kernel", workload.kernel));
+    TRY(read_member(root, "network", launch.network));
+    TRY(read_member(root, "publish", launch.publish));
+    if (workload.command.empty())
+        return Error::message("command: must not be empty");
+    return launch;
+}
+
 }  // namespace
 
 Result<void> save_vm_launch(const std::string& path, const VmLaunch& launch) {
@@ -61,30 +87,7 @@ Result<void> save_vm_launch(const std::string& path, const VmLaunch& launch) {
 
 Result<VmLaunch> load_vm_launch(const std::string& path) {
     auto json = TRY(json_reader::parse_file(path, 16 << 20));
-    Node root(json, "", "launch.json");
-    VmLaunch launch;
-    VmWorkload& workload = launch.workload;
-    TRY(read_member(root, "name", workload.name));
-    TRY(read_member(root, "root_disk", workload.root_disk));
-    TRY(read_member(root, "command", workload.command));
-    TRY(read_member(root, "env", workload.env));
-    TRY(read_member(root, "workdir", workload.workdir));
-    TRY(read_member(root, "uid", workload.uid));
-    TRY(read_member(root, "gid", workload.gid));
-    TRY(read_member(root, "hostname", workload.hostname));
-    TRY(read_member(root, "tty", workload.tty));
-    TRY(read_member(root, "memory", workload.memory));
-    TRY(read_member(root, "cpus", workload.cpus));
-    TRY(read_volumes(root, workload.volumes));
-    TRY(read_member(root, "writable_disk", workload.writable_disk));
-    TRY(read_member(root, "extra_command_line", workload.extra_command_line));
-    TRY(read_member(root, "console_log", workload.console_log));
-    TRY(read_member(root, "kernel", workload.kernel));
-    TRY(read_member(root, "network", launch.network));
-    TRY(read_member(root, "publish", launch.publish));
-    if (workload.command.empty())
-        return Error::message(fmt::format("{}: no command", path));
-    return launch;
+    return read_launch(Node(json, "", "launch.json")).with_context(path);
 }
 
 }  // namespace twinbox::workload

@@ -89,10 +89,9 @@ TEST_F(VmLaunchTest, DamagedRecordsAreRefusedByName) {
                              R"({"command": ["sh"], "volumes": {}})"}) {
         write(text);
         auto loaded = load_vm_launch(path());
-        EXPECT_FALSE(loaded) << text;
-        if (!loaded)
-            EXPECT_NE(loaded.error().to_string().find("launch"), std::string::npos)
-                << text << ": " << loaded.error().to_string();
+        ASSERT_FALSE(loaded) << text;
+        EXPECT_NE(loaded.error().to_string().find("launch"), std::string::npos)
+            << text << ": " << loaded.error().to_string();
     }
 }
 
