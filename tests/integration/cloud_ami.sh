@@ -152,7 +152,11 @@ out=$(sshq ec2-user "$ip" cat /tmp/from-user-data) || fail "cat /tmp/from-user-d
 sshq ec2-user "$ip" cat /var/log/cloud-init-output.log >"$work/output.log"
 expect_contains "$work/output.log" "user-data-ran" "user data output in /var/log/cloud-init-output.log"
 if sshq root "$ip" true 2>/dev/null; then fail "root logged in"; fi
-pass "ssh -i key ec2-user@$ip: user data ran, hostname set, key installed 0600, root refused"
+# An interactive login needs a terminal: dropbear must get one from /dev/pts.
+sshq ec2-user "$ip" -tt 'tty; echo "shell=$0 home=$HOME"' </dev/null >"$work/tty" 2>&1
+expect_contains "$work/tty" "/dev/pts/" "a login gets a terminal"
+expect_contains "$work/tty" "home=/home/ec2-user" "a login starts in ec2-user's home"
+pass "ssh -i key ec2-user@$ip: user data ran, hostname set, key installed 0600, terminal, root refused"
 
 expect_contains "$work/imds.log" "PUT /latest/api/token ttl=21600" "the init asked for an IMDSv2 token"
 grep -q "token=no" "$work/imds.log" && fail "the init read without its token: $(cat "$work/imds.log")"
