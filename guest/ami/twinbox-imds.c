@@ -68,6 +68,22 @@ static const char* find_header(const char* head, const char* name) {
     return NULL;
 }
 
+/* Whether `reply` holds the whole head and the Content-Length bytes after
+ * it, so a server that keeps the connection open despite "Connection: close"
+ * does not leave us waiting for the timeout. */
+static int reply_complete(char* reply, size_t used) {
+    char* end_of_head = strstr(reply, "\r\n\r\n");
+    if (!end_of_head)
+        return 0;
+    end_of_head[2] = '\0';
+    const char* content_length = find_header(reply, "Content-Length");
+    end_of_head[2] = '\r';
+    if (!content_length)
+        return 0;
+    long declared = strtol(content_length, NULL, 10);
+    return declared >= 0 && used - (size_t)(end_of_head + 4 - reply) >= (size_t)declared;
+}
+
 int main(int argc, char** argv) {
     const char *address = "169.254.169.254", *token = NULL, *ttl = NULL;
     int port = 80, timeout = 5, i = 1;
@@ -131,6 +147,9 @@ int main(int argc, char** argv) {
         if (got == 0)
             break;
         used += (size_t)got;
+        reply[used] = '\0';
+        if (reply_complete(reply, used))
+            break;
         if (used == MAX_REPLY) {
             fprintf(stderr, "twinbox-imds: the reply is over %d bytes\n", MAX_REPLY);
             return kUsage;
