@@ -216,8 +216,6 @@ Result<int> run_detached(const RunRequest& request) {
 }  // namespace
 
 Result<int> VmBackend::run(const RunRequest& request) {
-    if (auto ignored = ignored_vm_flags(request); !ignored.empty())
-        log::warn("{}", ignored);
     return request.detach ? run_detached(request) : run_foreground(request);
 }
 
