@@ -162,13 +162,16 @@ check "a write to a read-only volume fails alike" "" 1 "" -- -v "$work/volume:/d
 
 # A published port: the workload serves one line on its port 80 (busybox nc),
 # fetched from the host side on 127.0.0.1:18080 (retried while it starts).
-for module in tun bridge; do modprobe "$module" 2>/dev/null; done
+# In the test host the kernel cannot load modules on demand: the bridge,
+# tap and veth drivers first, as image_vm.sh and vm_network.sh do.
+for module in tun bridge veth; do modprobe "$module" 2>/dev/null; done
 for isolation in $isolations; do
     unshare --net bash -c "ip link set lo up
         timeout 300 '$twinbox' run --isolation $isolation --network bridge -p 18080:80 $image \
             sh -c 'echo served-by-the-workload | nc -l -p 80' </dev/null >/dev/null 2>'$work/err' &
         workload=\$!
         for i in \$(seq 240); do
+            kill -0 \$workload 2>/dev/null || break  # it failed: its error is in err
             if reply=\$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18080; cat <&3' 2>/dev/null) &&
                 [ -n \"\$reply\" ]; then echo \"body: \$reply\"; break; fi
             sleep 0.5
