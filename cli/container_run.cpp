@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/container_common.h"
 #include "cli/report.h"
+#include "common/log.h"
 #include "workload/backend.h"
 
 namespace twinbox::cli {
@@ -64,7 +65,10 @@ int run_workload(RunCommand& command, std::vector<std::string> rest) {
     if (!request)
         return report(request.error());
     request->vm_kernel = command.vm_kernel;
-    return report_or_status(workload::make_backend(*isolation)->run(*request));
+    auto backend = workload::make_backend(*isolation);
+    if (auto ignored = backend->ignored_flags(*request); !ignored.empty())
+        log::warn("{}", ignored);
+    return report_or_status(backend->run(*request));
 }
 
 }  // namespace

@@ -48,6 +48,9 @@ public:
     // + attach and wait, or with request.detach print the id and return 0.
     // Returns the workload's exit status, or an Error (the CLI reports it).
     virtual Result<int> run(const RunRequest& request) = 0;
+    // The flags of `request` this isolation cannot honour, in one line for the
+    // CLI to warn with before run() ("" = none); libraries do not print.
+    virtual std::string ignored_flags(const RunRequest&) const { return ""; }
 
     // Every workload of this isolation (-a: stopped ones too), and one error
     // (kind Damaged) per state file that cannot be read: named, never removed.

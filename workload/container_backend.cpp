@@ -33,8 +33,13 @@ WorkloadInfo info_of(const container::ContainerView& view) {
 
 }  // namespace
 
+// The engine (container/engine) lies below workload/ and takes its own
+// RunFlags, so the request is translated once more, here; but only the
+// container-only flags come through as given: every other field is the
+// request's resolved value (command, env, numeric user, parsed volumes).
 container::RunFlags container_run_flags(const RunRequest& request) {
-    container::RunFlags flags = request.container_only;
+    container::RunFlags flags;
+    static_cast<container::ContainerOnlyFlags&>(flags) = request.container_only;
     if (!request.image_layers.empty()) {
         // The engine wants the layers topmost first, as overlayfs lower directories.
         flags.image_layers.assign(request.image_layers.rbegin(), request.image_layers.rend());
@@ -51,7 +56,6 @@ container::RunFlags container_run_flags(const RunRequest& request) {
     flags.hostname = request.hostname;
     flags.memory = request.limits.memory_text;
     flags.cpus = request.limits.cpus;
-    flags.volumes.clear();
     for (const auto& volume : request.volumes) flags.volumes.push_back(volume.spec);
     flags.tmpfs = request.tmpfs;
     flags.network = request.network;

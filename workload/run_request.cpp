@@ -106,7 +106,7 @@ Result<RunRequest> build_run_request(const container::RunFlags& flags, Isolation
     request.detach = flags.detach;
     request.remove = flags.remove;
     request.name = flags.name;
-    request.container_only = flags;
+    request.container_only = static_cast<const container::ContainerOnlyFlags&>(flags);
     return request;
 }
 

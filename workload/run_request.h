@@ -68,8 +68,8 @@ struct RunRequest {
     std::string vm_kernel;  // --vm-kernel (VMs only)
     // Flags only a container honours (capabilities, seccomp, --read-only,
     // --init, ulimits, pids, cpu shares, swap, OOM score): a VM has its own
-    // kernel and says so in one line (vm_backend.h, unsupported_vm_flags).
-    container::RunFlags container_only;
+    // kernel and says so in one line (vm_backend.h, ignored_vm_flags).
+    container::ContainerOnlyFlags container_only;
 };
 
 // Builds the request from the parsed flags (flags.command is CMD, without the

@@ -38,6 +38,9 @@ class VmBackend final : public Backend {
 public:
     Isolation isolation() const override { return Isolation::vm; }
     Result<int> run(const RunRequest& request) override;
+    std::string ignored_flags(const RunRequest& request) const override {
+        return ignored_vm_flags(request);
+    }
     Listing list(bool all) const override;
     Result<WorkloadInfo> find(const std::string& reference) const override;
     Result<void> stop(const WorkloadInfo& workload, std::chrono::seconds timeout) override;

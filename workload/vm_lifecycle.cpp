@@ -97,16 +97,23 @@ void wait_for_record(const WorkloadInfo& workload) {
 
 Backend::Listing VmBackend::list(bool all) const {
     Listing listing;
+    // The registry read once: the running VMs, matched to the records by name.
+    auto running = VmRegistry::open_default().scan();
+    listing.damaged = std::move(running.damaged);
+    auto running_named = [&](const std::string& name) -> std::optional<VmRecord> {
+        for (const auto& vm : running.records)
+            if (vm.name == name)
+                return vm;
+        return std::nullopt;
+    };
     std::vector<std::string> recorded;
     for (const auto& record : VmRecordStore::open_default().list()) {
-        auto info = info_of(record, running_vm(record.name));
+        auto info = info_of(record, running_named(record.name));
         recorded.push_back(record.name);
         if (all || info.running)
             listing.workloads.push_back(std::move(info));
     }
     // VMs of `twinbox vm run` and foreground runs: listed while they run.
-    auto running = VmRegistry::open_default().scan();
-    listing.damaged = std::move(running.damaged);
     for (const auto& vm : running.records)
         if (std::find(recorded.begin(), recorded.end(), vm.name) == recorded.end())
             listing.workloads.push_back(info_of(vm));

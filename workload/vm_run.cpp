@@ -275,8 +275,6 @@ Result<void> VmBackend::start(const WorkloadInfo& workload) {
 }
 
 Result<int> VmBackend::run(const RunRequest& request) {
-    if (auto ignored = ignored_vm_flags(request); !ignored.empty())
-        log::warn("{}", ignored);
     return request.detach ? run_detached(request) : run_foreground(request);
 }
 

@@ -69,7 +69,7 @@ Result<uint64_t> vm_memory(const RunRequest& request) {
 }  // namespace
 
 std::string ignored_vm_flags(const RunRequest& request) {
-    const container::RunFlags& flags = request.container_only;
+    const container::ContainerOnlyFlags& flags = request.container_only;
     std::vector<std::string> ignored;
     auto note = [&](bool given, const char* flag) {
         if (given)

@@ -15,6 +15,9 @@
  * host end is the VMM, which only passes on frames it has checked; a frame
  * that is still malformed (an oversized length) makes the server drop what it
  * has buffered rather than read past its buffer.
+ *
+ * The same frames carry piped stdin (`twinbox run -i --isolation vm`, no -t)
+ * from the console hvc0 to the workload: relay_workload_stdin().
  */
 #define _GNU_SOURCE
 #include "exec_server.h"
@@ -433,6 +436,26 @@ static int open_channel(void) {
         usleep(10000);
     }
     return -1;
+}
+
+void relay_workload_stdin(int console, int pipe_out) {
+    signal(SIGPIPE, SIG_IGN); /* a command that stopped reading: write() fails, we leave */
+    static struct reader reader;
+    reader.fd = console;
+    for (;;) {
+        char type;
+        uint8_t* payload;
+        uint32_t length;
+        while (next_frame(&reader, &type, &payload, &length)) {
+            if (type == 'I' && length == 0)
+                _exit(0); /* end of input: the pipe closes, the command reads EOF */
+            if (type == 'I' && write_all(pipe_out, payload, length) != 0)
+                _exit(0); /* the command closed its stdin */
+            consume_frame(&reader);
+        }
+        if (read_some(&reader) < 0)
+            _exit(0);
+    }
 }
 
 void serve_exec_channel(char* const* workload_env) {

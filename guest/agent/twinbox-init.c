@@ -35,7 +35,8 @@
  *   u=UID[:GID]  numeric user and group (default 0:0)
  *   h=NAME       host name
  *   t=1          the command gets the console as its controlling terminal
- *   i=1          keep stdin (else /dev/null)
+ *   i=1          keep stdin (else /dev/null): the console with t=1, else a
+ *                pipe fed from 'I' frames on the console (see stdin_for)
  *   m=DEV:PATH   mount the ext4 disk DEV read-only at PATH (-v HOST:PATH:ro)
  *   r=DEV        the ext4 disk DEV holds the writable layer (a detached VM's
  *                root volume, kept across `twinbox stop` and `start`)
@@ -65,6 +66,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,6 +316,46 @@ static int open_console(void) {
     return open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
 }
 
+/* A console that is not the command's terminal (no -t) carries bytes, as
+ * the pipes of a container do: raw mode, so the tty neither echoes input,
+ * nor turns "\n" into "\r\n", nor acts on ^C, ^D or ^S. */
+static void make_console_raw(int console) {
+    struct termios raw;
+    if (tcgetattr(console, &raw) == 0) {
+        cfmakeraw(&raw);
+        tcsetattr(console, TCSANOW, &raw);
+    }
+}
+
+/* The command's stdin:
+ *   no -i     /dev/null;
+ *   -i -t     the console itself, its controlling terminal;
+ *   -i        a pipe, fed by a child that unwraps the VMM's 'I' frames from
+ *             the console (exec_server.c relay_workload_stdin): the bytes,
+ *             then end-of-file when the host's stdin ended, as a container's
+ *             pipe gives. A raw tty has no end-of-file of its own; a
+ *             canonical one would give one (VEOF) but edits the input and
+ *             drops bytes past 4095 on a line.
+ * -1 on failure. */
+static int stdin_for(const struct config* config, int console) {
+    if (!config->stdin_open)
+        return open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (config->tty)
+        return console;
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) != 0)
+        return -1;
+    pid_t relay = fork();
+    if (relay < 0)
+        return -1;
+    if (relay == 0) {
+        close(ends[0]);
+        relay_workload_stdin(console, ends[1]);
+    }
+    close(ends[1]); /* the relay's is the only write end: its exit is the EOF */
+    return ends[0];
+}
+
 /* ---- run, reap, report ------------------------------------------------ */
 
 static void report_and_power_off(int status) {
@@ -330,10 +372,10 @@ static void report_and_power_off(int status) {
     for (;;) pause();
 }
 
-static void run_child(const struct config* config, int console, const sigset_t* mask) {
+/* The command's stdin (see stdin_for below). */
+static void run_child(const struct config* config, int console, int in, const sigset_t* mask) {
     sigprocmask(SIG_SETMASK, mask, NULL); /* PID 1 blocked SIGCHLD for its signalfd */
     setsid();
-    int in = config->stdin_open ? console : open("/dev/null", O_RDONLY);
     if (dup2(in, 0) < 0 || dup2(console, 1) < 0 || dup2(console, 2) < 0)
         _exit(125);
     if (config->tty)
@@ -474,16 +516,27 @@ int main(void) {
     }
     if (make_root(config.writable_disk) != 0 || mount_volumes(&config) != 0)
         report_and_power_off(125);
-    /* The exec server: a child, so that PID 1 stays a plain reaper. */
-    pid_t server = fork();
-    if (server == 0) {
-        serve_exec_channel(config.envp);
-        _exit(0);
-    }
     int console = open_console();
     if (console < 0) {
         die("open the console");
         report_and_power_off(125);
+    }
+    if (!config.tty)
+        make_console_raw(console);
+    int in = stdin_for(&config, console);
+    if (in < 0) {
+        die("set up the command's stdin");
+        report_and_power_off(125);
+    }
+    /* The exec server: a child, so that PID 1 stays a plain reaper. It goes
+     * after the console is raw: its first frame on the agent channel tells the
+     * VMM the guest is ready, and the VMM holds piped stdin until then (bytes
+     * reaching hvc0 while it is still in cooked mode would be echoed). */
+    pid_t server = fork();
+    if (server == 0) {
+        close(in);
+        serve_exec_channel(config.envp);
+        _exit(0);
     }
 
     /* SIGCHLD arrives on a signalfd, so one poll() waits for the command and
@@ -502,7 +555,7 @@ int main(void) {
         report_and_power_off(125);
     }
     if (child == 0)
-        run_child(&config, console, &old_mask);
+        run_child(&config, console, in, &old_mask);
 
     /* PID 1 reaps every orphan; the VM's life is the command's. */
     int status = wait_for_command(child, fds, count);

@@ -2,8 +2,10 @@
 # One workload, two backends (docs/images.md): the same `twinbox run` flags give the
 # same stdout and exit status under --isolation container and --isolation vm.
 #   1. parity: env, user by name and by uid, workdir, exit codes 0/42/126/127,
-#      a signal -> 128+N, stdin piped, a volume read (and a write to it
-#      refused alike: a VM's volumes are read-only copies);
+#      a signal -> 128+N, stdin piped (byte for byte and then end-of-file,
+#      1 MiB of binary intact, /dev/null without -i), a volume read (and a
+#      write to it refused alike: a VM's volumes are read-only copies), a
+#      published port (-p) serving the same body;
 #   2. a detached VM has a container's lifecycle: run -d, ps (ISOLATION vm),
 #      logs, inspect, exec through the guest agent (output and exit status),
 #      stop -t (graceful: the ACPI power button, so the workload's TERM trap
@@ -12,8 +14,8 @@
 #      of a running VM does nothing; an unknown name or a missing image disk
 #      is one line, exit 1, nothing changed), rm; a VM that exits by itself
 #      records its status; nothing is left behind (no disk, no supervisor).
-# (-p to a VM and to a container are checked in image_vm.sh and
-# container_network.sh, inside network namespaces of their own.)
+# (-p runs in a network namespace of the test's own, as in image_vm.sh and
+# container_network.sh, so the bridge and its rules go with it.)
 # Runs where /dev/kvm boots Linux (inside the test host on PVM hosts; see
 # with-kvm.sh), as root; ISOLATIONS=container runs the container half alone.
 # usage: workload_parity.sh TWINBOX_BINARY
@@ -171,10 +173,57 @@ check "127: not found" "" 127 '*' -- $image no-such-command
 # own signals cannot kill; a VM's command never is (the agent is). A VM
 # ignores --init with a one-line warning.
 check "SIGTERM -> 143" "" 143 "" -- --init $image sh -c 'kill -TERM $$; sleep 5'
-# A VM's console does not pass piped stdin on yet (the command sees neither
-# the data nor its end, and waits): containers only until it does.
-only=container check "stdin piped" "piped line" 0 "piped line" -- $image cat
+check "stdin piped" "piped line" 0 "piped line" -- $image cat
+
+# check_bytes NAME INPUT_FILE EXPECTED_FILE -- RUN_ARGS...
+# Like check, status 0, but stdout compared byte for byte (no \r removed):
+# piped stdin must reach the command as a pipe would, with its end, and
+# without a terminal's echo or CR/LF translation.
+check_bytes() {
+    local name="$1" input="$2" want="$3"
+    shift 4
+    for isolation in $isolations; do
+        timeout 300 "$twinbox" run --isolation "$isolation" "$@" <"$input" >"$work/out" 2>"$work/err"
+        local status=$?
+        if [ "$status" != 0 ] || ! cmp -s "$work/out" "$want"; then
+            cat "$work/err"
+            fail "$name under $isolation: status $status, stdout $(head -c 64 "$work/out" | od -An -c | tr -s ' ' | head -3)"
+        fi
+    done
+    pass "$name: the same bytes under: $isolations"
+}
+printf 'a\nb' >"$work/a-b"
+check_bytes "-i: piped 'a\\nb' comes out as is, then EOF" "$work/a-b" "$work/a-b" -- -i $image cat
+head -c 1048576 /dev/urandom >"$work/mebibyte"
+md5sum <"$work/mebibyte" >"$work/mebibyte.md5"
+check_bytes "-i: 1 MiB of binary stdin intact" "$work/mebibyte" "$work/mebibyte.md5" -- -i $image md5sum
+: >"$work/nothing"
+check_bytes "no -i: stdin is /dev/null" "$work/a-b" "$work/nothing" -- $image cat
 check "a volume read" "" 0 "from-the-host" -- -v "$work/volume:/data:ro" $image cat /data/file
 check "a write to a read-only volume fails alike" "" 1 "" -- -v "$work/volume:/data:ro" $image \
     sh -c 'exec 2>/dev/null; echo x >/data/new'
 
+# A published port: the workload serves one line on its port 80 (busybox nc),
+# fetched from the host side on 127.0.0.1:18080 (retried while it starts).
+# In the test host the kernel cannot load modules on demand: the bridge,
+# tap and veth drivers first, as image_vm.sh and vm_network.sh do.
+for module in tun bridge veth; do modprobe "$module" 2>/dev/null; done
+for isolation in $isolations; do
+    unshare --net bash -c "ip link set lo up
+        timeout 300 '$twinbox' run --isolation $isolation --network bridge -p 18080:80 $image \
+            sh -c 'echo served-by-the-workload | nc -l -p 80' </dev/null >/dev/null 2>'$work/err' &
+        workload=\$!
+        for i in \$(seq 240); do
+            kill -0 \$workload 2>/dev/null || break  # it failed: its error is in err
+            if reply=\$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18080; cat <&3' 2>/dev/null) &&
+                [ -n \"\$reply\" ]; then echo \"body: \$reply\"; break; fi
+            sleep 0.5
+        done
+        wait \$workload
+        echo status=\$?" >"$work/publish" 2>&1
+    if ! grep -qx "body: served-by-the-workload" "$work/publish" || ! grep -qx "status=0" "$work/publish"; then
+        cat "$work/publish" "$work/err"
+        fail "-p 18080:80 under $isolation"
+    fi
+done
+pass "-p 18080:80: the same body from 127.0.0.1:18080, status 0 under: $isolations"

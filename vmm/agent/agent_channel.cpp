@@ -179,6 +179,10 @@ void AgentChannel::start(std::function<bool()> thread_setup) {
         });
 }
 
+bool AgentChannel::guest_ready() const {
+    return m_shared->guest_ready.load();
+}
+
 void AgentChannel::stop() {
     if (m_thread.joinable()) {
         uint64_t one = 1;

@@ -58,6 +58,9 @@ public:
     // file unless keep_socket_file() was called (a sandboxed VMM cannot unlink).
     void stop();
     void keep_socket_file() { m_keep_file = true; }
+    // Whether the agent has sent its first frame (it is up, hvc1 in raw mode;
+    // twinbox-init starts it once hvc0 is set up too). Any thread.
+    bool guest_ready() const;
 
     struct Shared;  // what the device's sink and the thread share (agent_channel.cpp)
 

@@ -19,6 +19,8 @@
 //                 w=DIR (working directory, default /), t=1 (a pseudo-terminal:
 //                 stdout and stderr merged), n=NONCE (echoed in 'S').
 //   'I' stdin     bytes for the command's stdin; an empty one closes it (EOF).
+//                 The same frame, alone, carries the workload's piped stdin on
+//                 hvc0 (`run -i` without -t; vmm/machine/console.h ConsoleInput).
 //   'H' hang-up   the client went away (sent by the VMM, never by a client):
 //                 the agent kills the command's process group.
 // Guest to host:

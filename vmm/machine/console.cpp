@@ -4,6 +4,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "vmm/agent/protocol.h"
+
 namespace twinbox {
 
 void FdSink::write(std::span<const uint8_t> bytes) {
@@ -61,6 +65,27 @@ EscapeDecoder::Output EscapeDecoder::feed(std::span<const uint8_t> input) {
             output.to_guest.push_back(byte);
     }
     return output;
+}
+
+EscapeDecoder::Output ConsoleInput::feed(std::span<const uint8_t> input) {
+    if (m_mode == Mode::keystrokes)
+        return m_decoder.feed(input);
+    EscapeDecoder::Output output;
+    // Pieces of at most kMaxPayload, so append_frame cannot fail; never an
+    // empty frame, which would end the guest's input.
+    while (!input.empty()) {
+        auto piece = input.first(std::min<size_t>(input.size(), agent::kMaxPayload));
+        (void)agent::append_frame(output.to_guest, agent::FrameType::stdin_data, piece);
+        input = input.subspan(piece.size());
+    }
+    return output;
+}
+
+std::vector<uint8_t> ConsoleInput::end() const {
+    std::vector<uint8_t> bytes;
+    if (m_mode == Mode::frames)
+        (void)agent::append_frame(bytes, agent::FrameType::stdin_data, {});
+    return bytes;
 }
 
 }  // namespace twinbox

@@ -65,4 +65,29 @@ private:
     bool m_escape_pending = false;
 };
 
+// What twinbox's stdin becomes on the guest's console. Keystrokes (`vm run`,
+// `run -it`): the bytes as typed, Ctrl-A x quitting (EscapeDecoder). Frames
+// (`run -i` without -t): every read wrapped in one 'I' frame of the agent
+// protocol (vmm/agent/protocol.h) and an empty 'I' at the end of the input,
+// with no escape, since piped input is data; the guest agent unwraps them
+// into a pipe, so the command reads the bytes and then end-of-file
+// (guest/agent/twinbox-init.c, stdin_for).
+class ConsoleInput {
+public:
+    enum class Mode { keystrokes, frames };
+    // How much to read from stdin at once (larger reads make longer frames).
+    static constexpr size_t kReadSize = 16 * 1024;
+
+    explicit ConsoleInput(Mode mode) : m_mode(mode) {}
+    Mode mode() const { return m_mode; }
+    // Bytes for the guest for one read of stdin.
+    EscapeDecoder::Output feed(std::span<const uint8_t> input);
+    // Bytes for the guest once stdin has ended.
+    std::vector<uint8_t> end() const;
+
+private:
+    Mode m_mode;
+    EscapeDecoder m_decoder;
+};
+
 }  // namespace twinbox

@@ -262,14 +262,19 @@ int Machine::serve_console() {
     UniqueFd signals(::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
 
     bool reading_stdin = m_config.console_input.value_or(m_config.serial == SerialOutput::stdio);
+    ConsoleInput input(m_config.console_input_frames ? ConsoleInput::Mode::frames
+                                                     : ConsoleInput::Mode::keystrokes);
+    // Keystrokes from a terminal go raw; frames (`run -i` without -t) leave the
+    // terminal cooked, as `docker run -i` does: its Ctrl-D ends the input.
     std::unique_ptr<RawTerminal> raw_terminal;
-    if (reading_stdin && ::isatty(STDIN_FILENO)) {
+    if (reading_stdin && input.mode() == ConsoleInput::Mode::keystrokes && ::isatty(STDIN_FILENO)) {
         auto entered = RawTerminal::enter(STDIN_FILENO);
         if (entered)
             raw_terminal = std::move(entered).value();
     }
-    EscapeDecoder decoder;
-    std::vector<uint8_t> pending;  // keystrokes the UART had no room for yet
+    std::vector<uint8_t> pending;  // input the console had no room for yet
+    std::vector<uint8_t> buffer(input.mode() == ConsoleInput::Mode::frames ? ConsoleInput::kReadSize
+                                                                           : 256);
     // Every other thread is running (the filter is inherited by threads started
     // later, so the main thread's goes last) and the terminal is set up.
     enter_sandbox(sandbox::ThreadRole::console);
@@ -295,12 +300,14 @@ int Machine::serve_console() {
                 ::read(m_input_space_event.get(), &count, sizeof(count));
         }
         if (fds[3].revents & (POLLIN | POLLHUP)) {
-            uint8_t buffer[256];
-            ssize_t got = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+            ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
             if (got <= 0) {
-                reading_stdin = false;  // end of input: the guest keeps running without it
+                // End of input: the guest keeps running without it (told so with frames).
+                reading_stdin = false;
+                auto end = input.end();
+                pending.insert(pending.end(), end.begin(), end.end());
             } else {
-                auto decoded = decoder.feed({buffer, static_cast<size_t>(got)});
+                auto decoded = input.feed({buffer.data(), static_cast<size_t>(got)});
                 pending.insert(pending.end(), decoded.to_guest.begin(), decoded.to_guest.end());
                 if (decoded.quit) {
                     log::info("Ctrl-A x: stopping the VM");
@@ -308,7 +315,11 @@ int Machine::serve_console() {
                 }
             }
         }
-        if (!pending.empty() && (m_virtio_console || m_serial)) {
+        // Frames wait for the guest agent's first frame, which it sends once
+        // hvc0 is in raw mode (before, the tty would echo them).
+        bool guest_ready = input.mode() == ConsoleInput::Mode::keystrokes || !m_agent_channel ||
+                           m_agent_channel->guest_ready();
+        if (!pending.empty() && guest_ready && (m_virtio_console || m_serial)) {
             // With --console virtio, keystrokes go to hvc0; otherwise to the UART.
             size_t accepted = m_virtio_console ? m_virtio_console->push_input(pending)
                                                : m_serial->enqueue_input(pending);

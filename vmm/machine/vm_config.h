@@ -44,6 +44,10 @@ struct VmConfig {
     // else the UART), in raw mode when it is a terminal. Unset: when the
     // serial console is on stdio (`vm run`); `run --isolation vm` sets it for -i.
     std::optional<bool> console_input;
+    // With console_input: stdin as the guest agent's 'I' frames and an empty
+    // one at its end, not keystrokes (ConsoleInput in console.h): `run -i`
+    // without -t, whose command gets a pipe and so sees end-of-file.
+    bool console_input_frames = false;
     bool rng = true;  // virtio-rng (--no-rng to leave it out)
     // A second virtio-console for the guest agent's exec channel, right after
     // the console (the agent opens it as /dev/hvc1), served on agent.sock in

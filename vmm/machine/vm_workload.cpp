@@ -72,8 +72,10 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
         config.disks.push_back({workload.writable_disk, false});
     config.nets = workload.nets;
     config.console = ConsoleKind::virtio;
-    config.console_input = workload.interactive;  // -i: keystrokes to hvc0
-    config.agent_channel = true;                  // hvc1: `twinbox vm exec`, `twinbox exec`
+    config.console_input = workload.interactive;  // -i: stdin to hvc0
+    // Without -t, as frames the agent turns into a pipe (bytes, then EOF).
+    config.console_input_frames = workload.interactive && !workload.tty;
+    config.agent_channel = true;  // hvc1: `twinbox vm exec`, `twinbox exec`
     if (workload.console_log.empty()) {
         config.serial = SerialOutput::none;
     } else {

@@ -8,6 +8,13 @@
 // virtio-console for its stdio. The agent reports the command's exit status
 // on twinbox's exit-status port, and run_vm_workload returns it.
 //
+// stdin: none without -i (/dev/null); with -i -t the console is the command's
+// terminal and gets keystrokes; with -i alone (piped input) twinbox sends the
+// bytes as the agent protocol's 'I' frames on the console and an empty one at
+// the end, and the agent hands them to the command through a pipe, so it
+// reads the bytes and then end-of-file, as from a container's pipe. Without
+// -t the console is in raw mode: no echo, no "\n" -> "\r\n".
+//
 //   host                              guest
 //   twinbox run --isolation vm  ──▶  kernel ─▶ initramfs /init (modules, mount vda ro)
 //     fw_cfg opt/twinbox/run  ─────▶  /.twinbox/init: overlay on tmpfs (or on

@@ -66,6 +66,23 @@ TEST(ContainerBackend, RequestToOciSpecFieldByField) {
     EXPECT_TRUE(has(volume->options, "ro"));
 }
 
+// The container-only flags reach the engine as given; every shared field
+// comes from the request (no copy of the raw flags rides along to go stale).
+TEST(ContainerBackend, EngineFlagsTakeTheContainerOnlyFlagsAsGiven) {
+    FakeImage image;
+    auto request = request_for(image, Isolation::container, [](container::RunFlags& f) {
+        f.cap_add = {"NET_ADMIN"};
+        f.read_only = true;
+        f.pids_limit = 64;
+    });
+    request.command = {"changed", "after"};
+    auto flags = container_run_flags(request);
+    EXPECT_EQ(flags.cap_add, std::vector<std::string>{"NET_ADMIN"});
+    EXPECT_TRUE(flags.read_only);
+    EXPECT_EQ(flags.pids_limit, 64);
+    EXPECT_EQ(flags.command, request.command);
+}
+
 TEST(ContainerBackend, EngineFlagsCarryTheResolvedValues) {
     FakeImage image;
     auto request = request_for(image, Isolation::container, everything);
