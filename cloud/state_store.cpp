@@ -8,6 +8,7 @@
 
 #include "common/file.h"
 #include "common/file_lock.h"
+#include "common/json_reader.h"
 #include "common/twinbox_root.h"
 
 namespace twinbox::cloud {
@@ -45,14 +46,10 @@ Result<nlohmann::json> StateStore::read_unlocked(std::string_view name) const {
         return nlohmann::json::object();
     if (!text)
         return std::move(text).error();
-    // nlohmann throws on bad input; the store turns that into "damaged".
-    nlohmann::json document;
-    try {
-        document = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::exception& error) {
-        return damaged(path, error.what());
-    }
-    if (!document.is_object())
+    auto document = json_reader::parse(*text);
+    if (!document)
+        return damaged(path, document.error().to_string());
+    if (!document->is_object())
         return damaged(path, "/: expected an object");
     return document;
 }

@@ -1,6 +1,8 @@
 // The strict JSON reader every file twinbox reads goes through: config.json
-// (container/oci), container state, the image index and manifests, the VM
-// registry.
+// and `twinbox-oci update`'s resources (container/oci), container state, the
+// image index and manifests, image archives (host/image/transfer_*.cpp),
+// seccomp profiles, network and lease files, nft listings, the VM registry
+// and the cloud state.
 //
 // Every value is read through a Node, a JSON value paired with the path that
 // reached it ("linux.namespaces[2].type"), so that each error names exactly

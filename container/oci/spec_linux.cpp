@@ -560,16 +560,11 @@ void drop_unset_zeros(spec_reader::Json& document) {
 }  // namespace
 
 Result<Resources> parse_resources(const std::string& json_text) {
-    // nlohmann-json throws: this is the boundary where that becomes an Error.
-    try {
-        spec_reader::Json document = spec_reader::Json::parse(json_text);
-        drop_unset_zeros(document);
-        Resources resources;
-        TRY(spec_reader::read(spec_reader::Node(document, "resources"), resources));
-        return resources;
-    } catch (const spec_reader::Json::exception& error) {
-        return Error::message(std::string("resources are not valid JSON: ") + error.what());
-    }
+    spec_reader::Json document = TRY(json_reader::parse(json_text).with_context("resources"));
+    drop_unset_zeros(document);
+    Resources resources;
+    TRY(spec_reader::read(spec_reader::Node(document, "resources"), resources));
+    return resources;
 }
 
 }  // namespace twinbox::oci

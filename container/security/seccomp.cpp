@@ -11,45 +11,70 @@
 
 #include <algorithm>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "common/file.h"
+#include "common/json_reader.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 
 namespace twinbox::container {
 
-Result<oci::Seccomp> load_seccomp_profile(const std::string& path) {
-    auto bytes = TRY(read_whole_file(path, "seccomp profile", 4 << 20));
-    nlohmann::json json = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-    if (json.is_discarded() || !json.is_object())
-        return Error::message(fmt::format("seccomp profile {} is not a JSON object", path));
-    oci::Seccomp profile;
-    try {
-        profile.default_action = json.at("defaultAction").get<std::string>();
-        if (json.contains("defaultErrnoRet"))
-            profile.default_errno_ret = json["defaultErrnoRet"].get<unsigned>();
-        if (json.contains("architectures"))
-            profile.architectures = json["architectures"].get<std::vector<std::string>>();
-        for (const auto& entry : json.value("syscalls", nlohmann::json::array())) {
-            oci::SeccompSyscall rule;
-            if (entry.contains("names"))
-                rule.names = entry["names"].get<std::vector<std::string>>();
-            if (entry.contains("name"))
-                rule.names.push_back(entry["name"].get<std::string>());
-            rule.action = entry.at("action").get<std::string>();
-            if (entry.contains("errnoRet"))
-                rule.errno_ret = entry["errnoRet"].get<unsigned>();
-            for (const auto& arg : entry.value("args", nlohmann::json::array()))
-                rule.args.push_back(
-                    {arg.at("index").get<unsigned>(), arg.at("value").get<uint64_t>(),
-                     arg.value("valueTwo", uint64_t{0}), arg.at("op").get<std::string>()});
-            profile.syscalls.push_back(std::move(rule));
+namespace {
+
+using json_reader::Node;
+
+// A Docker profile's rule (moby profiles/seccomp): "names", or the older
+// single "name", an action, an optional errno and argument filters.
+Result<oci::SeccompSyscall> read_profile_rule(const Node& entry) {
+    oci::SeccompSyscall rule;
+    TRY(json_reader::expect_object(entry));
+    TRY(json_reader::read_member(entry, "names", rule.names));
+    std::string name;
+    TRY(json_reader::read_member(entry, "name", name));
+    if (!name.empty())
+        rule.names.push_back(name);
+    TRY(json_reader::read_required(entry, "action", rule.action));
+    TRY(json_reader::read_member(entry, "errnoRet", rule.errno_ret));
+    if (auto args = entry.member("args")) {
+        TRY(json_reader::expect_array(*args));
+        for (size_t index = 0; index < args->json().size(); ++index) {
+            Node arg = args->element(index);
+            oci::SeccompArg filter;
+            TRY(json_reader::expect_object(arg));
+            TRY(json_reader::read_required(arg, "index", filter.index));
+            TRY(json_reader::read_required(arg, "value", filter.value));
+            TRY(json_reader::read_member(arg, "valueTwo", filter.value_two));
+            TRY(json_reader::read_required(arg, "op", filter.op));
+            rule.args.push_back(std::move(filter));
         }
-    } catch (const nlohmann::json::exception& error) {
-        return Error::message(fmt::format("seccomp profile {}: {}", path, error.what()));
+    }
+    return rule;
+}
+
+Result<oci::Seccomp> read_profile(const Node& root) {
+    oci::Seccomp profile;
+    TRY(json_reader::expect_object(root));
+    TRY(json_reader::read_required(root, "defaultAction", profile.default_action));
+    TRY(json_reader::read_member(root, "defaultErrnoRet", profile.default_errno_ret));
+    TRY(json_reader::read_member(root, "architectures", profile.architectures));
+    if (auto syscalls = root.member("syscalls")) {
+        TRY(json_reader::expect_array(*syscalls));
+        for (size_t index = 0; index < syscalls->json().size(); ++index)
+            profile.syscalls.push_back(TRY(read_profile_rule(syscalls->element(index))));
     }
     return profile;
+}
+
+}  // namespace
+
+Result<oci::Seccomp> load_seccomp_profile(const std::string& path) {
+    auto bytes = TRY(read_whole_file(path, "seccomp profile", 4 << 20));
+    std::string where = fmt::format("seccomp profile {}", path);
+    auto document =
+        TRY(json_reader::parse(
+                std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
+                .with_context(where));
+    return read_profile(Node(document, "", "top level")).with_context(where);
 }
 
 namespace {

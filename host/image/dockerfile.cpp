@@ -5,8 +5,9 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include "common/json_reader.h"
 
 namespace twinbox::image {
 
@@ -60,15 +61,16 @@ Result<Instruction> make_instruction(int line, std::string_view joined) {
         return at_line(line, fmt::format("{} needs an argument", keyword));
     if (rest.starts_with("[") &&
         (keyword == "RUN" || keyword == "CMD" || keyword == "ENTRYPOINT" || keyword == "COPY")) {
-        try {
-            auto array = nlohmann::json::parse(rest);
-            instruction.args = array.get<std::vector<std::string>>();
+        // Exec form is a JSON array of strings; anything else Docker takes as
+        // shell form, so text that does not read as one is not an error here.
+        auto array = json_reader::parse(rest);
+        std::vector<std::string> args;
+        if (array && json_reader::read(json_reader::Node(*array, "", "exec form"), args)) {
+            instruction.args = std::move(args);
             instruction.exec_form = true;
             if (instruction.args.empty() && keyword != "CMD" && keyword != "ENTRYPOINT")
                 return at_line(line, fmt::format("{} [] has nothing to run", keyword));
             return instruction;
-        } catch (const nlohmann::json::exception&) {
-            // Not a JSON array of strings: Docker takes it as shell form.
         }
     }
     instruction.args = {instruction.text};

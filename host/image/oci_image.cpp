@@ -1,5 +1,5 @@
-// JSON for descriptors, manifests and image configs (nlohmann::json; its
-// exceptions are caught here and turned into errors).
+// JSON for descriptors, manifests and image configs, read with the strict
+// reader (common/json_reader.h): errors name the JSON path.
 #include "host/image/oci_image.h"
 
 #include <fmt/core.h>
@@ -21,17 +21,6 @@ json to_json(const Descriptor& descriptor) {
     if (!descriptor.architecture.empty())
         out["platform"] = {{"architecture", descriptor.architecture}, {"os", descriptor.os}};
     return out;
-}
-
-std::string json_error_text(const json::exception& error) {
-    if (const auto* parse = dynamic_cast<const json::parse_error*>(&error))
-        return fmt::format("not valid JSON (at byte {})", parse->byte);
-    // "[json.exception.type_error.302] type must be string..." -> the sentence.
-    std::string_view text(error.what());
-    size_t end = text.find("] ");
-    if (text.starts_with("[json.exception.") && end != std::string_view::npos)
-        text.remove_prefix(end + 2);
-    return std::string(text);
 }
 
 // descriptor.md "Properties": mediaType, digest and size are REQUIRED; a
@@ -97,34 +86,34 @@ Result<Manifest> parse_manifest(const std::string& text) {
 
 namespace {
 
-std::vector<std::string> strings(const json& object, const char* key) {
-    if (!object.contains(key) || object[key].is_null())
-        return {};
-    return object[key].get<std::vector<std::string>>();
+// config.md "config": every field is OPTIONAL, and Docker writes null for the
+// unset ones; a field of the wrong type is an error naming it.
+Result<void> read_run_config(const json_reader::Node& in, ImageConfig& image) {
+    TRY(json_reader::expect_object(in));
+    TRY(json_reader::read_member(in, "Entrypoint", image.entrypoint));
+    TRY(json_reader::read_member(in, "Cmd", image.cmd));
+    TRY(json_reader::read_member(in, "Env", image.env));
+    TRY(json_reader::read_member(in, "WorkingDir", image.working_dir));
+    TRY(json_reader::read_member(in, "User", image.user));
+    if (auto ports = in.member("ExposedPorts")) {
+        // A set written as an object whose values are empty objects: the keys count.
+        TRY(json_reader::expect_object(*ports));
+        for (const auto& [port, ignored] : ports->json().items())
+            image.exposed_ports.push_back(port);
+    }
+    TRY(json_reader::read_member(in, "Labels", image.labels));
+    return ok();
 }
 
 }  // namespace
 
 Result<ImageConfig> image_config_from_json(const json& config) {
-    try {
-        ImageConfig image;
-        if (!config.contains("config") || config["config"].is_null())
-            return image;
-        const json& in = config["config"];
-        image.entrypoint = strings(in, "Entrypoint");
-        image.cmd = strings(in, "Cmd");
-        image.env = strings(in, "Env");
-        image.working_dir = in.value("WorkingDir", "");
-        image.user = in.value("User", "");
-        if (in.contains("ExposedPorts") && in["ExposedPorts"].is_object())
-            for (const auto& [port, ignored] : in["ExposedPorts"].items())
-                image.exposed_ports.push_back(port);
-        if (in.contains("Labels") && in["Labels"].is_object())
-            image.labels = in["Labels"].get<std::map<std::string, std::string>>();
-        return image;
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("image config: {}", json_error_text(error)));
-    }
+    ImageConfig image;
+    json_reader::Node root(config, "", "image config");
+    TRY(json_reader::expect_object(root).with_context("image config"));
+    if (auto in = root.member("config"))
+        TRY(read_run_config(*in, image).with_context("image config"));
+    return image;
 }
 
 void store_image_config(json& config, const ImageConfig& image) {
@@ -166,8 +155,11 @@ std::string host_architecture() {
 }
 
 Result<void> check_platform(const json& config) {
-    std::string architecture = config.value("architecture", "");
-    std::string os = config.value("os", "");
+    json_reader::Node root(config, "", "image config");
+    std::string architecture, os;
+    TRY(json_reader::expect_object(root).with_context("image config"));
+    TRY(json_reader::read_member(root, "architecture", architecture).with_context("image config"));
+    TRY(json_reader::read_member(root, "os", os).with_context("image config"));
     if (os != "linux" || architecture != host_architecture())
         return Error::message(fmt::format("the image is for {}/{}, this machine runs linux/{}",
                                           os.empty() ? "?" : os,

@@ -51,12 +51,6 @@ nlohmann::json to_json(const Descriptor& descriptor);
 Result<void> read(const json_reader::Node& node, Descriptor& out);
 Result<Descriptor> descriptor_from_json(const nlohmann::json& json);
 
-// What went wrong in a JSON document, for an error message. A parse error
-// gives only where ("not valid JSON (at byte 1)"): nlohmann's own text
-// quotes the bytes it last read, and the file may be a link to /etc/shadow
-// in a hostile archive, or a secret anyway.
-std::string json_error_text(const nlohmann::json::exception& error);
-
 std::string manifest_to_json(const Manifest& manifest);
 Result<Manifest> parse_manifest(const std::string& text);
 

@@ -142,15 +142,20 @@ std::optional<std::pair<Descriptor, std::string>> ImageStore::cache_lookup(
     auto bytes = read_whole_file(m_root + "/cache/" + key, "build cache record", 1 << 20);
     if (!bytes)
         return std::nullopt;
-    try {
-        json record = json::parse(bytes->begin(), bytes->end());
-        auto layer = descriptor_from_json(record.at("layer"));
-        if (!layer || !has_blob(layer->digest))
-            return std::nullopt;
-        return std::pair{*layer, record.at("diff_id").get<std::string>()};
-    } catch (const json::exception&) {
+    // A record that does not read (a crash mid-write cannot make one: records are
+    // written atomically) is a cache miss: the step runs again and cache_store()
+    // replaces the record.
+    auto record = json_reader::parse(
+        std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+    if (!record)
         return std::nullopt;
-    }
+    json_reader::Node root(*record, "", "build cache record");
+    Descriptor layer;
+    std::string diff_id;
+    if (!json_reader::read_required(root, "layer", layer) ||
+        !json_reader::read_required(root, "diff_id", diff_id) || !has_blob(layer.digest))
+        return std::nullopt;
+    return std::pair{layer, diff_id};
 }
 
 Result<void> ImageStore::cache_store(const std::string& key, const Descriptor& layer,

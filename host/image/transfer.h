@@ -13,8 +13,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/json_reader.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/image/store.h"
@@ -62,6 +64,16 @@ Result<Descriptor> ingest_blob(ImageStore& store, const ArchiveMember& source,
 // Checks each layer's diff id against the config, unpacks every layer.
 Result<void> check_layers(ImageStore& store, const Manifest& manifest,
                           const nlohmann::json& config);
+// Parses an archive member's JSON with the strict reader (common/json_reader.h):
+// errors name the member by its path inside the archive ("index.json: not
+// valid JSON (at byte 7: line 1, column 7)"). Members are read through
+// json_reader::Node from member_root(), and errors about their fields get
+// the member as context, so each names the JSON path too
+// ("index.json: manifests[0].size: must be an integer ...").
+Result<nlohmann::json> parse_member_json(std::string_view member, std::string_view text);
+inline json_reader::Node member_root(const nlohmann::json& document) {
+    return json_reader::Node(document, "", "top level");
+}
 // Refuses a member name that is absolute or climbs with "..".
 Result<void> check_member_name(const std::string& relative);
 

@@ -22,26 +22,33 @@ struct DockerImage {
     std::vector<std::string> tags, layers;
 };
 
+// One entry of manifest.json: Config and Layers are required, RepoTags may be
+// absent or null (an untagged image).
+Result<void> read(const json_reader::Node& node, DockerImage& out) {
+    TRY(json_reader::expect_object(node));
+    TRY(json_reader::read_required(node, "Config", out.config));
+    TRY(json_reader::read_member(node, "RepoTags", out.tags));
+    TRY(json_reader::read_required(node, "Layers", out.layers));
+    return ok();
+}
+
+Result<std::vector<DockerImage>> parse_docker_manifest(std::string_view text) {
+    json document = TRY(parse_member_json("manifest.json", text));
+    std::vector<DockerImage> images;
+    TRY(json_reader::read(member_root(document), images).with_context("manifest.json"));
+    if (images.empty())
+        return Error::message("manifest.json lists no image");
+    return images;
+}
+
 Result<std::vector<DockerImage>> read_manifest(const std::string& dir) {
     ArchiveMember file = TRY(open_member(dir, "manifest.json"));
     auto bytes = TRY(read_whole_file(file.path, "manifest.json", 16 << 20));
-    try {
-        std::vector<DockerImage> images;
-        for (const auto& item : json::parse(bytes.begin(), bytes.end())) {
-            DockerImage image;
-            image.config = item.at("Config").get<std::string>();
-            if (item.contains("RepoTags") && !item["RepoTags"].is_null())
-                image.tags = item["RepoTags"].get<std::vector<std::string>>();
-            image.layers = item.at("Layers").get<std::vector<std::string>>();
-            images.push_back(std::move(image));
-        }
-        if (images.empty())
-            return Error::message("manifest.json lists no image");
-        return images;
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("manifest.json: {}", json_error_text(error)))
-            .with_hint("is this a docker save archive?");
-    }
+    auto images = parse_docker_manifest(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (!images)
+        return std::move(images).error().with_hint("is this a docker save archive?");
+    return images;
 }
 
 // "<hex>.json" or "blobs/sha256/<hex>": the file name is its digest; check it.
@@ -68,13 +75,10 @@ Result<std::vector<IndexEntry>> import_docker_save(ImageStore& store, const std:
         auto bytes = TRY(read_whole_file(config_file.path, "image config", 16 << 20));
         std::string config_text(bytes.begin(), bytes.end());
         TRY(check_named_digest(image.config, config_text));
-        json config;
-        try {
-            config = json::parse(config_text);
-        } catch (const json::exception& error) {
-            return Error::message(fmt::format("{:.100}: {}", image.config, json_error_text(error)));
-        }
-        TRY(check_platform(config));
+        // Member names come from the archive: at most 100 bytes of one in an error.
+        std::string member = fmt::format("{:.100}", image.config);
+        json config = TRY(parse_member_json(member, config_text));
+        TRY(check_platform(config).with_context(member));
         Manifest manifest;
         manifest.config = TRY(store.put_blob(config_text, media_type::kConfig));
         for (const auto& layer_name : image.layers) {
@@ -92,7 +96,7 @@ Result<std::vector<IndexEntry>> import_docker_save(ImageStore& store, const std:
                                 {}};
             manifest.layers.push_back(TRY(ingest_blob(store, layer, expected, true)));
         }
-        TRY(check_layers(store, manifest, config));
+        TRY(check_layers(store, manifest, config).with_context(member));
         Descriptor stored = TRY(store.put_blob(manifest_to_json(manifest), media_type::kManifest));
         std::vector<std::string> names = image.tags;
         if (!name.empty())

@@ -137,14 +137,20 @@ Result<Descriptor> ingest_blob(ImageStore& store, const ArchiveMember& source,
     return stored;
 }
 
+Result<json> parse_member_json(std::string_view member, std::string_view text) {
+    return json_reader::parse(text).with_context(member);
+}
+
 Result<void> check_layers(ImageStore& store, const Manifest& manifest, const json& config) {
+    // config.md "rootfs": REQUIRED, with the uncompressed digest of each layer.
     std::vector<std::string> diff_ids;
-    try {
-        diff_ids = config.at("rootfs").at("diff_ids").get<std::vector<std::string>>();
-    } catch (const json::exception& error) {
-        return Error::message(
-            fmt::format("image config: rootfs.diff_ids: {}", json_error_text(error)));
-    }
+    auto root = member_root(config);
+    TRY(json_reader::expect_object(root));
+    auto rootfs = root.member("rootfs");
+    if (!rootfs)
+        return Error::message("image config: rootfs: required");
+    TRY(json_reader::expect_object(*rootfs).with_context("image config"));
+    TRY(json_reader::read_required(*rootfs, "diff_ids", diff_ids).with_context("image config"));
     if (diff_ids.size() != manifest.layers.size())
         return Error::message(fmt::format("the manifest has {} layers, the config {} diff ids",
                                           manifest.layers.size(), diff_ids.size()));

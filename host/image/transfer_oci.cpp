@@ -13,9 +13,14 @@ using nlohmann::json;
 
 namespace {
 
-Result<ArchiveMember> layout_blob(const std::string& dir, const Descriptor& descriptor) {
+// The blob's path inside the layout (image-layout.md "Blobs").
+Result<std::string> blob_member(const Descriptor& descriptor) {
     std::string hex = TRY(digest_hex(descriptor.digest, "blob digest"));
-    return open_member(dir, "blobs/sha256/" + hex);
+    return "blobs/sha256/" + hex;
+}
+
+Result<ArchiveMember> layout_blob(const std::string& dir, const Descriptor& descriptor) {
+    return open_member(dir, TRY(blob_member(descriptor)));
 }
 
 // A small blob (index, manifest, config) from the layout, its size and
@@ -35,6 +40,16 @@ Result<std::string> read_layout_blob(const std::string& dir, const Descriptor& d
     return text;
 }
 
+// image-index.md: "manifests" is REQUIRED, an array of descriptors.
+Result<std::vector<Descriptor>> read_index(std::string_view member, std::string_view text) {
+    json index = TRY(parse_member_json(member, text));
+    auto root = member_root(index);
+    std::vector<Descriptor> manifests;
+    TRY(json_reader::expect_object(root).with_context(member));
+    TRY(json_reader::read_required(root, "manifests", manifests).with_context(member));
+    return manifests;
+}
+
 // An index entry may be a manifest list: pick the manifest for this machine.
 Result<Descriptor> pick_manifest(const std::string& dir, const Descriptor& entry, int depth) {
     if (entry.media_type != media_type::kIndex && entry.media_type != media_type::kDockerList)
@@ -42,18 +57,12 @@ Result<Descriptor> pick_manifest(const std::string& dir, const Descriptor& entry
     if (depth > 4)
         return Error::message("image indexes nest too deeply");
     std::string text = TRY(read_layout_blob(dir, entry));
+    auto candidates = TRY(read_index(TRY(blob_member(entry)), text));
     std::string found;
-    try {
-        json index = json::parse(text);
-        for (const auto& item : index.at("manifests")) {
-            Descriptor candidate = TRY(descriptor_from_json(item));
-            if (candidate.os == "linux" && candidate.architecture == host_architecture())
-                return pick_manifest(dir, candidate, depth + 1);
-            found += (found.empty() ? "" : ", ") + candidate.os + "/" + candidate.architecture;
-        }
-    } catch (const json::exception& error) {
-        return Error::message(
-            fmt::format("image index {}: {}", entry.digest, json_error_text(error)));
+    for (const Descriptor& candidate : candidates) {
+        if (candidate.os == "linux" && candidate.architecture == host_architecture())
+            return pick_manifest(dir, candidate, depth + 1);
+        found += (found.empty() ? "" : ", ") + candidate.os + "/" + candidate.architecture;
     }
     return Error::message(fmt::format("no manifest for linux/{} in the image (it has: {})",
                                       host_architecture(), found.empty() ? "none" : found))
@@ -80,16 +89,11 @@ Result<std::vector<IndexEntry>> import_oci_layout(ImageStore& store, const std::
                                                   const std::string& name, bool may_move) {
     ArchiveMember index_file = TRY(open_member(dir, "index.json"));
     auto index_bytes = TRY(read_whole_file(index_file.path, "index.json", 64 << 20));
-    std::vector<Descriptor> entries;
-    try {
-        json index = json::parse(index_bytes.begin(), index_bytes.end());
-        for (const auto& item : index.at("manifests"))
-            entries.push_back(TRY(descriptor_from_json(item)));
-    } catch (const json::exception& error) {
-        return Error::message(fmt::format("{}/index.json: {}", dir, json_error_text(error)));
-    }
+    auto entries = TRY(read_index(
+        "index.json",
+        std::string_view(reinterpret_cast<const char*>(index_bytes.data()), index_bytes.size())));
     if (entries.empty())
-        return Error::message(fmt::format("{}/index.json names no image", dir));
+        return Error::message("index.json names no image");
     std::vector<IndexEntry> tagged;
     for (size_t i = 0; i < entries.size(); ++i) {
         std::string tag_name = name_of(entries[i], name, i == 0);
@@ -99,19 +103,15 @@ Result<std::vector<IndexEntry>> import_oci_layout(ImageStore& store, const std::
                 .with_hint("give one: twinbox image import PATH NAME:TAG");
         Descriptor chosen = TRY(pick_manifest(dir, entries[i], 0));
         std::string text = TRY(read_layout_blob(dir, chosen));
-        Manifest manifest = TRY(parse_manifest(text).with_context(chosen.digest));
+        Manifest manifest = TRY(parse_manifest(text).with_context(TRY(blob_member(chosen))));
+        std::string config_member = TRY(blob_member(manifest.config));
         std::string config_text = TRY(read_layout_blob(dir, manifest.config));
-        json config;
-        try {
-            config = json::parse(config_text);
-        } catch (const json::exception& error) {
-            return Error::message(fmt::format("image config: {}", json_error_text(error)));
-        }
-        TRY(check_platform(config));
+        json config = TRY(parse_member_json(config_member, config_text));
+        TRY(check_platform(config).with_context(config_member));
         for (const auto& layer : manifest.layers)
             TRY(ingest_blob(store, TRY(layout_blob(dir, layer)), layer, may_move));
         TRY(store.put_blob(config_text, manifest.config.media_type));
-        TRY(check_layers(store, manifest, config));
+        TRY(check_layers(store, manifest, config).with_context(config_member));
         Descriptor stored = TRY(store.put_blob(text, media_type::kManifest));
         if (!tag_name.empty())
             tagged.push_back({TRY(parse_reference(tag_name)).to_string(), stored});

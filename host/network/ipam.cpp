@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/json_reader.h"
 #include "host/network/files.h"
 
 namespace twinbox::network {
@@ -65,29 +66,47 @@ std::string LeaseTable::to_json() const {
     return nlohmann::json{{"subnet", m_subnet.to_string()}, {"leases", leases}}.dump(2) + "\n";
 }
 
+namespace {
+
+// One entry of the lease file that to_json() writes: address and owner are
+// required, the rest was added over time and may be absent in older files.
+Result<Lease> read_lease(const json_reader::Node& entry, Cidr subnet) {
+    Lease lease;
+    std::string address;
+    TRY(json_reader::expect_object(entry));
+    TRY(json_reader::read_required(entry, "address", address));
+    lease.address = TRY(parse_ipv4(address).with_context(entry.child_path("address")));
+    if (!subnet.contains(lease.address))
+        return entry.member("address")->error(
+            fmt::format("{} is outside {}", lease.address.to_string(), subnet.to_string()));
+    TRY(json_reader::read_required(entry, "owner", lease.owner));
+    TRY(json_reader::read_member(entry, "kind", lease.kind));
+    TRY(json_reader::read_member(entry, "name", lease.name));
+    TRY(json_reader::read_member(entry, "pid", lease.pid));
+    TRY(json_reader::read_member(entry, "startTime", lease.start_time));
+    TRY(json_reader::read_member(entry, "hostInterface", lease.host_interface));
+    std::vector<std::string> ports;
+    TRY(json_reader::read_member(entry, "ports", ports));
+    for (size_t index = 0; index < ports.size(); ++index)
+        lease.ports.push_back(
+            TRY(parse_port_spec(ports[index])
+                    .with_context(fmt::format("{}[{}]", entry.child_path("ports"), index))));
+    return lease;
+}
+
+}  // namespace
+
 Result<LeaseTable> LeaseTable::from_json(Cidr subnet, const std::string& text) {
+    auto document = TRY(json_reader::parse(text));
+    json_reader::Node root(document, "", "top level");
+    TRY(json_reader::expect_object(root));
+    auto leases = root.member("leases");
+    if (!leases)
+        return Error::message("leases: required");
+    TRY(json_reader::expect_array(*leases));
     LeaseTable table(subnet);
-    try {
-        auto document = nlohmann::json::parse(text);
-        for (const auto& entry : document.at("leases")) {
-            Lease lease;
-            lease.address = TRY(parse_ipv4(entry.at("address").get<std::string>()));
-            if (!subnet.contains(lease.address))
-                return Error::message(fmt::format("lease {} is outside {}",
-                                                  lease.address.to_string(), subnet.to_string()));
-            lease.owner = entry.at("owner").get<std::string>();
-            lease.kind = entry.value("kind", "");
-            lease.name = entry.value("name", "");
-            lease.pid = entry.value("pid", 0);
-            lease.start_time = entry.value("startTime", uint64_t{0});
-            lease.host_interface = entry.value("hostInterface", "");
-            for (const auto& port : entry.value("ports", nlohmann::json::array()))
-                lease.ports.push_back(TRY(parse_port_spec(port.get<std::string>())));
-            table.m_leases.push_back(std::move(lease));
-        }
-    } catch (const nlohmann::json::exception& error) {
-        return Error::message(fmt::format("bad lease table: {}", error.what()));
-    }
+    for (size_t index = 0; index < leases->json().size(); ++index)
+        table.m_leases.push_back(TRY(read_lease(leases->element(index), subnet)));
     return table;
 }
 
@@ -98,7 +117,10 @@ Result<LeaseTable> load_leases(const std::string& path, Cidr subnet) {
             return LeaseTable(subnet);
         return std::move(text).error();
     }
-    return LeaseTable::from_json(subnet, *text).with_context(path);
+    auto table = LeaseTable::from_json(subnet, *text);
+    if (!table)
+        return json_reader::damaged(path, table.error());
+    return table;
 }
 
 Result<void> save_leases(const std::string& path, const LeaseTable& table) {

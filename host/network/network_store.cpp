@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/json_reader.h"
 #include "common/twinbox_root.h"
 #include "host/network/links.h"
 #include "host/network/network.h"
@@ -119,6 +120,26 @@ Result<void> validate_network_name(std::string_view name) {
     return ok();
 }
 
+namespace {
+
+// A network's config.json as save_network() writes it: name, subnet and
+// bridge are required, created was added later.
+Result<NetworkConfig> read_network(const std::string& text) {
+    auto document = TRY(json_reader::parse(text));
+    json_reader::Node root(document, "", "top level");
+    NetworkConfig network;
+    std::string subnet;
+    TRY(json_reader::expect_object(root));
+    TRY(json_reader::read_required(root, "name", network.name));
+    TRY(json_reader::read_required(root, "subnet", subnet));
+    network.subnet = TRY(parse_cidr(subnet).with_context("subnet"));
+    TRY(json_reader::read_required(root, "bridge", network.bridge));
+    TRY(json_reader::read_member(root, "created", network.created));
+    return network;
+}
+
+}  // namespace
+
 Result<NetworkConfig> load_network(const NetworkPaths& paths, std::string_view name) {
     auto text = read_text(paths.config(name));
     if (!text) {
@@ -127,17 +148,10 @@ Result<NetworkConfig> load_network(const NetworkPaths& paths, std::string_view n
                 .with_hint("see 'twinbox network ls'");
         return std::move(text).error();
     }
-    try {
-        auto document = nlohmann::json::parse(*text);
-        NetworkConfig network;
-        network.name = document.at("name").get<std::string>();
-        network.subnet = TRY(parse_cidr(document.at("subnet").get<std::string>()));
-        network.bridge = document.at("bridge").get<std::string>();
-        network.created = document.value("created", "");
-        return network;
-    } catch (const nlohmann::json::exception& error) {
-        return Error::message(fmt::format("{}: {}", paths.config(name), error.what()));
-    }
+    auto network = read_network(*text);
+    if (!network)
+        return json_reader::damaged(paths.config(name), network.error());
+    return network;
 }
 
 Result<NetworkConfig> load_or_make_default(const NetworkPaths& paths, std::string_view name) {

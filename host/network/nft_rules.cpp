@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
+#include "common/json_reader.h"
 
 namespace twinbox::network::nft {
 
@@ -54,36 +54,51 @@ std::string port_rules(std::string_view owner, Ipv4 address,
     return text;
 }
 
+namespace {
+
+// nft -j's listing (libnftables-json(5)): {"nftables": [OBJECT...]}, where
+// each object has one key naming its kind ("metainfo", "table", "rule"...).
+// Calls `visit` with each rule; errors name the listing and the JSON path.
+template <typename Visit>
+Result<void> for_each_rule(std::string_view listing_json, Visit visit) {
+    auto listing = TRY(json_reader::parse(listing_json).with_context("nftables listing"));
+    json_reader::Node root(listing, "", "top level");
+    TRY(json_reader::expect_object(root).with_context("nftables listing"));
+    auto items = root.member("nftables");
+    if (!items)
+        return Error::message("nftables listing: nftables: required");
+    TRY(json_reader::expect_array(*items).with_context("nftables listing"));
+    for (size_t index = 0; index < items->json().size(); ++index)
+        if (auto rule = items->element(index).member("rule"))
+            TRY(visit(*rule).with_context("nftables listing"));
+    return ok();
+}
+
+}  // namespace
+
 Result<std::string> delete_commands(std::string_view listing_json, std::string_view comment) {
     std::string commands;
-    try {
-        auto listing = nlohmann::json::parse(listing_json);
-        for (const auto& item : listing.at("nftables")) {
-            if (!item.contains("rule"))
-                continue;
-            const auto& rule = item["rule"];
-            if (rule.value("comment", "") != comment)
-                continue;
-            commands +=
-                fmt::format("delete rule ip {} {} handle {}\n", kTable,
-                            rule.at("chain").get<std::string>(), rule.at("handle").get<uint64_t>());
-        }
-    } catch (const nlohmann::json::exception& error) {
-        return Error::message(fmt::format("cannot read the nftables listing: {}", error.what()));
-    }
+    TRY(for_each_rule(listing_json, [&](const json_reader::Node& rule) -> Result<void> {
+        std::string rule_comment, chain;
+        uint64_t handle = 0;
+        TRY(json_reader::read_member(rule, "comment", rule_comment));
+        if (rule_comment != comment)
+            return ok();
+        TRY(json_reader::read_required(rule, "chain", chain));
+        TRY(json_reader::read_required(rule, "handle", handle));
+        commands += fmt::format("delete rule ip {} {} handle {}\n", kTable, chain, handle);
+        return ok();
+    }));
     return commands;
 }
 
 Result<bool> table_is_empty(std::string_view listing_json) {
-    try {
-        auto listing = nlohmann::json::parse(listing_json);
-        for (const auto& item : listing.at("nftables"))
-            if (item.contains("rule"))
-                return false;
-    } catch (const nlohmann::json::exception& error) {
-        return Error::message(fmt::format("cannot read the nftables listing: {}", error.what()));
-    }
-    return true;
+    bool empty = true;
+    TRY(for_each_rule(listing_json, [&](const json_reader::Node&) -> Result<void> {
+        empty = false;
+        return ok();
+    }));
+    return empty;
 }
 
 }  // namespace twinbox::network::nft

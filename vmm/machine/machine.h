@@ -1,11 +1,13 @@
 // Machine: one running VM, from KVM_CREATE_VM to the guest's power-off.
 //
-// Machine::create() builds everything in the order a PC comes up: guest RAM,
-// the kernel and firmware tables loaded into it, then KVM (VM, in-kernel
-// interrupt controllers, memory slots), the devices on the port-I/O and MMIO
-// buses, and the vCPUs in their boot state. run() starts one thread per vCPU
-// and lets the calling thread serve the console and signals until the guest
-// powers off or the host stops it. See docs/vmm.md for the whole flow.
+// Machine::create() (machine_builder.cpp) builds each part whole, in the order
+// a PC comes up and KVM requires (machine_parts.h): guest RAM, the virtio
+// devices, the kernel and firmware tables loaded into RAM, then KVM (VM,
+// in-kernel interrupt controllers, memory slots), the devices on the port-I/O
+// and MMIO buses, the virtio devices wired to KVM, and the vCPUs in their boot
+// state; then the Machine from the finished parts. run() starts one thread per
+// vCPU and lets the calling thread serve the console and signals until the
+// guest powers off or the host stops it. See docs/vmm.md for the whole flow.
 #pragma once
 
 #include <atomic>
@@ -15,37 +17,25 @@
 #include <thread>
 #include <vector>
 
-#include "common/event_fd.h"
 #include "common/result.h"
-#include "common/unique_fd.h"
 #include "vmm/devices/bus.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/vm.h"
+#include "vmm/machine/machine_parts.h"
 #include "vmm/machine/machine_view.h"
-#include "vmm/machine/pause_gate.h"
+#include "vmm/machine/run_control.h"
 #include "vmm/machine/vm_config.h"
 #include "vmm/memory/guest_memory.h"
 #include "vmm/sandbox/seccomp_filter.h"
 
 namespace twinbox {
 
-class Serial;
 class ExitTracer;
-class ExitStatusPort;
-class GenericEventDevice;
+class ExitCounters;
 class ControlServer;
 class MachineControl;
 class VmRegistration;
-namespace virtio {
-class EventLoop;
-class MmioTransport;
-class VirtioDevice;
-class ConsoleDevice;
-}  // namespace virtio
-namespace agent {
-class AgentChannel;
-}
 
 class Machine : public PowerControl, public MachineView {
 public:
@@ -54,10 +44,27 @@ public:
     static Result<std::unique_ptr<Machine>> create(const VmConfig& config);
     ~Machine() override;
 
+    // Every part of a machine, each complete (machine_parts.h). Declared in the
+    // order they are built, so they are destroyed in reverse: the vCPUs and the
+    // virtio wiring (which stops the devices and their event loop) before the
+    // devices, the devices before the VM, guest memory last.
+    struct Parts {
+        std::shared_ptr<RunControl> run;
+        std::unique_ptr<GuestMemory> memory;
+        Kvm kvm;
+        std::unique_ptr<Vm> vm;
+        std::unique_ptr<DeviceSet> devices;
+        VirtioDeviceSet virtio;
+        VirtioWiring virtio_wiring;
+        std::unique_ptr<ExitTracer> tracer;      // null without --trace-exits / --exit-stats
+        std::unique_ptr<ExitCounters> counters;  // always on: stats for the control socket
+        VcpuSet vcpus;
+    };
+
     // Runs the guest to the end; returns the exit status for the process.
     int run();
 
-    const GuestMemory& memory() const override { return m_memory; }
+    const GuestMemory& memory() const override { return *m_parts.memory; }
 
     // Exit-by-exit control for the single-stepper (vmm/machine/stepper.h), instead
     // of run(): the calling thread is the vCPU (one-vCPU machines only). Enters
@@ -65,12 +72,12 @@ public:
     // and returns its KVM_EXIT_* reason; KVM_EXIT_DEBUG is left to the caller and
     // a signal gives KVM_EXIT_INTR. See machine_step.cpp.
     Result<uint32_t> enter_guest_once();
-    Vcpu& boot_vcpu() { return m_vcpus.front()->vcpu; }
-    bool stopping() const override { return m_stopping.load(); }
-    int exit_status() const { return m_exit_status.load(); }
+    Vcpu& boot_vcpu() { return m_parts.vcpus.front()->vcpu; }
+    bool stopping() const override { return m_parts.run->stopping(); }
+    int exit_status() const { return m_parts.run->exit_status(); }
     // The name in the VM registry (vm ls, top); empty when the VM is not registered.
     const std::string& name() const { return m_name; }
-    KvmBackend backend() const { return m_kvm->backend(); }
+    KvmBackend backend() const { return m_parts.kvm.backend(); }
     // The exit status the guest agent reported on the exit-status port
     // (vmm/devices/exit_status.h), if it did.
     std::optional<int> workload_status() const;
@@ -87,33 +94,25 @@ public:
     // MachineView: the control socket's read-only view, pause, resume and stop
     // (machine_view.cpp).
     bool paused() const override;
-    const Bus& io_bus() const override { return m_io_bus; }
-    const Bus& mmio_bus() const override { return m_mmio_bus; }
+    const Bus& io_bus() const override { return m_parts.devices->io_bus; }
+    const Bus& mmio_bus() const override { return m_parts.devices->mmio_bus; }
     std::vector<std::string> virtio_kinds() const override;
     ExitCounters::Snapshot exit_counts() const override;
-    bool exits_timed() const override { return m_tracer != nullptr; }
+    bool exits_timed() const override { return m_parts.tracer != nullptr; }
     std::vector<VcpuThread> vcpu_threads() const override;
     bool pause(std::chrono::milliseconds timeout) override;
     void resume() override;
     void stop() override;
 
 private:
-    explicit Machine(const VmConfig& config, GuestMemory memory);
+    Machine(const VmConfig& config, Parts parts);
 
-    Result<void> create_virtio_devices();
-    Result<void> load_guest();
-    Result<void> create_vm();
-    Result<void> create_devices();
-    Result<void> attach_virtio_devices();
-    void shutdown_virtio_devices();
-    std::string virtio_command_line() const;
-    Result<void> create_vcpus();
-    // The registry entry and control socket (machine_control.cpp).
+    // The registry entry and control socket (machine_control.cpp): attached to
+    // the finished Machine, because they answer questions about it.
     Result<void> open_control_socket();
     void close_control_socket();
 
-    // Asks every thread to stop; the first caller's status wins.
-    void request_stop(int status);
+    void request_stop(int status) { m_parts.run->request_stop(status); }
     void kick_vcpus();
     void vcpu_thread(size_t index);
     // Handles one exit; false when the vCPU must stop.
@@ -122,56 +121,16 @@ private:
     bool handle_mmio(Vcpu& vcpu);
     void fail_vcpu(Vcpu& vcpu, const std::string& what);
     int serve_console();
-    // Installs the role's seccomp filter on the calling thread when the machine is
-    // sandboxed (VmConfig::seccomp); on failure stops the VM and returns false.
-    bool enter_sandbox(sandbox::ThreadRole role);
+    bool enter_sandbox(sandbox::ThreadRole role) { return m_parts.run->enter_sandbox(role); }
 
     VmConfig m_config;
-    GuestMemory m_memory;
-    BootEntry m_boot_entry;
-    std::optional<Kvm> m_kvm;
-    std::optional<Vm> m_vm;
-    // Everything about one vCPU and the thread that runs it, in one place.
-    struct VcpuSlot {
-        explicit VcpuSlot(Vcpu created) : vcpu(std::move(created)) {}
-        ~VcpuSlot();
-        Vcpu vcpu;
-        std::thread thread;
-        pthread_t handle{};
-        bool kickable = false;      // the thread runs (set and cleared by run())
-        std::atomic<pid_t> tid{0};  // the thread's id, once it runs
-        // The thread's /proc/thread-self/stat, opened by the thread before its
-        // filter (which forbids open) so the control thread can pread its CPU time.
-        std::atomic<int> stat_fd{-1};
-    };
-    std::vector<std::unique_ptr<VcpuSlot>> m_vcpus;
-    Bus m_io_bus;
-    Bus m_mmio_bus;
-    std::shared_ptr<Serial> m_serial;
-    UniqueFd m_stop_event;         // eventfd written by request_stop()
-    UniqueFd m_input_space_event;  // eventfd written when the UART has room for input
-    // virtio-mmio devices in slot order (slot i: layout::virtio_mmio_address(i),
-    // GSI layout::kVirtioIrqs[i]); created before the guest is loaded, so the ACPI
-    // tables and command line can name them and a bad --disk fails before KVM opens.
-    std::vector<std::shared_ptr<virtio::VirtioDevice>> m_virtio_devices;
-    std::shared_ptr<virtio::ConsoleDevice> m_virtio_console;
-    // The guest agent's exec channel (VmConfig::agent_channel): a second
-    // virtio-console, served as agent.sock next to the control socket.
-    std::unique_ptr<agent::AgentChannel> m_agent_channel;
-    std::vector<std::shared_ptr<virtio::MmioTransport>> m_virtio_transports;
-    std::vector<EventFd> m_virtio_irqfds;
-    std::unique_ptr<virtio::EventLoop> m_virtio_loop;
-    std::shared_ptr<ExitStatusPort> m_exit_status_port;
-    std::shared_ptr<GenericEventDevice> m_generic_event_device;  // the ACPI power button
-    std::unique_ptr<ExitTracer> m_tracer;                        // --trace-exits / --exit-stats
-    std::unique_ptr<ExitCounters> m_counters;  // always on: stats for the control socket
-    PauseGate m_pause;
+    Parts m_parts;
+    // Present when the VM is registered (a null pointer means "not registered",
+    // never "not built yet": see create()).
     std::string m_name;
     std::unique_ptr<MachineControl> m_control_target;
     std::unique_ptr<ControlServer> m_control_server;
     std::unique_ptr<VmRegistration> m_registration;
-    std::atomic<bool> m_stopping{false};
-    std::atomic<int> m_exit_status{0};
 };
 
 }  // namespace twinbox

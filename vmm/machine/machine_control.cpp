@@ -224,7 +224,7 @@ Result<void> Machine::open_control_socket() {
                    : !m_config.multiboot.empty() ? m_config.multiboot
                                                  : m_config.flat;
     record.cpus = m_config.cpus;
-    record.memory = m_memory.size();
+    record.memory = m_parts.memory->size();
 
     auto registry = VmRegistry::open_default();
     auto registration = registry.add(record);
@@ -234,9 +234,9 @@ Result<void> Machine::open_control_socket() {
     auto server = ControlServer::create(registration->socket_path(), *m_control_target);
     if (!server)
         return std::move(server).error();
-    if (m_agent_channel)
-        TRY(m_agent_channel->listen(registration->directory() + "/" +
-                                    agent::AgentChannel::kSocketName));
+    if (m_parts.virtio.agent_channel)
+        TRY(m_parts.virtio.agent_channel->listen(registration->directory() + "/" +
+                                                 agent::AgentChannel::kSocketName));
     m_registration = std::make_unique<VmRegistration>(std::move(registration).value());
     m_control_server = std::move(server).value();
     m_name = record.name;
@@ -248,14 +248,15 @@ void Machine::close_control_socket() {
         // The filters forbid unlink: sandbox::run_supervised() removes the entry.
         if (m_control_server)
             m_control_server->keep_socket_file();
-        if (m_agent_channel)
-            m_agent_channel->keep_socket_file();
+        if (m_parts.virtio.agent_channel)
+            m_parts.virtio.agent_channel->keep_socket_file();
         if (m_registration)
             m_registration->keep();
     }
     m_control_server.reset();
-    if (m_agent_channel)
-        m_agent_channel->stop();  // the device stays until the virtio devices shut down
+    if (m_parts.virtio.agent_channel)
+        m_parts.virtio.agent_channel
+            ->stop();  // the device stays until the virtio devices shut down
     m_control_target.reset();
     m_registration.reset();
 }

@@ -10,8 +10,13 @@
 //   port 0x604         twinbox exit status (the --isolation vm guest agent)
 //   MMIO 0xc0000000    boot-timer marker
 // The PIC, PIT, IOAPIC and local APICs are emulated inside KVM.
+//
+// build_devices() needs the VM (the UART and the power button raise their GSI
+// through KVM_IRQ_LINE) and guest memory (the RTC reports its size in CMOS),
+// so it runs after both; the devices send power-off and reset to `power`.
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -27,22 +32,11 @@
 #include "vmm/devices/serial.h"
 #include "vmm/machine/console.h"
 #include "vmm/machine/kvm_interrupt_line.h"
-#include "vmm/machine/machine.h"
+#include "vmm/machine/machine_parts.h"
 
 namespace twinbox {
 
 namespace {
-
-// PowerControl that forwards to the Machine without owning it.
-class MachinePower : public PowerControl {
-public:
-    explicit MachinePower(PowerControl& machine) : m_machine(machine) {}
-    void power_off(int status) override { m_machine.power_off(status); }
-    void reset() override { m_machine.reset(); }
-
-private:
-    PowerControl& m_machine;
-};
 
 Result<std::shared_ptr<ByteSink>> serial_sink(const VmConfig& config) {
     if (config.serial_sink)
@@ -65,54 +59,56 @@ Result<std::shared_ptr<ByteSink>> serial_sink(const VmConfig& config) {
     return Error::message("unknown serial output");
 }
 
-}  // namespace
-
-std::optional<int> Machine::workload_status() const {
-    return m_exit_status_port ? m_exit_status_port->reported() : std::nullopt;
-}
-
-Result<void> Machine::press_power_button() {
-    if (m_config.kernel.empty())
-        return Error::message(
-                   "the guest is not a Linux kernel, so it has no ACPI power button to press")
-            .with_hint("use stop to end it");
-    m_generic_event_device->press_power_button();
+Result<void> add_legacy_devices(const VmConfig& config, const GuestMemory& memory,
+                                const std::shared_ptr<PowerControl>& power, Bus& io_bus) {
+    TRY(io_bus.insert(std::make_shared<I8042>(power), I8042::kBasePort, I8042::kPortCount));
+    auto rtc = std::make_shared<Rtc>();
+    // Firmware-style memory sizes in CMOS, for guests that read them there.
+    rtc->set_memory_sizes(memory.low_ram_end(), memory.size() - memory.low_ram_end());
+    TRY(io_bus.insert(rtc, Rtc::kBasePort, Rtc::kPortCount));
+    TRY(io_bus.insert(std::make_shared<DebugExit>(power), DebugExit::kBasePort,
+                      DebugExit::kPortCount));
+    auto fw_cfg = std::make_shared<FwCfg>(config.memory, static_cast<uint16_t>(config.cpus));
+    for (const auto& [name, bytes] : config.fw_cfg_files)
+        TRY(fw_cfg->add_file(name, bytes).with_context("fw_cfg"));
+    TRY(io_bus.insert(fw_cfg, FwCfg::kBasePort, FwCfg::kPortCount));
     return ok();
 }
 
-Result<void> Machine::create_devices() {
-    auto power = std::make_shared<MachinePower>(*this);
-    auto serial_interrupt = std::make_shared<KvmInterruptLine>(*m_vm, layout::kSerialIrq);
-    m_serial = std::make_shared<Serial>(serial_interrupt, TRY(serial_sink(m_config)));
-    int space_event = m_input_space_event.get();
-    m_serial->set_input_space_callback([space_event] {
+}  // namespace
+
+std::function<void()> signal_event(int event) {
+    return [event] {
         uint64_t one = 1;
-        [[maybe_unused]] ssize_t ignored = ::write(space_event, &one, sizeof(one));
-    });
-    TRY(m_io_bus.insert(m_serial, Serial::kCom1Port, Serial::kPortCount));
-    TRY(m_io_bus.insert(std::make_shared<I8042>(power), I8042::kBasePort, I8042::kPortCount));
-    auto rtc = std::make_shared<Rtc>();
-    // Firmware-style memory sizes in CMOS, for guests that read them there.
-    rtc->set_memory_sizes(m_memory.low_ram_end(), m_memory.size() - m_memory.low_ram_end());
-    TRY(m_io_bus.insert(rtc, Rtc::kBasePort, Rtc::kPortCount));
-    TRY(m_io_bus.insert(std::make_shared<DebugExit>(power), DebugExit::kBasePort,
-                        DebugExit::kPortCount));
-    auto fw_cfg = std::make_shared<FwCfg>(m_config.memory, static_cast<uint16_t>(m_config.cpus));
-    for (const auto& [name, bytes] : m_config.fw_cfg_files)
-        TRY(fw_cfg->add_file(name, bytes).with_context("fw_cfg"));
-    TRY(m_io_bus.insert(fw_cfg, FwCfg::kBasePort, FwCfg::kPortCount));
-    m_exit_status_port = std::make_shared<ExitStatusPort>(power);
-    TRY(m_io_bus.insert(m_exit_status_port, layout::kExitStatusPort, 1));
-    TRY(m_io_bus.insert(std::make_shared<AcpiSleep>(power), layout::kAcpiSleepControlPort, 2));
-    m_generic_event_device = std::make_shared<GenericEventDevice>(
-        std::make_shared<KvmInterruptLine>(*m_vm, layout::kAcpiGedGsi));
-    TRY(m_io_bus.insert(m_generic_event_device, layout::kAcpiGedPort, GenericEventDevice::kLength));
-    auto start = m_config.start_time;
-    TRY(m_mmio_bus.insert(
+        [[maybe_unused]] ssize_t ignored = ::write(event, &one, sizeof(one));
+    };
+}
+
+Result<std::unique_ptr<DeviceSet>> build_devices(const VmConfig& config, const Vm& vm,
+                                                 const GuestMemory& memory,
+                                                 std::shared_ptr<PowerControl> power) {
+    auto set = std::make_unique<DeviceSet>();
+    set->input_space_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!set->input_space_event)
+        return Error::from_errno("eventfd", "VM console input");
+    auto serial_interrupt = std::make_shared<KvmInterruptLine>(vm, layout::kSerialIrq);
+    set->serial = std::make_shared<Serial>(serial_interrupt, TRY(serial_sink(config)));
+    set->serial->set_input_space_callback(signal_event(set->input_space_event.get()));
+    TRY(set->io_bus.insert(set->serial, Serial::kCom1Port, Serial::kPortCount));
+    TRY(add_legacy_devices(config, memory, power, set->io_bus));
+    set->exit_status_port = std::make_shared<ExitStatusPort>(power);
+    TRY(set->io_bus.insert(set->exit_status_port, layout::kExitStatusPort, 1));
+    TRY(set->io_bus.insert(std::make_shared<AcpiSleep>(power), layout::kAcpiSleepControlPort, 2));
+    set->generic_event_device = std::make_shared<GenericEventDevice>(
+        std::make_shared<KvmInterruptLine>(vm, layout::kAcpiGedGsi));
+    TRY(set->io_bus.insert(set->generic_event_device, layout::kAcpiGedPort,
+                           GenericEventDevice::kLength));
+    auto start = config.start_time;
+    TRY(set->mmio_bus.insert(
         std::make_shared<BootTimer>(
             start, [](const std::string& line) { log::write_line(log::Level::info, line); }),
         layout::kBootTimerAddress, layout::kBootTimerSize));
-    return ok();
+    return set;
 }
 
 }  // namespace twinbox

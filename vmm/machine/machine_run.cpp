@@ -46,20 +46,8 @@ void install_kick_handler() {
 
 }  // namespace
 
-void Machine::request_stop(int status) {
-    bool expected = false;
-    if (!m_stopping.compare_exchange_strong(expected, true))
-        return;
-    m_exit_status.store(status);
-    m_pause.wake_all();  // paused vCPUs must see m_stopping
-    if (m_stop_event) {
-        uint64_t one = 1;
-        [[maybe_unused]] ssize_t ignored = ::write(m_stop_event.get(), &one, sizeof(one));
-    }
-}
-
 void Machine::kick_vcpus() {
-    for (auto& slot : m_vcpus) {
+    for (auto& slot : m_parts.vcpus) {
         if (!slot->kickable)
             continue;
         // Set before the signal, so a vCPU about to enter KVM_RUN returns at once.
@@ -89,9 +77,9 @@ bool Machine::handle_io(Vcpu& vcpu) {
     for (uint32_t i = 0; i < io.count; ++i, data += io.size) {
         std::span<uint8_t> bytes(data, io.size);
         if (io.direction == KVM_EXIT_IO_OUT) {
-            if (!m_io_bus.write(io.port, bytes))
+            if (!m_parts.devices->io_bus.write(io.port, bytes))
                 log::debug("unclaimed port write {:#x} size {}", io.port, io.size);
-        } else if (!m_io_bus.read(io.port, bytes)) {
+        } else if (!m_parts.devices->io_bus.read(io.port, bytes)) {
             // No device: an ISA bus floats high, so reads of nothing return all ones.
             std::memset(data, 0xff, io.size);
         }
@@ -108,9 +96,9 @@ bool Machine::handle_mmio(Vcpu& vcpu) {
     }
     std::span<uint8_t> bytes(mmio.data, mmio.len);
     if (mmio.is_write) {
-        if (!m_mmio_bus.write(mmio.phys_addr, bytes))
+        if (!m_parts.devices->mmio_bus.write(mmio.phys_addr, bytes))
             log::debug("unclaimed MMIO write {:#x} size {}", mmio.phys_addr, mmio.len);
-    } else if (!m_mmio_bus.read(mmio.phys_addr, bytes)) {
+    } else if (!m_parts.devices->mmio_bus.read(mmio.phys_addr, bytes)) {
         std::memset(mmio.data, 0xff, mmio.len);
     }
     return true;
@@ -124,7 +112,7 @@ bool Machine::handle_exit(Vcpu& vcpu) {
         case KVM_EXIT_MMIO:
             return handle_mmio(vcpu);
         case KVM_EXIT_INTR:
-            return true;  // a signal arrived; the loop checks m_stopping
+            return true;  // a signal arrived; the loop checks the stop flag
         case KVM_EXIT_HLT:
             // Only without an in-kernel LAPIC does HLT reach user space; twinbox always has one.
             log::info("vCPU {} halted", vcpu.index());
@@ -161,7 +149,7 @@ bool Machine::handle_exit(Vcpu& vcpu) {
 }
 
 void Machine::vcpu_thread(size_t index) {
-    VcpuSlot& slot = *m_vcpus[index];
+    VcpuSlot& slot = *m_parts.vcpus[index];
     Vcpu& vcpu = slot.vcpu;
     slot.tid.store(::gettid());
     sigset_t kick;
@@ -171,14 +159,14 @@ void Machine::vcpu_thread(size_t index) {
     slot.stat_fd.store(::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC));
     // The last setup call is above: from here on, only KVM_RUN and the exits.
     if (!enter_sandbox(sandbox::ThreadRole::vcpu)) {
-        m_pause.thread_exited();
+        m_parts.run->pause_gate().thread_exited();
         return;
     }
     sandbox::run_test_violation(sandbox::TestViolation::vcpu);
-    while (!m_stopping.load()) {
+    while (!m_parts.run->stopping()) {
         // {"cmd":"pause"} closes the gate and kicks us out of KVM_RUN: wait here.
-        m_pause.park_if_closed(m_stopping);
-        if (m_stopping.load())
+        m_parts.run->pause_gate().park_if_closed(m_parts.run->stopping_flag());
+        if (m_parts.run->stopping())
             break;
         auto result = vcpu.run();
         if (!result) {
@@ -190,13 +178,13 @@ void Machine::vcpu_thread(size_t index) {
             fail_vcpu(vcpu, result.error().to_string());
             break;
         }
-        m_counters->count(index, *vcpu.run_state());
-        if (m_tracer) {
+        m_parts.counters->count(index, *vcpu.run_state());
+        if (m_parts.tracer) {
             // Time from KVM_RUN's return to being ready to re-enter: what this exit cost
             // the guest in twinbox (the trip through the kernel comes on top).
             auto start = std::chrono::steady_clock::now();
             bool go_on = handle_exit(vcpu);
-            m_tracer->record(vcpu, std::chrono::steady_clock::now() - start);
+            m_parts.tracer->record(vcpu, std::chrono::steady_clock::now() - start);
             if (!go_on)
                 break;
             continue;
@@ -204,7 +192,7 @@ void Machine::vcpu_thread(size_t index) {
         if (!handle_exit(vcpu))
             break;
     }
-    m_pause.thread_exited();
+    m_parts.run->pause_gate().thread_exited();
 }
 
 int Machine::run() {
@@ -218,41 +206,31 @@ int Machine::run() {
     sigset_t previous;
     ::pthread_sigmask(SIG_BLOCK, &blocked, &previous);
 
-    m_pause.set_running_threads(m_vcpus.size());
-    for (size_t index = 0; index < m_vcpus.size(); ++index) {
-        VcpuSlot& slot = *m_vcpus[index];
+    m_parts.run->pause_gate().set_running_threads(m_parts.vcpus.size());
+    for (size_t index = 0; index < m_parts.vcpus.size(); ++index) {
+        VcpuSlot& slot = *m_parts.vcpus[index];
         slot.thread = std::thread([this, index] { vcpu_thread(index); });
         slot.handle = slot.thread.native_handle();
         slot.kickable = true;
     }
     if (m_control_server)
         m_control_server->start([this] { return enter_sandbox(sandbox::ThreadRole::control); });
-    if (m_agent_channel)
-        m_agent_channel->start([this] { return enter_sandbox(sandbox::ThreadRole::control); });
+    if (m_parts.virtio.agent_channel)
+        m_parts.virtio.agent_channel->start(
+            [this] { return enter_sandbox(sandbox::ThreadRole::control); });
     int status = serve_console();
     // The control socket goes first (it may kick the vCPUs), and the registry entry
     // with it: once the directory is gone, `twinbox vm stop` knows the VM ended.
     close_control_socket();
     kick_vcpus();
-    for (auto& slot : m_vcpus) {
+    for (auto& slot : m_parts.vcpus) {
         slot->thread.join();
         slot->kickable = false;
     }
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    if (m_tracer && m_tracer->wants_stats())
-        std::fputs(m_tracer->stats_table().c_str(), stderr);
+    if (m_parts.tracer && m_parts.tracer->wants_stats())
+        std::fputs(m_parts.tracer->stats_table().c_str(), stderr);
     return status;
-}
-
-bool Machine::enter_sandbox(sandbox::ThreadRole role) {
-    if (!m_config.seccomp)
-        return true;
-    auto installed = sandbox::install_thread_filter(role);
-    if (installed)
-        return true;
-    log::error("{}", installed.error().to_string());
-    request_stop(exit_code::kTwinboxError);
-    return false;
 }
 
 int Machine::serve_console() {
@@ -279,10 +257,10 @@ int Machine::serve_console() {
     // later, so the main thread's goes last) and the terminal is set up.
     enter_sandbox(sandbox::ThreadRole::console);
 
-    while (!m_stopping.load()) {
-        pollfd fds[4] = {{m_stop_event.get(), POLLIN, 0},
+    while (!m_parts.run->stopping()) {
+        pollfd fds[4] = {{m_parts.run->stop_event(), POLLIN, 0},
                          {signals.get(), POLLIN, 0},
-                         {m_input_space_event.get(), POLLIN, 0},
+                         {m_parts.devices->input_space_event.get(), POLLIN, 0},
                          {reading_stdin && pending.empty() ? STDIN_FILENO : -1, POLLIN, 0}};
         if (::poll(fds, 4, pending.empty() ? -1 : 50) < 0 && errno != EINTR)
             break;
@@ -297,7 +275,7 @@ int Machine::serve_console() {
         if (fds[2].revents & POLLIN) {
             uint64_t count;
             [[maybe_unused]] ssize_t ignored =
-                ::read(m_input_space_event.get(), &count, sizeof(count));
+                ::read(m_parts.devices->input_space_event.get(), &count, sizeof(count));
         }
         if (fds[3].revents & (POLLIN | POLLHUP)) {
             ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
@@ -317,16 +295,19 @@ int Machine::serve_console() {
         }
         // Frames wait for the guest agent's first frame, which it sends once
         // hvc0 is in raw mode (before, the tty would echo them).
-        bool guest_ready = input.mode() == ConsoleInput::Mode::keystrokes || !m_agent_channel ||
-                           m_agent_channel->guest_ready();
-        if (!pending.empty() && guest_ready && (m_virtio_console || m_serial)) {
+        const auto& agent = m_parts.virtio.agent_channel;
+        bool guest_ready =
+            input.mode() == ConsoleInput::Mode::keystrokes || !agent || agent->guest_ready();
+        if (!pending.empty() && guest_ready &&
+            (m_parts.virtio.console || m_parts.devices->serial)) {
             // With --console virtio, keystrokes go to hvc0; otherwise to the UART.
-            size_t accepted = m_virtio_console ? m_virtio_console->push_input(pending)
-                                               : m_serial->enqueue_input(pending);
+            size_t accepted = m_parts.virtio.console
+                                  ? m_parts.virtio.console->push_input(pending)
+                                  : m_parts.devices->serial->enqueue_input(pending);
             pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(accepted));
         }
     }
-    return m_exit_status.load();
+    return m_parts.run->exit_status();
 }
 
 }  // namespace twinbox

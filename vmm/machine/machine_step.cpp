@@ -11,11 +11,11 @@
 namespace twinbox {
 
 Result<uint32_t> Machine::enter_guest_once() {
-    if (m_vcpus.size() != 1)
+    if (m_parts.vcpus.size() != 1)
         return Error::message("single-stepping needs a machine with exactly one vCPU");
-    if (m_stopping.load())
+    if (m_parts.run->stopping())
         return Error::message("the VM has already stopped");
-    Vcpu& vcpu = m_vcpus.front()->vcpu;
+    Vcpu& vcpu = m_parts.vcpus.front()->vcpu;
     auto entered = vcpu.run();
     if (!entered) {
         int err = entered.error().code();

@@ -72,6 +72,23 @@ TEST(LeaseTable, BadFilesAreErrors) {
         LeaseTable::from_json(subnet, R"({"leases":[{"owner":"x","address":"10.91.0.2"}]})")
             .has_value())
         << "an address outside the subnet";
+    // Each bad field is named by its JSON path, never read as a default.
+    const std::pair<const char*, const char*> cases[] = {
+        {"[]", "top level: must be an object"},
+        {"{}", "leases: required"},
+        {R"({"leases":[{"owner":"x","address":5}]})", "leases[0].address: must be a string"},
+        {R"({"leases":[{"owner":"x","address":"10.90.1.2","pid":"1"}]})",
+         "leases[0].pid: must be an integer"},
+        {R"({"leases":[{"owner":"x","address":"10.90.1.2","ports":[1]}]})",
+         "leases[0].ports[0]: must be a string"},
+        {R"({"leases":[{"address":"10.90.1.2"}]})", "leases[0].owner: required"},
+    };
+    for (const auto& [text, expected] : cases) {
+        auto table = LeaseTable::from_json(subnet, text);
+        ASSERT_FALSE(table) << text;
+        EXPECT_NE(table.error().to_string().find(expected), std::string::npos)
+            << table.error().to_string();
+    }
 }
 
 TEST(LeaseTable, OwnerLiveness) {

@@ -78,6 +78,15 @@ TEST(NftRules, DeletesOnlyTheRulesWithTheComment) {
               "delete rule ip twinbox postrouting handle 4\n");
     EXPECT_EQ(*nft::delete_commands(kListing, nft::network_comment("other")), "");
     EXPECT_FALSE(nft::delete_commands("not json", "x").has_value());
+    // A listing of another shape is an error naming the field, not "no rules".
+    auto bad =
+        nft::delete_commands(R"({"nftables": [{"rule": {"comment": "x", "handle": 4}}]})", "x");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().to_string().find("nftables[0].rule.chain: required"), std::string::npos)
+        << bad.error().to_string();
+    auto wrong = nft::table_is_empty(R"({"nftables": {}})");
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().to_string().find("nftables: must be an array"), std::string::npos);
 }
 
 TEST(NftRules, EmptyTableDetection) {
