@@ -9,19 +9,6 @@
 namespace twinbox::cli {
 namespace {
 
-// Runs `body` against the default store; its error becomes the AWS CLI's line,
-// its value is the exit status (print_result's).
-template <typename Body>
-int with_store(std::string_view operation, Body body) {
-    auto store = cloud::StateStore::open();
-    if (!store)
-        return report_ec2(operation, store.error());
-    Result<int> status = body(*store);
-    if (!status)
-        return report_ec2(operation, status.error());
-    return *status;
-}
-
 struct CreateArgs {
     std::string key_name, key_type = "rsa", key_format = "pem";
     Ec2Output output;
