@@ -56,7 +56,7 @@ Result<void> start_with(B& backend, const workload::WorkloadInfo& info) {
     if constexpr (CanStart<B>)
         return backend.start(info);
     else
-        return Error::message(fmt::format("starting {} again needs Backend::start", info.name));
+        return Error::message("this build's workloads cannot be started again (no Backend::start)");
 }
 
 struct Found {

@@ -20,7 +20,8 @@ namespace twinbox::cloud {
 
 namespace {
 
-constexpr std::chrono::seconds kStopTimeout{30};
+// A graceful shutdown first (SIGTERM; a VM: the ACPI power button), as EC2's stop.
+constexpr std::chrono::seconds kStopTimeout{10};
 
 workload::Isolation isolation_of(const InstanceRecord& record) {
     return record.isolation == "container" ? workload::Isolation::container
