@@ -12,6 +12,7 @@
 #include "common/unique_fd.h"
 #include "host/network/endpoint.h"
 #include "workload/backend.h"
+#include "workload/vm_records.h"
 
 namespace twinbox::cloud {
 
@@ -77,6 +78,9 @@ container::RunFlags launch_flags(const LaunchPlan& plan) {
     flags.detach = true;
     flags.name = plan.name;
     flags.network = plan.network;
+    // EC2's resource-based host name (the instance id); the init may set
+    // the metadata's name over it where it is allowed to.
+    flags.hostname = plan.name;
     if (plan.type) {
         // A VM: --cpus N --memory M; a container: cpu.max = N * period and
         // memory.max = M, which is what the same two flags mean for it.

@@ -51,11 +51,11 @@ Result<void> check_known(const std::vector<InstanceRecord>& records,
 // The lease is taken as the workload starts; a VM's may follow its VMM a
 // moment later, so it is looked for a little while.
 std::string read_back_ip(const InstanceRecord& record) {
-    for (int attempt = 0; attempt < 20; ++attempt) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
         std::string ip = workload_private_ip(record.workload, isolation_of(record));
         if (!ip.empty())
             return ip;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     return "";
 }

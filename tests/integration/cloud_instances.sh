@@ -27,6 +27,11 @@ isolations="${3:-container}"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 command -v unshare >/dev/null || { echo "SKIP: no unshare"; exit 77; }
 if [ -z "${TWINBOX_TEST_NETNS:-}" ]; then
+    # Drivers load in the initial namespace only (as vm_network.sh does): the
+    # bridge, veth and tap, and nftables' NAT for the default network.
+    for module in tun bridge veth nf_tables nft_chain_nat nft_masq nft_nat nft_fib_ipv4 nft_ct; do
+        modprobe "$module" 2>/dev/null
+    done
     TWINBOX_TEST_NETNS=1 exec unshare -n "$BASH" "$0" "$@"
 fi
 ip link set lo up || fail "lo up in the test's network namespace"

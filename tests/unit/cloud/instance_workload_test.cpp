@@ -12,6 +12,7 @@ TEST(InstanceWorkload, ContainerGetsCpuQuotaAndMemoryLimit) {
     EXPECT_TRUE(flags.detach);
     EXPECT_EQ(flags.name, "i-0000000000000000a");
     EXPECT_EQ(flags.network, "bridge");
+    EXPECT_EQ(flags.hostname, "i-0000000000000000a");
     ASSERT_TRUE(flags.cpus);
     EXPECT_DOUBLE_EQ(*flags.cpus, 2.0);                   // cpu.max 200000 100000
     EXPECT_EQ(flags.memory, std::to_string(512u << 20));  // memory.max
