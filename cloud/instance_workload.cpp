@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "common/unique_fd.h"
 #include "host/network/endpoint.h"
+#include "host/network/network.h"
 #include "workload/backend.h"
 #include "workload/vm_records.h"
 
@@ -71,6 +72,21 @@ Result<Found> find(const std::string& name, workload::Isolation isolation) {
     return Found{std::move(backend), std::move(info)};
 }
 
+// proc(5) stat field 4; 0 when unknown.
+pid_t parent_of(pid_t pid) {
+    if (pid <= 0)
+        return 0;
+    auto stat = read_text_file(fmt::format("/proc/{}/stat", pid), "a process's stat", 4096);
+    if (!stat)
+        return 0;
+    size_t close = stat->rfind(')');
+    int parent = 0;
+    if (close == std::string::npos ||
+        std::sscanf(stat->c_str() + close + 1, " %*c %d", &parent) != 1)
+        return 0;
+    return parent;
+}
+
 }  // namespace
 
 container::RunFlags launch_flags(const LaunchPlan& plan) {
@@ -126,15 +142,35 @@ std::optional<Observed> observe_workload(const std::string& name, workload::Isol
     return Observed::gone;
 }
 
-std::string workload_private_ip(const std::string& name, workload::Isolation isolation) {
+std::string workload_private_ip(const std::string& name, workload::Isolation isolation,
+                                const std::string& network) {
     auto found = find(name, isolation);
     if (!found || !found->info.running)
         return "";
-    // A container's lease is owned by its id; a VM's by its VMM ("vm-<pid>").
-    std::string owner = isolation == workload::Isolation::vm ? fmt::format("vm-{}", found->info.pid)
-                                                             : found->info.id;
-    auto endpoint = network::find_endpoint(owner);
-    return endpoint ? endpoint->lease.address.to_string() : "";
+    if (isolation == workload::Isolation::container) {
+        auto endpoint = network::find_endpoint(found->info.id);
+        return endpoint ? endpoint->lease.address.to_string() : "";
+    }
+    // A VM's first card's lease is owned by the process that attached it
+    // ("vm-<pid>-0", host/network/vm_attach.cpp) and follows the VMM: one
+    // of the VMM, its parent, or the VM's supervisor.
+    std::vector<pid_t> pids = {found->info.pid, parent_of(found->info.pid)};
+    if (auto record = workload::VmRecordStore::open_default().load(found->info.id))
+        pids.push_back(record->supervisor_pid);
+    auto members = network::inspect_network(network::resolve_network_name(network));
+    if (!members || !members->contains("Members"))
+        return "";
+    for (const auto& member : (*members)["Members"]) {
+        std::string owner = member.value("Id", "");
+        pid_t pid = member.value("Pid", 0);
+        for (pid_t candidate : pids) {
+            if (candidate <= 0 || (owner != fmt::format("vm-{}-0", candidate) && pid != candidate))
+                continue;
+            std::string address = member.value("IPv4Address", "");
+            return address.substr(0, address.find('/'));
+        }
+    }
+    return "";
 }
 
 Result<void> stop_workload(const std::string& name, workload::Isolation isolation,

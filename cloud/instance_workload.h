@@ -38,7 +38,8 @@ Result<void> launch_workload(const LaunchPlan& plan);
 std::optional<Observed> observe_workload(const std::string& name, workload::Isolation isolation);
 
 // The address its lease holds on the network ("" when it has none).
-std::string workload_private_ip(const std::string& name, workload::Isolation isolation);
+std::string workload_private_ip(const std::string& name, workload::Isolation isolation,
+                                const std::string& network = "bridge");
 
 Result<void> stop_workload(const std::string& name, workload::Isolation isolation,
                            std::chrono::seconds timeout);

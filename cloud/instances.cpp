@@ -52,7 +52,7 @@ Result<void> check_known(const std::vector<InstanceRecord>& records,
 // moment later, so it is looked for a little while.
 std::string read_back_ip(const InstanceRecord& record) {
     for (int attempt = 0; attempt < 50; ++attempt) {
-        std::string ip = workload_private_ip(record.workload, isolation_of(record));
+        std::string ip = workload_private_ip(record.workload, isolation_of(record), record.network);
         if (!ip.empty())
             return ip;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -218,7 +218,8 @@ Result<std::vector<InstanceRecord>> describe_instances(const StateStore& store,
                 if (record.state == InstanceState::stopped)
                     record.private_ip.clear();
                 else if (was_stopped && record.state == InstanceState::running)
-                    record.private_ip = workload_private_ip(record.workload, isolation_of(record));
+                    record.private_ip =
+                        workload_private_ip(record.workload, isolation_of(record), record.network);
             }
         }
         all = records;
