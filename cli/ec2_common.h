@@ -41,8 +41,8 @@ int report_ec2(std::string_view operation, const Error& error);
 // file's contents, anything else the text itself.
 Result<std::string> read_blob_argument(const std::string& value, std::string_view flag);
 
-// Runs `body` against the default store; its error becomes the AWS CLI's line,
-// its value is the exit status (print_result's).
+// Runs `body` against the default state store (cloud/state_store.h); its
+// error becomes the AWS CLI's line, its value is the exit status (print_result's).
 template <typename Body>
 int with_store(std::string_view operation, Body body) {
     auto store = cloud::StateStore::open();
@@ -59,5 +59,6 @@ void register_ec2_key_pairs(CLI::App& ec2, int& exit_code);
 void register_ec2_instance_types(CLI::App& ec2, int& exit_code);
 void register_ec2_instances(CLI::App& ec2, int& exit_code);
 void register_ec2_instance_states(CLI::App& ec2, int& exit_code);
+void register_ec2_images(CLI::App& ec2, int& exit_code);
 
 }  // namespace twinbox::cli

@@ -1,6 +1,9 @@
 #include "cloud/json_fields.h"
 
+#include <fmt/chrono.h>
 #include <fmt/core.h>
+
+#include <chrono>
 
 namespace twinbox::cloud {
 
@@ -21,6 +24,15 @@ Result<nlohmann::json> array_field(const nlohmann::json& doc, std::string_view k
     if (!it->is_array())
         return Error::message(fmt::format("/{}: expected an array", key));
     return *it;
+}
+
+std::string aws_timestamp_now() {
+    auto now = std::chrono::system_clock::now();
+    auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(now)), millis);
 }
 
 }  // namespace twinbox::cloud

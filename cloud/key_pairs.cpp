@@ -1,11 +1,9 @@
 // Key pairs in the state store (see key_pairs.h).
 #include "cloud/key_pairs.h"
 
-#include <fmt/chrono.h>
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "cloud/aws_error.h"
 #include "cloud/ids.h"
@@ -15,15 +13,6 @@ namespace twinbox::cloud {
 namespace {
 
 constexpr std::string_view kDocument = "key_pairs";
-
-std::string now_iso8601() {
-    auto now = std::chrono::system_clock::now();
-    auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z",
-                       fmt::gmtime(std::chrono::system_clock::to_time_t(now)), millis);
-}
 
 // EC2: "Constraints: Up to 255 ASCII characters".
 Result<void> check_name(const std::string& name) {
@@ -55,20 +44,7 @@ Result<KeyPairInfo> from_json(const nlohmann::json& entry, const std::string& pa
 
 // Every key pair in `document`; a bad entry makes the whole file damaged.
 Result<std::vector<KeyPairInfo>> load(const StateStore& store, const nlohmann::json& document) {
-    auto fail = [&](const Error& error) {
-        return damaged(store.path_of(kDocument), error.context());
-    };
-    auto entries = array_field(document, "KeyPairs");
-    if (!entries)
-        return fail(entries.error());
-    std::vector<KeyPairInfo> keys;
-    for (size_t i = 0; i < entries->size(); ++i) {
-        auto key = from_json((*entries)[i], fmt::format("/KeyPairs/{}", i));
-        if (!key)
-            return fail(key.error());
-        keys.push_back(std::move(*key));
-    }
-    return keys;
+    return load_entries<KeyPairInfo>(document, "KeyPairs", store.path_of(kDocument), from_json);
 }
 
 // Adds `key` unless its name is taken; the store is left as it was on error.
@@ -88,8 +64,9 @@ Result<void> add(const StateStore& store, const KeyPairInfo& key) {
 
 Result<KeyPairInfo> new_info(const std::string& name, KeyType type, std::string fingerprint,
                              std::string public_key) {
-    return KeyPairInfo{TRY(new_id("key")),    name,         type, std::move(fingerprint),
-                       std::move(public_key), now_iso8601()};
+    return KeyPairInfo{
+        TRY(new_id("key")), name, type, std::move(fingerprint), std::move(public_key),
+        aws_timestamp_now()};
 }
 
 }  // namespace
