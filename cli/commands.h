@@ -46,6 +46,9 @@ void register_network_inspect(CLI::App& network, int& exit_code);
 // EC2's verbs (cli/ec2*.cpp, cloud/).
 void register_ec2(CLI::App& app, int& exit_code);
 
+// The instance metadata service, `twinbox cloud imds` (cli/cloud_imds.cpp).
+void register_cloud_imds(CLI::App& app, int& exit_code);
+
 // The classroom demo: the same probe in a container and a VM (cli/demo.cpp).
 void register_demo(CLI::App& app, int& exit_code);
 

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     cli::register_image(app, exit_code);
     cli::register_build(app, exit_code);
     cli::register_ec2(app, exit_code);
+    cli::register_cloud_imds(app, exit_code);
 
     // Address leases, veths and rules whose container or VM is gone (a
     // SIGKILLed twinbox) are released by the next command that takes or

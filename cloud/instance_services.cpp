@@ -12,8 +12,8 @@
 #include "cloud/images.h"
 #define TWINBOX_HAVE_AMIS 1
 #endif
-#if __has_include("cloud/imds.h")
-#include "cloud/imds.h"
+#if __has_include("cloud/imds/imds.h")
+#include "cloud/imds/imds.h"
 #define TWINBOX_HAVE_IMDS 1
 #endif
 

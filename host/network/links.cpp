@@ -190,6 +190,38 @@ Result<void> RouteSocket::add_address(std::string_view name, Ipv4 address, int p
     return ok();
 }
 
+Result<void> RouteSocket::add_host_address(std::string_view name, Ipv4 address) {
+    int index = link_index(name);
+    if (index == 0)
+        return Error::message(fmt::format("adding an address to {}: no such device", name));
+    std::unique_ptr<rtnl_addr, decltype(&rtnl_addr_put)> addr(rtnl_addr_alloc(), rtnl_addr_put);
+    AddrPtr local = make_address(address, 32);
+    if (!addr || !local)
+        return Error::message("out of memory building a netlink address");
+    rtnl_addr_set_ifindex(addr.get(), index);
+    rtnl_addr_set_local(addr.get(), local.get());
+    if (int err = rtnl_addr_add(m_socket, addr.get(), 0); err < 0 && err != -NLE_EXIST)
+        return nl_error(err, fmt::format("adding {}/32 to {}", address.to_string(), name));
+    return ok();
+}
+
+Result<void> RouteSocket::delete_address(std::string_view name, Ipv4 address, int prefix) {
+    int index = link_index(name);
+    if (index == 0)
+        return ok();
+    std::unique_ptr<rtnl_addr, decltype(&rtnl_addr_put)> addr(rtnl_addr_alloc(), rtnl_addr_put);
+    AddrPtr local = make_address(address, prefix);
+    if (!addr || !local)
+        return Error::message("out of memory building a netlink address");
+    rtnl_addr_set_ifindex(addr.get(), index);
+    rtnl_addr_set_local(addr.get(), local.get());
+    if (int err = rtnl_addr_delete(m_socket, addr.get(), 0);
+        err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
+        return nl_error(err,
+                        fmt::format("removing {}/{} from {}", address.to_string(), prefix, name));
+    return ok();
+}
+
 Result<void> RouteSocket::add_default_route(Ipv4 gateway) {
     std::unique_ptr<rtnl_route, decltype(&rtnl_route_put)> route(rtnl_route_alloc(),
                                                                  rtnl_route_put);

@@ -60,6 +60,11 @@ public:
     Result<void> set_master(std::string_view name, std::string_view bridge);
     Result<void> set_up(std::string_view name);
     Result<void> add_address(std::string_view name, Ipv4 address, int prefix);
+    // A /32 with no broadcast address (`ip addr add A/32 dev X`), kept when
+    // it is there already: a service address such as the metadata service's.
+    Result<void> add_host_address(std::string_view name, Ipv4 address);
+    // Removes `address`/`prefix` from `name`; none there (or no `name`) is fine.
+    Result<void> delete_address(std::string_view name, Ipv4 address, int prefix);
     Result<void> add_default_route(Ipv4 gateway);
     // Destinations of the IPv4 routes in the main table, without the default route.
     Result<std::vector<Cidr>> ipv4_routes();
