@@ -23,6 +23,7 @@ void register_top(CLI::App& app, int& exit_code);
 void register_container_run(CLI::App& app, int& exit_code);
 void register_container_ps(CLI::App& app, int& exit_code);
 void register_container_stop(CLI::App& app, int& exit_code);
+void register_container_start(CLI::App& app, int& exit_code);
 void register_container_kill(CLI::App& app, int& exit_code);
 void register_container_rm(CLI::App& app, int& exit_code);
 void register_container_exec(CLI::App& app, int& exit_code);

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     cli::register_container_run(app, exit_code);
     cli::register_container_ps(app, exit_code);
     cli::register_container_stop(app, exit_code);
+    cli::register_container_start(app, exit_code);
     cli::register_container_kill(app, exit_code);
     cli::register_container_rm(app, exit_code);
     cli::register_container_exec(app, exit_code);

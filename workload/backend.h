@@ -61,6 +61,11 @@ public:
     // docker stop -t: a graceful end (SIGTERM; a VM: the ACPI power button),
     // then a kill after `timeout`.
     virtual Result<void> stop(const WorkloadInfo& workload, std::chrono::seconds timeout) = 0;
+    // docker start: a stopped detached workload again, with the request it
+    // was run with and its root volume kept (a container's overlay upper
+    // dir, a VM's writable disk), under a new supervisor; its log is
+    // appended to. Returns once it is up; a running one is left alone (ok).
+    virtual Result<void> start(const WorkloadInfo& workload) = 0;
     virtual Result<void> kill(const WorkloadInfo& workload, int signal) = 0;
     virtual Result<void> remove(const WorkloadInfo& workload, bool force) = 0;
     // Blocks until the workload ended; its exit status.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "container/engine/engine.h"
 #include "container/engine/inspect.h"
 #include "container/runtime/runtime.h"
 
@@ -89,6 +90,11 @@ Result<WorkloadInfo> ContainerBackend::find(const std::string& reference) const 
 Result<void> ContainerBackend::stop(const WorkloadInfo& workload, std::chrono::seconds timeout) {
     auto view = TRY(container::find_container(store(), workload.id));
     return container::stop_container(store(), view, timeout);
+}
+
+Result<void> ContainerBackend::start(const WorkloadInfo& workload) {
+    TRY(container::start_stopped_container(store(), workload.id));
+    return ok();
 }
 
 Result<void> ContainerBackend::kill(const WorkloadInfo& workload, int signal) {

@@ -41,6 +41,7 @@ public:
     Listing list(bool all) const override;
     Result<WorkloadInfo> find(const std::string& reference) const override;
     Result<void> stop(const WorkloadInfo& workload, std::chrono::seconds timeout) override;
+    Result<void> start(const WorkloadInfo& workload) override;
     Result<void> kill(const WorkloadInfo& workload, int signal) override;
     Result<void> remove(const WorkloadInfo& workload, bool force) override;
     Result<int> wait(const WorkloadInfo& workload) override;

@@ -40,7 +40,7 @@ WorkloadInfo info_of(const VmWorkloadRecord& record, const std::optional<VmRecor
     info.pid = vm ? vm->pid : 0;
     info.exit_code = record.exit_code;
     if (info.running)
-        info.status = fmt::format("Up {} seconds", seconds_since(record.created_unix_ms));
+        info.status = fmt::format("Up {} seconds", seconds_since(record.started_unix_ms));
     else if (record.exit_code)
         info.status = fmt::format("Exited ({})", *record.exit_code);
     else
@@ -202,7 +202,7 @@ Result<nlohmann::json> VmBackend::inspect(const WorkloadInfo& workload) const {
     if (!workload.id.empty()) {
         auto store = VmRecordStore::open_default();
         if (auto record = store.load(workload.id)) {
-            state["StartedAt"] = record->created;
+            state["StartedAt"] = record->started;
             state["FinishedAt"] = record->finished;
         }
         document["LogPath"] = store.output_log(workload.id);

@@ -40,6 +40,8 @@ Result<void> VmRecordStore::save(const VmWorkloadRecord& record) const {
                            {"command", record.command},
                            {"created", record.created},
                            {"created_unix_ms", record.created_unix_ms},
+                           {"started", record.started},
+                           {"started_unix_ms", record.started_unix_ms},
                            {"supervisor_pid", record.supervisor_pid},
                            {"supervisor_start", record.supervisor_start},
                            {"finished", record.finished},
@@ -77,6 +79,8 @@ Result<VmWorkloadRecord> VmRecordStore::load(const std::string& id) const {
     record.command = json.value("command", std::vector<std::string>{});
     record.created = json.value("created", "");
     record.created_unix_ms = json.value("created_unix_ms", int64_t{0});
+    record.started = json.value("started", record.created);
+    record.started_unix_ms = json.value("started_unix_ms", record.created_unix_ms);
     record.supervisor_pid = json.value("supervisor_pid", pid_t{0});
     record.supervisor_start = json.value("supervisor_start", uint64_t{0});
     record.finished = json.value("finished", "");

@@ -5,7 +5,9 @@
 //   $TWINBOX_ROOT/run/vm-workloads/ID/state.json    who supervises it, how it ended
 //   $TWINBOX_ROOT/run/vm-workloads/ID/output.log    the workload's stdout and stderr
 //   $TWINBOX_ROOT/run/vm-workloads/ID/console.log   the guest kernel's console
-//   $TWINBOX_ROOT/run/vm-workloads/ID/scratch/      volume disks of this run
+//   $TWINBOX_ROOT/run/vm-workloads/ID/scratch/      volume disks (copies made at run)
+//   $TWINBOX_ROOT/run/vm-workloads/ID/launch.json   what `start` boots again (vm_launch.h)
+//   $TWINBOX_ROOT/run/vm-workloads/ID/writable.ext4 the writable layer (its root volume)
 //
 // While the VM runs it is also in the VM registry (vmm/control/registry.h)
 // under its name, with its control socket.
@@ -29,6 +31,8 @@ struct VmWorkloadRecord {
     std::vector<std::string> command;
     std::string created;  // RFC 3339, UTC
     int64_t created_unix_ms = 0;
+    std::string started;  // the last run or start (RFC 3339, UTC); created when absent
+    int64_t started_unix_ms = 0;
     pid_t supervisor_pid = 0;
     uint64_t supervisor_start = 0;  // /proc/PID/stat field 22: a reused PID is not ours
     std::optional<int> exit_code;
@@ -46,6 +50,10 @@ public:
     std::string output_log(const std::string& id) const { return directory(id) + "/output.log"; }
     std::string console_log(const std::string& id) const { return directory(id) + "/console.log"; }
     std::string scratch(const std::string& id) const { return directory(id) + "/scratch"; }
+    std::string launch_file(const std::string& id) const { return directory(id) + "/launch.json"; }
+    std::string writable_disk(const std::string& id) const {
+        return directory(id) + "/writable.ext4";
+    }
 
     // mkdir(2) of the record's directory (and its scratch): fails if taken.
     Result<void> reserve(const std::string& id) const;

@@ -8,6 +8,10 @@
 //     | leases, run_supervised(VMM)  | waits for the   | records the exit status
 //     v exit with its status         v VM's registry   v --rm: removes the record
 //                                      entry, prints the id
+//
+// A detached VM (without --rm) gets a writable disk for its overlay's upper
+// layer and a launch record (vm_launch.h); `twinbox start` forks a new
+// supervisor that boots the same VM from them, its root volume kept.
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <signal.h>
@@ -19,14 +23,17 @@
 #include <fstream>
 #include <thread>
 
+#include "common/file_lock.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "container/runtime/state.h"
+#include "host/image/vm_disk.h"
 #include "host/network/port_spec.h"
 #include "vmm/control/proc_stat.h"
 #include "vmm/control/registry.h"
 #include "vmm/sandbox/supervisor.h"
 #include "workload/vm_backend.h"
+#include "workload/vm_launch.h"
 #include "workload/vm_network.h"
 #include "workload/vm_records.h"
 
@@ -51,16 +58,17 @@ struct RemoveTree {
     }
 };
 
-Result<VmConfig> config_for(const RunRequest& request, VmWorkload& workload) {
-    if (!request.vm_kernel.empty() && ::access(request.vm_kernel.c_str(), R_OK) != 0)
-        return Error::from_errno("--vm-kernel", request.vm_kernel)
+Result<VmConfig> config_for(const VmLaunch& launch) {
+    const VmWorkload& workload = launch.workload;
+    if (!workload.kernel.empty() && ::access(workload.kernel.c_str(), R_OK) != 0)
+        return Error::from_errno("--vm-kernel", workload.kernel)
             .with_hint("give a readable Linux kernel (bzImage)");
     auto config = TRY(workload_vm_config(workload, {TWINBOX_GUEST_DIR, TWINBOX_INSTALL_GUEST_DIR}));
     // --network bridge|NAME: one virtio-net card on the network's bridge, with
     // an address lease (ip= on the command line), held while the VM runs.
-    if (request.network != "none")
-        config.nets.push_back(NetConfig{
-            "", request.network == "bridge" ? "twinbox0" : request.network, std::nullopt});
+    if (launch.network != "none")
+        config.nets.push_back(
+            NetConfig{"", launch.network == "bridge" ? "twinbox0" : launch.network, std::nullopt});
     // The VMM runs sandboxed in a child (vmm/sandbox/supervisor.h); this process
     // keeps the leases, the scratch directory and the console log, and cleans up.
     config.seccomp = true;
@@ -69,11 +77,11 @@ Result<VmConfig> config_for(const RunRequest& request, VmWorkload& workload) {
 
 // Takes the network leases (and -p rules) and runs the VMM sandboxed until the
 // VM ends: the workload's exit status, or 125 after one line.
-Result<int> boot(const RunRequest& request, VmConfig& config, const std::string& console_log) {
-    auto ports = TRY(network::parse_port_specs(request.publish));
+Result<int> boot(const VmLaunch& launch, VmConfig& config, const std::string& console_log) {
+    auto ports = TRY(network::parse_port_specs(launch.publish));
     auto networks = attach_vm_networks(config, ports);
     if (!networks)
-        return std::move(networks).error().with_context("--network " + request.network);
+        return std::move(networks).error().with_context("--network " + launch.network);
     return sandbox::run_supervised([&config, &console_log] {
         auto result = run_workload_config(config, console_log);
         return result ? *result : child_fail(result.error());
@@ -96,11 +104,12 @@ Result<int> run_foreground(const RunRequest& request) {
         ::close(log_fd);
         workload->console_log = log_template;
     }
-    auto config = TRY(config_for(request, *workload));
-    auto status = boot(request, config, workload->console_log);
+    VmLaunch launch{std::move(*workload), request.network, request.publish};
+    auto config = TRY(config_for(launch));
+    auto status = boot(launch, config, launch.workload.console_log);
     // An error may point at the console log: keep it then.
-    if (status && !workload->console_log.empty())
-        ::unlink(workload->console_log.c_str());
+    if (status && !launch.workload.console_log.empty())
+        ::unlink(launch.workload.console_log.c_str());
     return status;
 }
 
@@ -112,7 +121,7 @@ int64_t now_unix_ms() {
 
 // The supervisor: detached from the terminal and the CLI, it records itself,
 // runs the VM and records how it ended. It never returns.
-[[noreturn]] void supervise(const RunRequest& request, VmConfig config, const VmRecordStore& store,
+[[noreturn]] void supervise(const VmLaunch& launch, VmConfig config, const VmRecordStore& store,
                             VmWorkloadRecord record) {
     ::setsid();
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
@@ -125,13 +134,11 @@ int64_t now_unix_ms() {
     record.supervisor_pid = ::getpid();
     record.supervisor_start = live_process_start(record.supervisor_pid);
     (void)store.save(record);
-    auto booted = boot(request, config, store.console_log(record.id));
+    auto booted = boot(launch, config, store.console_log(record.id));
     int status = booted ? *booted : child_fail(booted.error());
     record.exit_code = status;
     record.finished = container::rfc3339_now();
-    // The volume copies are of no use once the VM ended.
-    std::error_code ignored;
-    std::filesystem::remove_all(store.scratch(record.id), ignored);
+    // The volume copies stay for `twinbox start` (rm removes them).
     if (record.auto_remove)
         (void)store.remove(record.id);
     else
@@ -151,6 +158,35 @@ std::string last_line(const std::string& path) {
     if (last.starts_with(kPrefix))
         last.erase(0, kPrefix.size());
     return last;
+}
+
+// Forks the supervisor and waits until the VMM has registered the VM (its
+// control socket is then there for stop, inspect and exec); a supervisor
+// that ends first failed, and its last line says why.
+Result<void> launch_supervisor(const VmLaunch& launch, VmConfig config, const VmRecordStore& store,
+                               const VmWorkloadRecord& record) {
+    ::fflush(nullptr);
+    pid_t supervisor = ::fork();
+    if (supervisor < 0)
+        return Error::from_errno("fork", "the VM's supervisor");
+    if (supervisor == 0)
+        supervise(launch, std::move(config), store, record);
+    auto registry = VmRegistry::open_default();
+    for (;;) {
+        if (registry.find(record.name))
+            return ok();
+        int status = 0;
+        if (::waitpid(supervisor, &status, WNOHANG) == supervisor) {
+            std::string why = last_line(store.output_log(record.id));
+            int exit_status = WIFEXITED(status) && WEXITSTATUS(status) != 0
+                                  ? WEXITSTATUS(status)
+                                  : exit_code::kTwinboxError;
+            return Error::message(
+                       fmt::format("the VM did not start{}{}", why.empty() ? "" : ": ", why))
+                .with_exit_status(exit_status);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 Result<int> run_detached(const RunRequest& request) {
@@ -179,41 +215,64 @@ Result<int> run_detached(const RunRequest& request) {
         return undo(workload.error());
     workload->name = record.name;
     workload->console_log = store.console_log(record.id);
-    auto config = config_for(request, *workload);
+    record.started = record.created;
+    record.started_unix_ms = record.created_unix_ms;
+    VmLaunch launch{std::move(*workload), request.network, request.publish};
+    if (!request.remove) {
+        // Its root volume: what it writes outlives the VM, for `twinbox start`.
+        launch.workload.writable_disk = store.writable_disk(record.id);
+        if (auto made = image::make_empty_ext4(launch.workload.writable_disk, kWritableDiskBytes);
+            !made)
+            return undo(made.error());
+        if (auto saved = save_vm_launch(store.launch_file(record.id), launch); !saved)
+            return undo(saved.error());
+    }
+    auto config = config_for(launch);
     if (!config)
         return undo(config.error());
     if (auto saved = store.save(record); !saved)
         return undo(saved.error());
-    ::fflush(nullptr);
-    pid_t supervisor = ::fork();
-    if (supervisor < 0)
-        return undo(Error::from_errno("fork", "the VM's supervisor"));
-    if (supervisor == 0)
-        supervise(request, std::move(*config), store, record);
-    // Started once the VMM has registered the VM (its control socket is then
-    // there for stop, inspect and exec); a supervisor that ends first failed.
-    auto registry = VmRegistry::open_default();
-    for (;;) {
-        if (registry.find(record.name))
-            break;
-        int status = 0;
-        if (::waitpid(supervisor, &status, WNOHANG) == supervisor) {
-            std::string why = last_line(store.output_log(record.id));
-            (void)store.remove(record.id);
-            int exit_status = WIFEXITED(status) && WEXITSTATUS(status) != 0
-                                  ? WEXITSTATUS(status)
-                                  : exit_code::kTwinboxError;
-            return Error::message(
-                       fmt::format("the VM did not start{}{}", why.empty() ? "" : ": ", why))
-                .with_exit_status(exit_status);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (auto launched = launch_supervisor(launch, std::move(*config), store, record); !launched)
+        return undo(launched.error());
     fmt::print("{}\n", record.id);
     return 0;
 }
 
 }  // namespace
+
+Result<void> VmBackend::start(const WorkloadInfo& workload) {
+    if (workload.id.empty())
+        return Error::message(fmt::format("VM {} runs in the foreground or under 'twinbox vm run'",
+                                          workload.name))
+            .with_hint("only VMs run with -d can be started again");
+    auto store = VmRecordStore::open_default();
+    // Two starts of one VM: the second waits, then finds it running.
+    auto lock = TRY(FileLock::acquire(store.directory(workload.id) + "/start.lock"));
+    auto record = TRY(store.load(workload.id));
+    if (VmRecordStore::supervisor_alive(record))
+        return ok();  // running (or still recording its exit): docker start does nothing
+    auto launch = TRY(load_vm_launch(store.launch_file(record.id))
+                          .with_context(fmt::format("VM {} cannot be started again", record.name)));
+    for (const auto& disk : {launch.workload.root_disk, launch.workload.writable_disk})
+        if (::access(disk.c_str(), R_OK) != 0)
+            return Error::message(
+                       fmt::format(
+                           "VM {} cannot be started: its disk {} is gone{}", record.name, disk,
+                           disk == launch.workload.root_disk ? " (its image was removed)" : ""))
+                .with_hint("remove it (twinbox rm) and run a new one");
+    auto config = TRY(config_for(launch));
+    VmWorkloadRecord restarted = record;
+    restarted.exit_code.reset();
+    restarted.finished.clear();
+    restarted.started = container::rfc3339_now();
+    restarted.started_unix_ms = now_unix_ms();
+    TRY(store.save(restarted));
+    if (auto launched = launch_supervisor(launch, std::move(config), store, restarted); !launched) {
+        (void)store.save(record);  // as it was: stopped, with its exit status
+        return launched.error();
+    }
+    return ok();
+}
 
 Result<int> VmBackend::run(const RunRequest& request) {
     if (auto ignored = ignored_vm_flags(request); !ignored.empty())

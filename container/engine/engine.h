@@ -40,6 +40,11 @@ struct ContainerListing {
 };
 ContainerListing scan_containers(const StateStore& store);
 
+// docker start: a stopped container made by `twinbox run` again, detached
+// under a new supervisor, with the same spec and its storage (start.cpp).
+// Returns true when it started it, false when it was already running.
+Result<bool> start_stopped_container(const StateStore& store, const std::string& id);
+
 // SIGTERM, then SIGKILL after `timeout` (docker stop -t).
 Result<void> stop_container(const StateStore& store, const ContainerView& container,
                             std::chrono::seconds timeout);

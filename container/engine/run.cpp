@@ -8,77 +8,29 @@
 //     | relay / wait         | <-- ready ------|  (or its error, over a SyncSocket)
 //     | record exit          | prints the id   | waits, records the exit status
 //     v exit with its status v exit 0          v --rm: removes the container
+//
+// The steps both share with `twinbox start` are in launch.cpp.
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <signal.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <random>
 
 #include "common/file_lock.h"
-#include "common/log.h"
 #include "common/unique_fd.h"
-#include "container/cgroups/cgroup.h"
 #include "container/engine/engine.h"
+#include "container/engine/launch.h"
 #include "container/engine/network_attach.h"
 #include "container/engine/terminal.h"
-#include "container/sys/sync_socket.h"
 
 namespace twinbox::container {
 
 namespace {
 
-pid_t g_forward_to = 0;
-
-void forward_signal(int signal) {
-    if (g_forward_to > 0)
-        ::kill(g_forward_to, signal);
-}
-
-void forward_signals_to(pid_t pid) {
-    g_forward_to = pid;
-    struct sigaction action {};
-    action.sa_handler = forward_signal;
-    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-        ::sigaction(signal, &action, nullptr);
-}
-
 std::string random_id() {
     std::random_device random;
     return fmt::format("{:08x}{:04x}", random(), random() & 0xffff);
-}
-
-// Removes the storage directory unless commit() is called.
-class StorageGuard {
-public:
-    explicit StorageGuard(std::string dir) : m_dir(std::move(dir)) {}
-    ~StorageGuard() {
-        if (!m_dir.empty()) {
-            std::error_code ignored;
-            std::filesystem::remove_all(m_dir, ignored);
-        }
-    }
-    void commit() { m_dir.clear(); }
-
-private:
-    std::string m_dir;
-};
-
-// Held from the check that a --name is free until the container's state
-// (which records the name) is written, so that two `run --name same` cannot
-// both see the name free (flock(2) on STATE_ROOT/.names.lock). A forked
-// supervisor shares it (FileLock::hand_over() in the parent), and
-// release() frees it for every holder - the container's first process too,
-// which inherits it until its execve.
-Result<FileLock> lock_names(const std::string& state_root) {
-    std::error_code ignored;
-    std::filesystem::create_directories(state_root, ignored);
-    return FileLock::acquire(state_root + "/.names.lock");
 }
 
 Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
@@ -121,114 +73,6 @@ Result<CreateOptions> prepare(const RunFlags& flags, const EnginePaths& paths,
     return options;
 }
 
-// The container's storage: STORAGE/ID/{upper,work,merged}. Modes are set
-// explicitly, whatever the caller's umask: the storage root and ID are
-// 0700 (the writable layer and the logs may hold secrets; Docker keeps its
-// layers root-only too), upper/ is the container's "/" and gets the 0755
-// a root directory has, merged/ is its mount point.
-Result<void> make_storage(const CreateOptions& options) {
-    std::string storage = options.extras.storage_dir;
-    std::string root = storage.substr(0, storage.rfind('/'));
-    struct Dir {
-        const std::string& path;
-        mode_t mode;
-    };
-    const Dir dirs[] = {{root, 0700},
-                        {storage, 0700},
-                        {options.layers.upper_dir, 0755},
-                        {options.layers.work_dir, 0700},
-                        {options.rootfs, 0755}};
-    for (const auto& dir : dirs) {
-        std::error_code error;
-        std::filesystem::create_directories(dir.path, error);
-        if (error)
-            return Error::from_errno("mkdir", dir.path, error.value())
-                .with_hint("is TWINBOX_ROOT writable?");
-        if (::chmod(dir.path.c_str(), dir.mode) < 0)
-            return Error::from_errno("chmod", dir.path);
-    }
-    return ok();
-}
-
-// After the first process exited: record how, free the cgroup, and with
-// --rm remove everything.
-void record_exit(const StateStore& store, const std::string& id, int wait_status, bool quiet) {
-    auto state = store.load(id);
-    if (!state)
-        return;
-    state->exit_code = exit_status_of(wait_status);
-    release_container_network(id);
-    state->finished = rfc3339_now();
-    if (auto layout = detect_cgroup_layout(); layout && !state->cgroup_path.empty()) {
-        auto cgroup = Cgroup::open(*layout, state->cgroup_path);
-        state->oom_killed = cgroup.stats().oom_kills > 0;
-        if (state->cgroup_created)
-            (void)cgroup.remove();
-    }
-    if (state->oom_killed && !quiet)
-        log::warn(
-            "container {} was killed by the kernel's OOM killer: it used all memory allowed by -m",
-            state->name);
-    if (state->auto_remove) {
-        (void)force_cleanup(store, *state);
-        return;
-    }
-    (void)store.save(*state);
-}
-
-int wait_for_container(const StateStore& store, const std::string& id, pid_t pid, bool quiet) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    record_exit(store, id, status, quiet);
-    return exit_status_of(status);
-}
-
-// Create and start; on failure everything is undone, and the error's
-// exit_status() is the one to report (126/127 when the program failed).
-Result<CreatedContainer> create_and_start(const CreateOptions& options) {
-    StateStore store(options.state_root);
-    TRY(make_storage(options));
-    StorageGuard storage(options.extras.storage_dir);
-    std::optional<ContainerNetwork> network;
-    if (wants_bridge_network(options.spec))
-        network.emplace(TRY(ContainerNetwork::reserve(options)));
-    auto created = TRY(create_container(options));
-    // Undo from the state create_container returned, not from state.json,
-    // which may be the very thing that failed. The first process is killed
-    // first: until `start` succeeds it blocks on exec.fifo, and waiting for
-    // its exec would wait forever.
-    auto undo = [&] {
-        ::kill(created.state.pid, SIGKILL);
-        ::waitpid(created.state.pid, nullptr, 0);
-        (void)force_cleanup(store, created.state);
-    };
-    forward_signals_to(created.state.pid);
-    if (network) {
-        if (auto connected = network->connect(created.state.pid); !connected) {
-            undo();
-            return std::move(connected).error();
-        }
-    }
-    if (auto started = start_container(store, options.id); !started) {
-        // If the first process died, its own last words are the better
-        // message; if it is still waiting for `start`, it has none.
-        bool alive = process_start_time(created.state.pid) == created.state.pid_start_time;
-        auto last_words = alive ? Result<void>() : wait_for_exec(created.sync.get());
-        undo();
-        return last_words ? std::move(started).error() : std::move(last_words).error();
-    }
-    if (auto executed = wait_for_exec(created.sync.get()); !executed) {
-        ::waitpid(created.state.pid, nullptr, 0);
-        undo();
-        return std::move(executed).error();
-    }
-    storage.commit();
-    if (network)
-        network->keep();
-    return created;
-}
-
 Result<int> run_foreground(const RunFlags& flags, const CreateOptions& options,
                            FileLock& name_lock) {
     StateStore store(options.state_root);
@@ -237,7 +81,7 @@ Result<int> run_foreground(const RunFlags& flags, const CreateOptions& options,
         UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         ::dup2(null.get(), STDIN_FILENO);
     }
-    auto created = create_and_start(options);
+    auto created = create_and_start(options, StorageOrigin::New);
     name_lock.release();
     if (!created)
         return std::move(created).error();
@@ -257,55 +101,6 @@ Result<int> run_foreground(const RunFlags& flags, const CreateOptions& options,
     return wait_for_container(store, options.id, created->state.pid, false);
 }
 
-// The supervisor reports "ready" or the error (text and exit status) over
-// the same SEQPACKET handshake the runtime uses with its first process
-// (container/sys/sync_socket.h), then stays to wait for the container.
-[[noreturn]] void supervise(CreateOptions options, int report_fd, FileLock& name_lock) {
-    ::setsid();
-    std::string log_path = options.extras.storage_dir + "/container.log";
-    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    UniqueFd log_file(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    ::dup2(null.get(), STDIN_FILENO);
-    ::dup2(log_file.get(), STDOUT_FILENO);
-    ::dup2(log_file.get(), STDERR_FILENO);
-    ::signal(SIGHUP, SIG_IGN);
-    options.extras.supervisor_pid = ::getpid();
-    auto created = create_and_start(options);
-    name_lock.release();
-    if (!created)
-        fail_and_exit(report_fd, created.error());
-    (void)SyncSocket::send(report_fd, {SyncMessage::Kind::Ready, 0, {}});
-    ::close(report_fd);
-    if (created->console_master)
-        relay_terminal(created->console_master.get(), -1, STDOUT_FILENO);
-    StateStore store(options.state_root);
-    ::_exit(wait_for_container(store, options.id, created->state.pid, true));
-}
-
-Result<int> run_detached(const CreateOptions& options, FileLock& name_lock) {
-    TRY(make_storage(options));
-    auto report = TRY(SyncSocket::create());
-    pid_t supervisor = ::fork();
-    if (supervisor < 0)
-        return Error::from_errno("fork", "the container supervisor");
-    if (supervisor == 0) {
-        report.parent_end().reset();
-        supervise(options, report.child_end().release(), name_lock);
-    }
-    name_lock.hand_over();
-    report.child_end().reset();
-    auto reply = TRY(SyncSocket::receive(report.parent_end().get()));
-    if (reply.kind == SyncMessage::Kind::Ready) {
-        fmt::print("{}\n", options.id);
-        return 0;
-    }
-    ::waitpid(supervisor, nullptr, 0);
-    if (reply.kind == SyncMessage::Kind::Error)
-        return Error::message(reply.text).with_exit_status(reply.exit_code);
-    return Error::message("the container supervisor died before reporting")
-        .with_hint(fmt::format("see {}/container.log", options.extras.storage_dir));
-}
-
 }  // namespace
 
 Result<int> run_container(const RunFlags& flags) {
@@ -315,8 +110,11 @@ Result<int> run_container(const RunFlags& flags) {
     if (!flags.name.empty())
         name_lock = TRY(lock_names(paths.state_root).with_context("--name"));
     auto options = TRY(prepare(flags, paths, id));
-    if (flags.detach)
-        return run_detached(options, name_lock);
+    if (flags.detach) {
+        TRY(launch_detached(options, StorageOrigin::New, name_lock));
+        fmt::print("{}\n", options.id);
+        return 0;
+    }
     return run_foreground(flags, options, name_lock);
 }
 

@@ -9,9 +9,10 @@
  *   1. reads the run configuration from fw_cfg (QEMU docs/specs/fw_cfg.rst,
  *      traditional I/O interface: selector port 0x510, data port 0x511),
  *      file "opt/twinbox/run";
- *   2. stacks a writable layer in RAM on the read-only image (overlayfs with
- *      a tmpfs upper directory, as Docker's container layer) and makes it the
- *      root, with /proc, /sys, /dev and /dev/pts mounted;
+ *   2. stacks a writable layer on the read-only image (overlayfs, as Docker's
+ *      container layer) and makes it the root, with /proc, /sys, /dev and
+ *      /dev/pts mounted: its upper directory is in RAM (tmpfs), or on the
+ *      writable disk the configuration names (r=), where it outlives the VM;
  *   3. sets the host name, environment, working directory and user, and runs
  *      the command with its stdio on the console (virtio-console /dev/hvc0
  *      when the VM has one, else the serial console);
@@ -36,6 +37,8 @@
  *   t=1          the command gets the console as its controlling terminal
  *   i=1          keep stdin (else /dev/null)
  *   m=DEV:PATH   mount the ext4 disk DEV read-only at PATH (-v HOST:PATH:ro)
+ *   r=DEV        the ext4 disk DEV holds the writable layer (a detached VM's
+ *                root volume, kept across `twinbox stop` and `start`)
  * Unknown tags are ignored, so older agents run newer configurations.
  *
  * Static, no libc beyond what glibc's static link gives, one file, so a
@@ -147,6 +150,7 @@ struct config {
     int tty, stdin_open;
     char* mounts[32]; /* "DEV:PATH" */
     int mountc;
+    const char* writable_disk; /* NULL: the writable layer is in RAM */
 };
 
 static int parse_config(char* data, size_t size, struct config* config) {
@@ -195,6 +199,10 @@ static int parse_config(char* data, size_t size, struct config* config) {
                 if (config->mountc < 32 && strchr(value, ':') != NULL && value[0] == '/')
                     config->mounts[config->mountc++] = value;
                 break;
+            case 'r':
+                if (value[0] == '/')
+                    config->writable_disk = value;
+                break;
             default:
                 break;
         }
@@ -202,7 +210,7 @@ static int parse_config(char* data, size_t size, struct config* config) {
     return config->argc > 0 ? 0 : -1;
 }
 
-/* ---- the root: the read-only image plus a writable layer in RAM ------- */
+/* ---- the root: the read-only image plus a writable layer -------------- */
 
 static void mount_or_warn(const char* source, const char* target, const char* type,
                           unsigned long flags, const char* data) {
@@ -214,12 +222,30 @@ static void mount_or_warn(const char* source, const char* target, const char* ty
     }
 }
 
-static int make_root(void) {
-    /* /.twinbox/rw exists in the image: the disk builder adds it. */
-    if (mount("tmpfs", "/.twinbox/rw", "tmpfs", 0, "mode=0755") != 0) {
-        die("mount tmpfs on /.twinbox/rw");
+/* The writable layer's file system on /.twinbox/rw (which the disk builder
+ * adds to the image): the disk the configuration names, else a tmpfs. The
+ * disk's driver may still be probing: wait for its node as for volumes. */
+static int mount_writable_layer(const char* disk) {
+    if (disk == NULL) {
+        if (mount("tmpfs", "/.twinbox/rw", "tmpfs", 0, "mode=0755") != 0) {
+            die("mount tmpfs on /.twinbox/rw");
+            return -1;
+        }
+        return 0;
+    }
+    for (int tries = 0; tries < 300 && access(disk, F_OK) != 0; ++tries) usleep(10000);
+    if (mount(disk, "/.twinbox/rw", "ext4", MS_NOSUID | MS_NODEV, NULL) != 0) {
+        char what[256];
+        snprintf(what, sizeof what, "mount the writable disk %s on /.twinbox/rw", disk);
+        die(what);
         return -1;
     }
+    return 0;
+}
+
+static int make_root(const char* writable_disk) {
+    if (mount_writable_layer(writable_disk) != 0)
+        return -1;
     mkdir("/.twinbox/rw/upper", 0755);
     mkdir("/.twinbox/rw/work", 0755);
     mkdir("/.twinbox/rw/root", 0755);
@@ -446,7 +472,7 @@ int main(void) {
         say("twinbox-init: no valid run configuration in fw_cfg " CONFIG_NAME "\n");
         report_and_power_off(125);
     }
-    if (make_root() != 0 || mount_volumes(&config) != 0)
+    if (make_root(config.writable_disk) != 0 || mount_volumes(&config) != 0)
         report_and_power_off(125);
     /* The exec server: a child, so that PID 1 stays a plain reaper. */
     pid_t server = fork();

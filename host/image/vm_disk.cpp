@@ -64,6 +64,22 @@ Result<void> add_agent(const std::string& staging, const std::string& agent) {
     return ok();
 }
 
+// A file of `size` bytes that takes no room until written (truncate(2)).
+Result<void> make_sparse_file(const std::string& output, uint64_t size) {
+    {
+        std::ofstream file(output, std::ios::binary | std::ios::trunc);
+        if (!file)
+            return Error::from_errno("create", output);
+    }
+    if (::truncate(output.c_str(), static_cast<off_t>(size)) != 0)
+        return Error::from_errno("truncate", output);
+    return ok();
+}
+
+std::string mkfs_path() {
+    return fs::exists("/sbin/mkfs.ext4") ? "/sbin/mkfs.ext4" : "/usr/sbin/mkfs.ext4";
+}
+
 Result<void> make_ext4(const std::string& staging, const std::string& output) {
     t_bytes = t_inodes = 0;
     if (::nftw(staging.c_str(), count_entry, 64, FTW_PHYS) != 0)
@@ -72,17 +88,11 @@ Result<void> make_ext4(const std::string& staging, const std::string& output) {
     // and a quarter more than the data covers block rounding and directories.
     uint64_t size = ((t_bytes + t_bytes / 4 + (16ull << 20)) + 0xfffff) & ~0xfffffull;
     uint64_t inodes = t_inodes + t_inodes / 4 + 256;
-    {
-        std::ofstream file(output, std::ios::binary | std::ios::trunc);
-        if (!file)
-            return Error::from_errno("create", output);
-    }
-    if (::truncate(output.c_str(), static_cast<off_t>(size)) != 0)
-        return Error::from_errno("truncate", output);
-    std::string mkfs = fs::exists("/sbin/mkfs.ext4") ? "/sbin/mkfs.ext4" : "/usr/sbin/mkfs.ext4";
-    auto result = TRY(run_captured({mkfs, "-q", "-F", "-L", "twinbox", "-N", std::to_string(inodes),
-                                    "-E", "root_owner=0:0", "-d", staging, output},
-                                   std::chrono::minutes(10)));
+    TRY(make_sparse_file(output, size));
+    auto result =
+        TRY(run_captured({mkfs_path(), "-q", "-F", "-L", "twinbox", "-N", std::to_string(inodes),
+                          "-E", "root_owner=0:0", "-d", staging, output},
+                         std::chrono::minutes(10)));
     if (result.exit_status != 0) {
         std::string reason = result.err.empty() ? result.out : result.err;
         while (!reason.empty() && reason.back() == '\n') reason.pop_back();
@@ -149,6 +159,19 @@ Result<void> make_ext4_from_directory(const std::string& directory, const std::s
     if (auto made = make_ext4(directory, output); !made) {
         ::unlink(output.c_str());
         return std::move(made).error().with_context("copying " + directory + " to a disk");
+    }
+    return ok();
+}
+
+Result<void> make_empty_ext4(const std::string& output, uint64_t size) {
+    TRY(make_sparse_file(output, size));
+    auto result = TRY(
+        run_captured({mkfs_path(), "-q", "-F", "-L", "twinbox-rw", "-E", "root_owner=0:0", output},
+                     std::chrono::minutes(2)));
+    if (result.exit_status != 0) {
+        ::unlink(output.c_str());
+        return Error::message(fmt::format("mkfs.ext4 {} failed (status {}): {}", output,
+                                          result.exit_status, result.err));
     }
     return ok();
 }

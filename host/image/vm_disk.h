@@ -38,4 +38,9 @@ Result<VmDisk> vm_disk_for_image(const std::string& store_root, const std::strin
 // `-v HOST:PATH:ro` with --isolation vm: the directory becomes a read-only disk).
 Result<void> make_ext4_from_directory(const std::string& directory, const std::string& output);
 
+// An empty ext4 file system of `size` bytes at `output`, sparse (only what
+// mkfs.ext4 writes takes space): a detached VM's writable layer, its root
+// volume across stop and start.
+Result<void> make_empty_ext4(const std::string& output, uint64_t size);
+
 }  // namespace twinbox::image

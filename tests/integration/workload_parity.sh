@@ -7,8 +7,11 @@
 #   2. a detached VM has a container's lifecycle: run -d, ps (ISOLATION vm),
 #      logs, inspect, exec through the guest agent (output and exit status),
 #      stop -t (graceful: the ACPI power button, so the workload's TERM trap
-#      runs and its status is recorded), wait, rm; a VM that exits by itself
-#      records its status; nothing is left behind.
+#      runs and its status is recorded), wait, start (its writable disk
+#      kept: a file written by each run has two lines, logs appended; start
+#      of a running VM does nothing; an unknown name or a missing image disk
+#      is one line, exit 1, nothing changed), rm; a VM that exits by itself
+#      records its status; nothing is left behind (no disk, no supervisor).
 # (-p to a VM and to a container are checked in image_vm.sh and
 # container_network.sh, inside network namespaces of their own.)
 # Runs where /dev/kvm boots Linux (inside the test host on PVM hosts; see
@@ -61,7 +64,7 @@ image=busybox:latest
 lifecycle() {
 # 2. A detached VM's lifecycle.
 "$twinbox" run -d --isolation vm --name lc $image \
-    sh -c 'echo started; trap "echo got-term; exit 5" TERM; while true; do sleep 1; done' \
+    sh -c 'echo run >> /f; echo started-$(wc -l < /f); trap "echo got-term; exit 5" TERM; while true; do sleep 1; done' \
     >"$work/id" 2>"$work/err"
 expect_status 0 $? "run -d --isolation vm"
 id="$(cat "$work/id")"
@@ -95,6 +98,45 @@ grep -E "^${id}[[:space:]]+lc[[:space:]]+vm[[:space:]]+-[[:space:]]+Exited" "$wo
 "$twinbox" logs lc | grep -q got-term || fail "logs do not show the TERM trap's output"
 pass "run -d --isolation vm: id, ps, logs, inspect, exec, stop in ${took} s (status $(cat "$work/wait"))"
 
+# start: the same VM again with its writable disk: /f gets a second line.
+disk="$TWINBOX_ROOT/run/vm-workloads/$id/writable.ext4"
+[ -f "$disk" ] || fail "no writable disk $disk"
+[ "$(du -k "$disk" | cut -f1)" -lt 262144 ] || fail "the writable disk is not sparse: $(du -h "$disk")"
+root_disk="$(sed -n 's/^ *"root_disk": "\(.*\)",$/\1/p' "$TWINBOX_ROOT/run/vm-workloads/$id/launch.json")"
+[ -f "$root_disk" ] || fail "launch.json names no image disk ('$root_disk')"
+mv "$root_disk" "$root_disk.away"
+cp "$TWINBOX_ROOT/run/vm-workloads/$id/state.json" "$work/vm-state.before"
+"$twinbox" start lc >"$work/out" 2>"$work/err"; expect_status 1 $? "start lc without its image disk"
+expect_one_line "$work/err" "start lc without its image disk"
+cmp -s "$work/vm-state.before" "$TWINBOX_ROOT/run/vm-workloads/$id/state.json" ||
+    fail "a failed start changed the VM's record"
+mv "$root_disk.away" "$root_disk"
+"$twinbox" start nosuch >"$work/out" 2>"$work/err"; expect_status 1 $? "start of an unknown name"
+expect_one_line "$work/err" "start of an unknown name"
+out="$("$twinbox" start lc)"; expect_status 0 $? "start lc"
+[ "$out" = lc ] || fail "start lc printed '$out'"
+"$twinbox" ps >"$work/ps"
+grep -E "^${id}[[:space:]]+lc[[:space:]]+vm[[:space:]].*Up" "$work/ps" >/dev/null ||
+    { cat "$work/ps"; fail "ps does not list lc as up after start"; }
+for i in $(seq 240); do
+    "$twinbox" logs lc 2>/dev/null | grep -q started-2 && break
+    sleep 0.5
+done
+"$twinbox" logs lc >"$work/logs"
+grep -q started-1 "$work/logs" && grep -q started-2 "$work/logs" ||
+    { cat "$work/logs"; fail "logs do not show both runs (started-1, started-2)"; }
+[ "$("$twinbox" exec lc cat /f | tr -d '\r' | tr '\n' ' ')" = "run run " ] ||
+    fail "/f after start: '$("$twinbox" exec lc cat /f)'"
+"$twinbox" inspect lc | grep -q '"Running": true' || fail "inspect: lc not running after start"
+"$twinbox" inspect lc | grep -q '"ExitCode"' && fail "inspect: start kept the old exit code"
+pid="$("$twinbox" inspect lc | sed -n 's/.*"Pid": \([0-9]*\).*/\1/p' | head -1)"
+out="$("$twinbox" start lc)"; expect_status 0 $? "start of a running VM"
+[ "$("$twinbox" inspect lc | sed -n 's/.*"Pid": \([0-9]*\).*/\1/p' | head -1)" = "$pid" ] ||
+    fail "start of a running VM changed its VMM"
+"$twinbox" stop -t 20 lc >/dev/null || fail "stop lc after start"
+[ "$("$twinbox" wait lc)" = 5 ] || fail "wait after the second stop is not 5"
+pass "start lc: the writable disk kept (/f has two lines), logs appended, ps up; bad input refused"
+
 # A detached VM that ends by itself records its exit status; --rm is kept
 # for another run.
 "$twinbox" run -d --isolation vm --name lc-exit $image sh -c 'echo bye; exit 42' >/dev/null ||
@@ -104,6 +146,7 @@ pass "run -d --isolation vm: id, ps, logs, inspect, exec, stop in ${took} s (sta
 "$twinbox" rm lc lc-exit >/dev/null || fail "rm lc lc-exit"
 "$twinbox" ps -a | grep -q "lc" && fail "ps -a still lists a removed VM"
 left="$(ls "$TWINBOX_ROOT/run/vm-workloads" "$TWINBOX_ROOT/run/vms" 2>/dev/null | grep -v ':$' | grep -v '^$')"
+[ -e "$disk" ] && fail "rm left the writable disk $disk"
 [ -z "$left" ] || fail "left behind: $left"
 # A supervisor is a fork of `twinbox run -d`, with its command line.
 pgrep -f "run -d --isolation vm --name lc" >/dev/null && fail "a VM supervisor is still running"

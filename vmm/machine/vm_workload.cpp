@@ -31,14 +31,19 @@ Result<std::vector<uint8_t>> encode_agent_config(const VmWorkload& workload) {
         TRY(agent::append_field(blob, 'h', workload.hostname));
     TRY(agent::append_field(blob, 't', workload.tty ? "1" : "0"));
     TRY(agent::append_field(blob, 'i', workload.interactive ? "1" : "0"));
-    // Volumes are the disks after the root: vdb, vdc, ... (26 at most).
+    // Volumes are the disks after the root: vdb, vdc, ... (26 at most),
+    // then the writable layer's disk, if any.
+    size_t limit = workload.writable_disk.empty() ? 25 : 24;
     for (size_t index = 0; index < workload.volumes.size(); ++index) {
-        if (index >= 25)
-            return Error::message("a VM takes at most 25 -v volumes");
+        if (index >= limit)
+            return Error::message(fmt::format("a VM takes at most {} -v volumes", limit));
         TRY(agent::append_field(blob, 'm',
                                 fmt::format("/dev/vd{}:{}", static_cast<char>('b' + index),
                                             workload.volumes[index].mount_point)));
     }
+    if (!workload.writable_disk.empty())
+        TRY(agent::append_field(
+            blob, 'r', fmt::format("/dev/vd{}", static_cast<char>('b' + workload.volumes.size()))));
     if (blob.size() > kMaxAgentConfig)
         return Error::message(fmt::format(
             "the command and environment take {} bytes; the VM agent accepts at most {} KiB",
@@ -63,6 +68,8 @@ Result<VmConfig> workload_vm_config(const VmWorkload& workload,
     config.cpus = workload.cpus;
     config.disks.push_back({workload.root_disk, true});
     for (const auto& volume : workload.volumes) config.disks.push_back({volume.disk, true});
+    if (!workload.writable_disk.empty())
+        config.disks.push_back({workload.writable_disk, false});
     config.nets = workload.nets;
     config.console = ConsoleKind::virtio;
     config.console_input = workload.interactive;  // -i: keystrokes to hvc0

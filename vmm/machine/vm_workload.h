@@ -10,7 +10,8 @@
 //
 //   host                              guest
 //   twinbox run --isolation vm  ──▶  kernel ─▶ initramfs /init (modules, mount vda ro)
-//     fw_cfg opt/twinbox/run  ─────▶  /.twinbox/init: overlay on tmpfs, chroot,
+//     fw_cfg opt/twinbox/run  ─────▶  /.twinbox/init: overlay on tmpfs (or on
+//                                      the writable disk), chroot,
 //     virtio-console  ◀─── stdio ───   setuid, exec CMD, wait
 //     exit-status port 0x604 ◀─ status ─┘
 #pragma once
@@ -41,6 +42,10 @@ struct VmWorkload {
         std::string disk, mount_point;
     };
     std::vector<Volume> volumes;
+    // An ext4 disk for the writable layer, attached read-write after the
+    // volumes, so that what the workload writes outlives the VM (a detached
+    // VM's root volume, kept across stop and start); "" = a layer in RAM.
+    std::string writable_disk;
     std::vector<NetConfig> nets;
     std::string extra_command_line;  // appended (e.g. ip= for a network)
     std::string console_log;         // where the serial console goes ("" = nowhere)

@@ -56,6 +56,24 @@ TEST(VmWorkload, VolumesBecomeMountsOfTheNextDisks) {
     EXPECT_EQ(strings.back(), "m=/dev/vdc:/more data");
 }
 
+TEST(VmWorkload, TheWritableDiskComesAfterTheVolumes) {
+    auto workload = sample();
+    EXPECT_EQ(strings_of(*encode_agent_config(workload)).back(), "i=0");  // none: RAM
+    workload.writable_disk = "/run/twinbox/vm-workloads/abc/writable.ext4";
+    EXPECT_EQ(strings_of(*encode_agent_config(workload)).back(), "r=/dev/vdb");
+    workload.volumes = {{"/tmp/v0.ext4", "/data"}, {"/tmp/v1.ext4", "/more"}};
+    auto strings = strings_of(*encode_agent_config(workload));
+    EXPECT_EQ(strings[strings.size() - 2], "m=/dev/vdc:/more");
+    EXPECT_EQ(strings.back(), "r=/dev/vdd");
+    // vdb..vdz: 25 disks after the root, one of them the writable layer.
+    workload.volumes.assign(25, {"/tmp/v.ext4", "/v"});
+    auto refused = encode_agent_config(workload);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().to_string().find("24"), std::string::npos);
+    workload.volumes.resize(24);
+    EXPECT_EQ(strings_of(*encode_agent_config(workload)).back(), "r=/dev/vdz");
+}
+
 TEST(VmWorkload, BadInputIsRefused) {
     auto workload = sample();
     workload.command.clear();
@@ -99,6 +117,14 @@ TEST(VmWorkload, TheVmBootsTheImageDiskReadOnlyWithTheAgent) {
     ASSERT_EQ(config->fw_cfg_files.size(), 1u);
     EXPECT_EQ(config->fw_cfg_files[0].first, "opt/twinbox/run");
     EXPECT_EQ(config->fw_cfg_files[0].second, *encode_agent_config(workload));
+
+    // A detached VM's writable layer: the last disk, read-write.
+    workload.writable_disk = "/tmp/writable.ext4";
+    config = workload_vm_config(workload, {guest_dir});
+    ASSERT_TRUE(config) << config.error().to_string();
+    ASSERT_EQ(config->disks.size(), 3u);
+    EXPECT_EQ(config->disks[2].path, workload.writable_disk);
+    EXPECT_FALSE(config->disks[2].read_only);
 }
 
 }  // namespace
