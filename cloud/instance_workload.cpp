@@ -46,21 +46,6 @@ private:
     int m_saved = -1;
 };
 
-// Backend::start comes from the restart work (workload/backend.h); until a
-// backend has it, starting a stopped instance says so in one line.
-template <typename B>
-concept CanStart = requires(B& backend, const workload::WorkloadInfo& info) {
-    {backend.start(info)};
-};
-
-template <typename B>
-Result<void> start_with(B& backend, const workload::WorkloadInfo& info) {
-    if constexpr (CanStart<B>)
-        return backend.start(info);
-    else
-        return Error::message("this build's workloads cannot be started again (no Backend::start)");
-}
-
 struct Found {
     std::unique_ptr<workload::Backend> backend;
     workload::WorkloadInfo info;
@@ -186,7 +171,7 @@ Result<void> start_workload(const std::string& name, workload::Isolation isolati
     if (found.info.running)
         return ok();
     QuietStdout quiet;
-    return start_with(*found.backend, found.info);
+    return found.backend->start(found.info);
 }
 
 Result<void> remove_workload(const std::string& name, workload::Isolation isolation,
