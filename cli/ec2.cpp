@@ -98,13 +98,15 @@ Result<std::string> read_blob_argument(const std::string& value, std::string_vie
 }
 
 void register_ec2(CLI::App& app, int& exit_code) {
-    CLI::App* ec2 =
-        app.add_subcommand("ec2", "EC2's verbs on this machine: key pairs, instance types, AMIs");
+    CLI::App* ec2 = app.add_subcommand(
+        "ec2", "EC2's verbs on this machine: instances, key pairs, instance types, AMIs");
     ec2->require_subcommand(1);
     ec2->footer(
         "Exit status: 252 usage error, 254 error from the service (AWS's code), 255 twinbox failed.");
     register_ec2_key_pairs(*ec2, exit_code);
     register_ec2_instance_types(*ec2, exit_code);
+    register_ec2_instances(*ec2, exit_code);
+    register_ec2_instance_states(*ec2, exit_code);
     register_ec2_images(*ec2, exit_code);
 }
 

@@ -57,6 +57,8 @@ int with_store(std::string_view operation, Body body) {
 // Verb groups (cli/ec2_*.cpp).
 void register_ec2_key_pairs(CLI::App& ec2, int& exit_code);
 void register_ec2_instance_types(CLI::App& ec2, int& exit_code);
+void register_ec2_instances(CLI::App& ec2, int& exit_code);
+void register_ec2_instance_states(CLI::App& ec2, int& exit_code);
 void register_ec2_images(CLI::App& ec2, int& exit_code);
 
 }  // namespace twinbox::cli

@@ -58,6 +58,7 @@ Result<InstanceRecord> read_record(const Node& node) {
     TRY(json_reader::read_member(node, "UserData", record.user_data));
     TRY(json_reader::read_member(node, "HttpTokens", record.http_tokens));
     TRY(json_reader::read_member(node, "AmiLaunchIndex", record.launch_index));
+    TRY(json_reader::read_member(node, "ClientToken", record.client_token));
     if (auto tags = node.member("Tags")) {
         TRY(json_reader::expect_array(*tags));
         for (size_t index = 0; index < tags->json().size(); ++index) {
@@ -91,6 +92,7 @@ nlohmann::json to_json(const InstanceRecord& record) {
             {"UserData", record.user_data},
             {"HttpTokens", record.http_tokens},
             {"AmiLaunchIndex", record.launch_index},
+            {"ClientToken", record.client_token},
             {"Tags", std::move(tags)}};
 }
 

@@ -47,6 +47,7 @@ struct InstanceRecord {
     std::string user_data;                 // base64, as EC2 keeps it ("" = none)
     std::string http_tokens = "optional";  // MetadataOptions.HttpTokens: optional|required
     int launch_index = 0;                  // AmiLaunchIndex within its reservation
+    std::string client_token;              // run-instances --client-token ("" = none)
     std::vector<std::pair<std::string, std::string>> tags;  // Key, Value in order
 };
 

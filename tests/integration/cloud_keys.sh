@@ -15,20 +15,7 @@ export TWINBOX_ROOT="$work/root"
 command -v ssh-keygen >/dev/null || { echo "SKIP: ssh-keygen is not installed (openssh-client)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 
-ec2() { timeout 60 "$twinbox" ec2 "$@"; }
-# json_get FILE PYTHON_EXPR: evaluates EXPR on the parsed JSON `d`.
-json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-
-# fails WANT_STATUS CODE_OR_TEXT NAME ARGS...: one line on stderr, the status, the text.
-fails() {
-    local want="$1" text="$2" name="$3"
-    shift 3
-    ec2 "$@" >"$work/out" 2>"$work/err"
-    expect_status "$want" $? "$name"
-    expect_one_line "$work/err" "$name"
-    expect_contains "$work/err" "$text" "$name"
-    pass "$name: $(cat "$work/err")"
-}
+. "$(dirname "$0")/cloud_lib.sh"
 
 # Create an RSA key as the AWS user guide does: the private key goes straight to a file.
 ec2 create-key-pair --key-name lab --query KeyMaterial --output text >"$work/lab.pem" ||
