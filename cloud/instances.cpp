@@ -20,12 +20,19 @@ namespace twinbox::cloud {
 
 namespace {
 
-// A graceful shutdown first (SIGTERM; a VM: the ACPI power button), as EC2's stop.
-constexpr std::chrono::seconds kStopTimeout{10};
-
 workload::Isolation isolation_of(const InstanceRecord& record) {
     return record.isolation == "container" ? workload::Isolation::container
                                            : workload::Isolation::vm;
+}
+
+// A graceful shutdown first (SIGTERM; a VM: the ACPI power button), as EC2's
+// stop, then a kill. A container gets docker's 10 s. A VM's guest shuts its
+// OS down and syncs its writable disk, which takes longer (far longer under
+// emulation): a kill too early can lose what the guest had not yet written
+// back, so it gets 120 s, as EC2 too waits for the OS (--force skips that).
+std::chrono::seconds stop_timeout(const InstanceRecord& record) {
+    return isolation_of(record) == workload::Isolation::vm ? std::chrono::seconds(120)
+                                                           : std::chrono::seconds(10);
 }
 
 Error not_found(std::string_view id) {
@@ -114,7 +121,8 @@ Result<Checked> check_run(const StateStore& store, const RunInstancesInput& inpu
 // Removes what a failed run-instances made: its workloads and its records.
 void undo_run(const StateStore& store, const std::vector<InstanceRecord>& made) {
     for (const auto& record : made)
-        if (auto removed = remove_workload(record.workload, isolation_of(record), kStopTimeout);
+        if (auto removed =
+                remove_workload(record.workload, isolation_of(record), stop_timeout(record));
             !removed)
             log::warn("removing {}: {}", record.workload, removed.error().to_string());
     auto dropped = update_instances(store, [&](std::vector<InstanceRecord>& records) {
@@ -298,7 +306,7 @@ Result<nlohmann::json> stop_instances(const StateStore& store, const std::vector
         if (before[index] == InstanceState::running) {
             InstanceRecord record = record_of(store, id);
             auto stopped = stop_workload(record.workload, isolation_of(record),
-                                         force ? std::chrono::seconds(0) : kStopTimeout);
+                                         force ? std::chrono::seconds(0) : stop_timeout(record));
             if (!stopped) {
                 (void)update_each(store, {id},
                                   [](InstanceRecord& r) { r.state = InstanceState::running; });
@@ -368,7 +376,8 @@ Result<nlohmann::json> terminate_instances(const StateStore& store,
         const std::string& id = ids[index];
         if (before[index] != InstanceState::terminated) {
             InstanceRecord record = record_of(store, id);
-            if (auto removed = remove_workload(record.workload, isolation_of(record), kStopTimeout);
+            if (auto removed =
+                    remove_workload(record.workload, isolation_of(record), stop_timeout(record));
                 !removed)
                 return std::move(removed).error().with_context(fmt::format("terminating {}", id));
             auto when = Clock::now();
