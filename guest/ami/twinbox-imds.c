@@ -120,13 +120,12 @@ int main(int argc, char** argv) {
     }
 
     char request[2048];
-    int length = snprintf(request, sizeof request,
-                          "%s %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n%s%s%s%s%s%s%s\r\n",
-                          method, path, address, token ? "X-aws-ec2-metadata-token: " : "",
-                          token ? token : "", token ? "\r\n" : "",
-                          ttl ? "X-aws-ec2-metadata-token-ttl-seconds: " : "", ttl ? ttl : "",
-                          ttl ? "\r\n" : "",
-                          strcmp(method, "PUT") == 0 ? "Content-Length: 0\r\n" : "");
+    int length = snprintf(
+        request, sizeof request,
+        "%s %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n%s%s%s%s%s%s%s\r\n", method, path,
+        address, token ? "X-aws-ec2-metadata-token: " : "", token ? token : "", token ? "\r\n" : "",
+        ttl ? "X-aws-ec2-metadata-token-ttl-seconds: " : "", ttl ? ttl : "", ttl ? "\r\n" : "",
+        strcmp(method, "PUT") == 0 ? "Content-Length: 0\r\n" : "");
     if (length < 0 || (size_t)length >= sizeof request)
         return usage();
     if (write_all(fd, request, (size_t)length) < 0) {
