@@ -100,7 +100,7 @@ void register_describe(CLI::App& ec2, int& exit_code) {
     verb->callback([args, &exit_code] {
         exit_code =
             with_store("DescribeInstances", [&](const cloud::StateStore& store) -> Result<int> {
-                auto filters = TRY(cloud::parse_filters(args->filters));
+                auto filters = TRY(cloud::parse_instance_filters(args->filters));
                 auto records = TRY(cloud::describe_instances(store, args->ids, filters));
                 if (args->output.format == "table" && args->output.query.empty()) {
                     print_instances_table(records);

@@ -2,11 +2,11 @@
 #include "cloud/filters.h"
 
 #include <fmt/core.h>
-#include <fnmatch.h>
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 
 #include "cloud/aws_error.h"
+#include "common/json_reader.h"
 
 namespace twinbox::cloud {
 namespace {
@@ -17,19 +17,25 @@ Error bad_filter(std::string_view argument) {
                                  argument.substr(0, 100)));
 }
 
+// JSON: one {"Name": N, "Values": [...]} or an array of them.
 Result<std::vector<Filter>> parse_json(std::string_view argument) {
-    try {
-        auto document = nlohmann::json::parse(argument);
-        if (!document.is_array())
-            document = nlohmann::json::array({document});
-        std::vector<Filter> filters;
-        for (const auto& item : document)
-            filters.push_back({item.at("Name").get<std::string>(),
-                               item.at("Values").get<std::vector<std::string>>()});
-        return filters;
-    } catch (const nlohmann::json::exception&) {
+    auto document = json_reader::parse(argument, 64 << 10);
+    if (!document)
         return bad_filter(argument);
+    json_reader::Json list =
+        document->is_array() ? *document : json_reader::Json::array({*document});
+    json_reader::Node root(list, "", "--filters");
+    std::vector<Filter> filters;
+    for (size_t index = 0; index < list.size(); ++index) {
+        json_reader::Node item = root.element(index);
+        Filter filter;
+        if (!json_reader::expect_object(item) ||
+            !json_reader::read_required(item, "Name", filter.name) ||
+            !json_reader::read_required(item, "Values", filter.values))
+            return bad_filter(argument);
+        filters.push_back(std::move(filter));
     }
+    return filters;
 }
 
 }  // namespace
@@ -55,12 +61,39 @@ Result<std::vector<Filter>> parse_filters(std::string_view argument) {
     return std::vector<Filter>{std::move(filter)};
 }
 
+Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& arguments) {
+    std::vector<Filter> filters;
+    for (const auto& argument : arguments) {
+        auto parsed = TRY(parse_filters(std::string_view(argument)));
+        filters.insert(filters.end(), parsed.begin(), parsed.end());
+    }
+    return filters;
+}
+
 bool filter_matches(const Filter& filter, std::string_view value) {
-    std::string text(value);
-    for (const auto& pattern : filter.values)
-        if (::fnmatch(pattern.c_str(), text.c_str(), 0) == 0)
-            return true;
-    return false;
+    return std::any_of(filter.values.begin(), filter.values.end(),
+                       [&](const std::string& pattern) { return wildcard_match(pattern, value); });
+}
+
+bool wildcard_match(std::string_view pattern, std::string_view text) {
+    // Iterative glob with one backtrack point (the last '*').
+    size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+            ++p;
+            ++t;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            mark = t;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            t = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
 }
 
 }  // namespace twinbox::cloud

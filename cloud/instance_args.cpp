@@ -129,11 +129,6 @@ bool known_filter(std::string_view name) {
            std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
 
-bool any_matches(const std::vector<std::string>& patterns, std::string_view text) {
-    return std::any_of(patterns.begin(), patterns.end(),
-                       [&](const std::string& pattern) { return wildcard_match(pattern, text); });
-}
-
 bool matches(const InstanceRecord& record, const Filter& filter);
 
 }  // namespace
@@ -175,59 +170,12 @@ Result<std::vector<Tag>> parse_tag_specifications(const std::vector<std::string>
     return tags;
 }
 
-Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs) {
-    std::vector<Filter> filters;
-    for (const auto& spec : specs) {
-        Filter filter;
-        bool has_name = false, has_values = false;
-        // Values take every comma-separated word after "Values=" (shorthand's list).
-        size_t values_at = spec.find("Values=");
-        std::string_view head = std::string_view(spec).substr(0, values_at);
-        if (head.ends_with(','))
-            head.remove_suffix(1);
-        for (auto field : split_top_level(head)) {
-            std::string_view key, value;
-            if (field.empty())
-                continue;
-            if (!split_pair(field, key, value) || key != "Name")
-                return invalid(
-                    fmt::format("--filters '{}': expected Name=NAME,Values=V1,V2", spec));
-            filter.name = value;
-            has_name = true;
-        }
-        if (values_at != std::string::npos) {
-            std::string_view list = strip(std::string_view(spec).substr(values_at + 7), '[', ']');
-            for (auto value : split_top_level(list)) filter.values.emplace_back(value);
-            has_values = true;
-        }
-        if (!has_name || !has_values)
-            return invalid(fmt::format("--filters '{}': expected Name=NAME,Values=V1,V2", spec));
+Result<std::vector<Filter>> parse_instance_filters(const std::vector<std::string>& specs) {
+    auto filters = TRY(parse_filters(specs));
+    for (const auto& filter : filters)
         if (!known_filter(filter.name))
             return invalid(fmt::format("The filter '{}' is invalid", filter.name));
-        filters.push_back(std::move(filter));
-    }
     return filters;
-}
-
-bool wildcard_match(std::string_view pattern, std::string_view text) {
-    // Iterative glob with one backtrack point (the last '*').
-    size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-            ++p;
-            ++t;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            mark = t;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            t = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
 }
 
 namespace {
@@ -237,12 +185,12 @@ bool matches(const InstanceRecord& record, const Filter& filter) {
     if (name.starts_with("tag:")) {
         std::string_view key = std::string_view(name).substr(4);
         return std::any_of(record.tags.begin(), record.tags.end(), [&](const Tag& tag) {
-            return tag.first == key && any_matches(filter.values, tag.second);
+            return tag.first == key && filter_matches(filter, tag.second);
         });
     }
     if (name == "tag-key")
         return std::any_of(record.tags.begin(), record.tags.end(),
-                           [&](const Tag& tag) { return any_matches(filter.values, tag.first); });
+                           [&](const Tag& tag) { return filter_matches(filter, tag.first); });
     std::string value;
     if (name == "instance-id")
         value = record.instance_id;
@@ -262,7 +210,7 @@ bool matches(const InstanceRecord& record, const Filter& filter) {
         value = record.reservation_id;
     else if (name == "availability-zone")
         value = kAvailabilityZone;
-    return any_matches(filter.values, value);
+    return filter_matches(filter, value);
 }
 
 }  // namespace

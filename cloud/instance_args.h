@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "cloud/filters.h"
 #include "cloud/instance_store.h"
 #include "common/result.h"
 
@@ -23,15 +24,10 @@ using Tag = std::pair<std::string, std::string>;
 Result<std::vector<Tag>> parse_tag_specifications(const std::vector<std::string>& specs);
 
 // --filters Name=instance-state-name,Values=running,stopped Name=tag:Name,Values=web
-struct Filter {
-    std::string name;
-    std::vector<std::string> values;  // EC2's wildcards: * and ?
-};
-Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs);
+// (cloud/filters.h), with describe-instances' filter names only.
+Result<std::vector<Filter>> parse_instance_filters(const std::vector<std::string>& specs);
 // Every filter matches (AND); within one filter any value (OR), as EC2.
 bool matches_filters(const InstanceRecord& record, const std::vector<Filter>& filters);
-// EC2's filter wildcards: * any run, ? one character.
-bool wildcard_match(std::string_view pattern, std::string_view text);
 
 // --count N or MIN:MAX (MinCount/MaxCount): at least MIN, at most MAX if they fit.
 struct CountRange {

@@ -61,7 +61,7 @@ TEST(InstanceArgs, TagSpecificationsRefused) {
 }
 
 TEST(InstanceArgs, FiltersShorthand) {
-    auto filters = parse_filters(
+    auto filters = parse_instance_filters(
         {"Name=instance-state-name,Values=running,stopped", "Name=tag:Name,Values=web"});
     ASSERT_TRUE(filters) << filters.error().to_string();
     ASSERT_EQ(filters->size(), 2u);
@@ -73,7 +73,7 @@ TEST(InstanceArgs, FiltersShorthand) {
 
 TEST(InstanceArgs, FiltersRefused) {
     for (const char* bad : {"Name=colour,Values=blue", "Name=instance-id", "Values=x", "junk"}) {
-        auto filters = parse_filters({bad});
+        auto filters = parse_instance_filters({bad});
         ASSERT_FALSE(filters) << bad;
         EXPECT_EQ(code_of(filters.error()), "InvalidParameterValue") << bad;
     }
@@ -82,7 +82,7 @@ TEST(InstanceArgs, FiltersRefused) {
 TEST(InstanceArgs, FiltersMatchAndWithinOrAcross) {
     auto record = web();
     auto match = [&](std::vector<std::string> specs) {
-        return matches_filters(record, *parse_filters(specs));
+        return matches_filters(record, *parse_instance_filters(specs));
     };
     EXPECT_TRUE(match({}));
     EXPECT_TRUE(match({"Name=instance-state-name,Values=stopped,running"}));
