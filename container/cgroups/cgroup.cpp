@@ -149,16 +149,22 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& pat
     cgroup.m_remove_on_destroy = !existed;
     if (layout.version == CgroupVersion::V2) {
         // Controllers must be enabled in every ancestor's subtree_control
-        // (cgroup-v2.rst "Enabling and Disabling") before their files appear.
-        std::string parent = layout.mount_root;
+        // (cgroup-v2.rst "Enabling and Disabling") before their files appear,
+        // top down: a child can only enable what its parent enabled. One
+        // controller per write, so that one the kernel lacks does not keep
+        // the others off. A freshly mounted cgroup2 (no systemd, as in the
+        // test host) has none enabled at its root.
+        auto enable_in = [](const std::string& directory) {
+            for (const char* controller : {"+memory", "+pids", "+cpu", "+io", "+cpuset"})
+                (void)write_file(directory + "/cgroup.subtree_control", controller);
+        };
+        enable_in(layout.mount_root);
         size_t slash = 0;
         while ((slash = path.find('/', slash + 1)) != std::string::npos) {
-            parent = layout.mount_root + path.substr(0, slash);
+            std::string parent = layout.mount_root + path.substr(0, slash);
             (void)make_directories(parent);
-            for (const char* controller : {"+memory", "+pids", "+cpu", "+io", "+cpuset"})
-                (void)write_file(parent + "/cgroup.subtree_control", controller);
+            enable_in(parent);
         }
-        (void)write_file(layout.mount_root + "/cgroup.subtree_control", "+memory +pids +cpu +io");
     }
     for (const auto& [controller, directory] : cgroup.directories()) {
         TRY(make_directories(directory).with_context(

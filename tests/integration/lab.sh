@@ -46,10 +46,19 @@ if [ "${LAB_INNER:-}" = 1 ]; then
         ' "$lab"
         echo 'echo "### all blocks ran"'
     } >"$script"
+    # In a network namespace of its own, so that a lab's networks (lab 7's
+    # bridge, taps, veths, the metadata address) never touch the machine's.
+    # Drivers load only from the initial namespace (and the test host does
+    # not autoload them): load the ones twinbox's networks use first.
+    for module in tun bridge veth nf_tables nft_chain_nat nft_masq nft_nat nft_fib_ipv4 nft_ct; do
+        modprobe "$module" 2>/dev/null || true
+    done
     status=0
-    bash "$script" || status=$?
+    unshare -n bash -c 'ip link set lo up && exec bash "$1"' lab "$script" || status=$?
     # A lab that failed half-way may leave a container running: remove them all.
     "$twinbox" ps -a -q 2>/dev/null | xargs -r "$twinbox" rm -f >/dev/null 2>&1
+    # and lab 7's metadata server (stopped by its pid; it is idle now).
+    "$twinbox" cloud imds --stop --force >/dev/null 2>&1 || true
     rm -rf "$TWINBOX_ROOT"
     exit "$status"
 fi
