@@ -1,12 +1,16 @@
 #include "vmm/control/registry.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <fmt/core.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -24,9 +28,8 @@ namespace {
 
 using nlohmann::json;
 
-// A directory without state.json is a VM being registered (a few
-// microseconds between mkdir and rename) or one whose twinbox died right
-// then; after this long it counts as abandoned.
+// A staging directory (add()) is abandoned after this long even if the PID in
+// its name was reused.
 constexpr auto kAbandonedAfter = std::chrono::seconds(30);
 
 json to_json(const VmRecord& record) {
@@ -98,8 +101,10 @@ VmRegistry::Liveness VmRegistry::check(const std::string& name, VmRecord* record
                                        Error* damage) const {
     std::string path = directory(name) + "/state.json";
     auto object = json_reader::parse_file(path, 1 << 20);
+    // add() renames an entry into place with its state.json, so one without
+    // it is no VM: an older twinbox died while it registered.
     if (!object && object.error().kind() != Error::Kind::Damaged)
-        return older_than(directory(name), kAbandonedAfter) ? Liveness::stale : Liveness::starting;
+        return Liveness::stale;
     // state.json is renamed into place whole (add()), so one that does not
     // read is not half-written: it is damaged, and its VM may still run.
     auto parsed = object ? read_record(json_reader::Node(*object, "", "state.json"))
@@ -118,6 +123,19 @@ VmRegistry::Liveness VmRegistry::check(const std::string& name, VmRecord* record
     if (record)
         *record = *parsed;
     return Liveness::alive;
+}
+
+void VmRegistry::remove_abandoned_staging(const std::string& name) const {
+    // ".adding-PID-RANDOM": abandoned when that process is gone (or the name is
+    // not ours to read); a live registration finishes in microseconds.
+    pid_t owner = 0;
+    auto digits = std::string_view(name).substr(kStagingPrefix.size());
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), owner);
+    if (error == std::errc() && owner > 0 && (::kill(owner, 0) == 0 || errno == EPERM) &&
+        !older_than(m_root + "/" + name, kAbandonedAfter))
+        return;
+    std::error_code ignored;
+    std::filesystem::remove_all(m_root + "/" + name, ignored);
 }
 
 void VmRegistry::remove_stale(const std::string& name) const {
@@ -139,13 +157,25 @@ Result<VmRegistration> VmRegistry::add(const VmRecord& record) const {
             .with_hint("use a shorter TWINBOX_ROOT or --name");
     std::error_code ignored;
     std::filesystem::create_directories(m_root, ignored);
+    // The entry is built in a staging directory and renamed into place whole,
+    // so an entry never lacks its state.json: a VMM that dies while it
+    // registers (a seccomp violation on a thread already running) leaves at
+    // most a staging directory, which scan() removes once its owner is gone.
+    std::string staging =
+        fmt::format("{}/{}{}-{}", m_root, kStagingPrefix, ::getpid(), random_vm_name());
+    if (::mkdir(staging.c_str(), 0700) < 0)
+        return Error::from_errno("mkdir", staging)
+            .with_hint("is the state directory writable (are you root, or is TWINBOX_ROOT set)?");
+    VmRegistration staged(staging);  // removes the staging directory on every early return
+    std::string text = to_json(record).dump(2) + "\n";
+    TRY(write_whole_file(staging + "/state.json", text.data(), text.size()));
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (::mkdir(dir.c_str(), 0700) == 0)
-            break;
+        if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, dir.c_str(), RENAME_NOREPLACE) == 0) {
+            staged.keep();
+            return VmRegistration(dir);
+        }
         if (errno != EEXIST)
-            return Error::from_errno("mkdir", dir)
-                .with_hint(
-                    "is the state directory writable (are you root, or is TWINBOX_ROOT set)?");
+            return Error::from_errno("rename", staging + " to " + dir);
         Error damage = Error::message("");
         auto liveness = check(record.name, nullptr, &damage);
         if (attempt == 0 && liveness == Liveness::stale) {
@@ -155,18 +185,10 @@ Result<VmRegistration> VmRegistry::add(const VmRecord& record) const {
         if (liveness == Liveness::damaged)
             return std::move(damage).with_hint(fmt::format(
                 "choose another --name, or remove {} if no VM uses it", directory(record.name)));
-        return Error::message(fmt::format("a VM named {} is already running", record.name))
-            .with_hint("choose another --name, or stop it with 'twinbox vm stop " + record.name +
-                       "'");
+        break;
     }
-    VmRegistration registration(dir);
-    // Written to a temporary file and renamed, so a reader never sees half of it.
-    std::string text = to_json(record).dump(2) + "\n";
-    std::string temporary = dir + "/state.json.tmp";
-    TRY(write_whole_file(temporary, text.data(), text.size()));
-    if (::rename(temporary.c_str(), (dir + "/state.json").c_str()) < 0)
-        return Error::from_errno("rename", temporary);
-    return registration;
+    return Error::message(fmt::format("a VM named {} is already running", record.name))
+        .with_hint("choose another --name, or stop it with 'twinbox vm stop " + record.name + "'");
 }
 
 std::vector<VmRecord> VmRegistry::list() const {
@@ -179,7 +201,9 @@ VmRegistry::Listing VmRegistry::scan() const {
     if (DIR* dir = ::opendir(m_root.c_str())) {
         while (dirent* entry = ::readdir(dir)) {
             std::string name = entry->d_name;
-            if (name != "." && name != ".." && validate_vm_name(name))
+            if (name.starts_with(kStagingPrefix))
+                remove_abandoned_staging(name);
+            else if (name != "." && name != ".." && validate_vm_name(name))
                 names.push_back(name);
         }
         ::closedir(dir);
@@ -197,8 +221,6 @@ VmRegistry::Listing VmRegistry::scan() const {
                 break;
             case Liveness::damaged:
                 listing.damaged.push_back(std::move(damage));
-                break;
-            case Liveness::starting:
                 break;
         }
     }
@@ -223,16 +245,12 @@ Result<VmRecord> VmRegistry::find(const std::string& name) const {
         case Liveness::alive:
             return record;
         case Liveness::stale:
-            remove_stale(name);
-            return Error::message(
-                       fmt::format("VM {} is gone: the twinbox that ran it died; removed its entry",
-                                   name))
-                .with_hint("see 'twinbox vm ls'");
-        case Liveness::starting:
             break;
     }
-    return Error::message(fmt::format("VM {} is still starting", name))
-        .with_hint("try again in a moment");
+    remove_stale(name);
+    return Error::message(
+               fmt::format("VM {} is gone: the twinbox that ran it died; removed its entry", name))
+        .with_hint("see 'twinbox vm ls'");
 }
 
 }  // namespace twinbox

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -87,10 +88,14 @@ public:
     Result<VmRecord> find(const std::string& name) const;
 
 private:
-    enum class Liveness { alive, starting, stale, damaged };
+    enum class Liveness { alive, stale, damaged };
     // `record` receives the entry when alive, `damage` why it is damaged.
     Liveness check(const std::string& name, VmRecord* record, Error* damage = nullptr) const;
     void remove_stale(const std::string& name) const;
+    void remove_abandoned_staging(const std::string& name) const;
+
+    // add() writes an entry under this prefix (never a valid VM name) first.
+    static constexpr std::string_view kStagingPrefix = ".adding-";
 
     std::string m_root;
 };

@@ -201,20 +201,47 @@ TEST_F(VmRegistryTest, DamagedEntriesNameTheFileAndTheMember) {
         EXPECT_TRUE(std::filesystem::exists(m_root + "/" + name + "/state.json")) << name;
 }
 
-TEST_F(VmRegistryTest, DirectoryWithoutStateIsStartingUntilItIsOld) {
+TEST_F(VmRegistryTest, DirectoryWithoutStateIsNoVm) {
+    // add() renames an entry into place whole, so a directory without
+    // state.json was left by a twinbox that died while it registered.
     VmRegistry registry(m_root);
-    std::filesystem::create_directories(m_root + "/young");
-    std::filesystem::create_directories(m_root + "/old");
+    std::filesystem::create_directories(m_root + "/half");
+    auto found = registry.find("half");
+    ASSERT_FALSE(found);
+    EXPECT_NE(found.error().to_string().find("is gone"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(m_root + "/half"));
+    std::filesystem::create_directories(m_root + "/other");
+    EXPECT_TRUE(registry.list().empty());
+    EXPECT_FALSE(std::filesystem::exists(m_root + "/other"));
+}
+
+TEST_F(VmRegistryTest, StagingDirectoriesOfLiveProcessesStayAndAbandonedOnesGo) {
+    VmRegistry registry(m_root);
+    std::string live = m_root + "/.adding-" + std::to_string(::getpid()) + "-abc";
+    std::string dead = m_root + "/.adding-" + std::to_string(dead_pid()) + "-abc";
+    std::string old = m_root + "/.adding-" + std::to_string(::getpid()) + "-old";
+    std::string garbage = m_root + "/.adding-x";
+    for (const auto& path : {live, dead, old, garbage}) std::filesystem::create_directories(path);
     struct utimbuf long_ago {
         ::time(nullptr) - 3600, ::time(nullptr) - 3600
     };
-    ASSERT_EQ(::utime((m_root + "/old").c_str(), &long_ago), 0);
-    EXPECT_TRUE(registry.list().empty());
-    EXPECT_TRUE(std::filesystem::exists(m_root + "/young"));  // maybe still being created
-    EXPECT_FALSE(std::filesystem::exists(m_root + "/old"));   // abandoned
-    auto found = registry.find("young");
-    ASSERT_FALSE(found);
-    EXPECT_NE(found.error().to_string().find("still starting"), std::string::npos);
+    ASSERT_EQ(::utime(old.c_str(), &long_ago), 0);
+    EXPECT_TRUE(registry.list().empty());        // never listed as VMs
+    EXPECT_TRUE(std::filesystem::exists(live));  // maybe still registering
+    EXPECT_FALSE(std::filesystem::exists(dead));
+    EXPECT_FALSE(std::filesystem::exists(old));  // its PID may have been reused
+    EXPECT_FALSE(std::filesystem::exists(garbage));
+}
+
+TEST_F(VmRegistryTest, AFailedRegistrationLeavesNoStagingDirectory) {
+    VmRegistry registry(m_root);
+    auto first = registry.add(record("taken"));
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(registry.add(record("taken")));
+    size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(m_root))
+        ++entries;
+    EXPECT_EQ(entries, 1u);  // "taken" only
 }
 
 TEST_F(VmRegistryTest, SocketPathsThatDoNotFitAreRefused) {
