@@ -45,6 +45,10 @@ Result<InstanceRecord> read_record(const Node& node) {
     TRY(json_reader::read_required(node, "Isolation", record.isolation));
     TRY(json_reader::read_required(node, "Workload", record.workload));
     TRY(json_reader::read_member(node, "Network", record.network));
+    TRY(json_reader::read_member(node, "VpcId", record.vpc_id));
+    TRY(json_reader::read_member(node, "SubnetId", record.subnet_id));
+    TRY(json_reader::read_member(node, "SecurityGroupIds", record.security_group_ids));
+    TRY(json_reader::read_member(node, "PublicIpAddress", record.public_ip));
     std::string state;
     TRY(json_reader::read_required(node, "State", state));
     auto parsed = parse_instance_state(state);
@@ -84,6 +88,10 @@ nlohmann::json to_json(const InstanceRecord& record) {
             {"Isolation", record.isolation},
             {"Workload", record.workload},
             {"Network", record.network},
+            {"VpcId", record.vpc_id},
+            {"SubnetId", record.subnet_id},
+            {"SecurityGroupIds", record.security_group_ids},
+            {"PublicIpAddress", record.public_ip},
             {"State", instance_state_name(record.state)},
             {"StateTransitionReason", record.state_reason},
             {"PrivateIpAddress", record.private_ip},

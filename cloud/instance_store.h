@@ -38,7 +38,11 @@ struct InstanceRecord {
     std::string key_name;        // "" = launched without a key pair
     std::string isolation;       // "vm" or "container" (twinbox's extension)
     std::string workload;        // the twinbox workload's name (`twinbox ps`)
-    std::string network;         // the twinbox network it is attached to
+    std::string network;         // the twinbox network it is attached to ("" in a VPC)
+    // In a VPC (issue 20; "" for an instance on a plain twinbox network):
+    std::string vpc_id, subnet_id;                // "vpc-...", "subnet-..."
+    std::vector<std::string> security_group_ids;  // "sg-...", at most 5, in order
+    std::string public_ip;                        // "" = none (auto-assigned or an Elastic IP)
     InstanceState state = InstanceState::pending;
     std::string state_reason;              // StateTransitionReason ("User initiated (...)")
     std::string private_ip;                // "" until it has one

@@ -28,6 +28,12 @@ struct RunInstancesInput {
     std::vector<Tag> tags;
     std::string http_tokens = "optional";
     std::string client_token;
+    // In a VPC (issue 20): --subnet-id (default: the default VPC's default
+    // subnet), --private-ip-address, --security-group-ids, and
+    // --[no-]associate-public-ip-address (nullopt: the subnet's MapPublicIpOnLaunch).
+    std::string subnet_id, private_ip;
+    std::vector<std::string> security_group_ids;
+    std::optional<bool> associate_public_ip;
 };
 
 // Everything is checked before anything is made (AMI, type and capacity for

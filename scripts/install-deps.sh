@@ -30,6 +30,9 @@ packages=(
     # the cloud (docs/cloud.md): the instance metadata server's HTTP, the SSH
     # server inside the provided AMI, and ssh as the student's client in tests
     libcpp-httplib-dev dropbear-bin openssh-client
+    # the EC2 API (twinbox cloud serve): XML responses, and the real AWS
+    # clients its tests drive (/usr/bin/aws and /usr/bin/python3's boto3)
+    libpugixml-dev awscli python3-boto3
     # scripts
     python3 procps jq
 )
