@@ -52,7 +52,7 @@ void load_nftables_modules() {
 
 }  // namespace
 
-Result<Nftables> Nftables::open() {
+Result<Nftables> Nftables::open_context() {
     if (!nfnetlink_available()) {
         load_nftables_modules();
         if (!nfnetlink_available())
@@ -67,6 +67,11 @@ Result<Nftables> Nftables::open() {
     Nftables nftables(context);
     nft_ctx_buffer_output(context);
     nft_ctx_buffer_error(context);
+    return nftables;
+}
+
+Result<Nftables> Nftables::open() {
+    Nftables nftables = TRY(open_context());
     auto made = nftables.run(nft::base_ruleset(), "creating table ip twinbox");
     if (!made) {
         // Perhaps only the NAT chain's module is missing: load them and try once more.

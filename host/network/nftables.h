@@ -17,6 +17,9 @@ class Nftables {
 public:
     // Checks that the kernel has nf_tables by creating twinbox's table.
     static Result<Nftables> open();
+    // A context alone, for tables of the caller's own (the cloud's security
+    // groups in a VPC's router namespace): nothing is created.
+    static Result<Nftables> open_context();
     ~Nftables();
     Nftables(Nftables&& other) noexcept;
     Nftables& operator=(Nftables&&) = delete;
