@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kBridgeCallIptables = "/proc/sys/net/bridge/bridge-nf-call-iptables";
 
 Result<void> load(const std::string& netns, const std::string& script, std::string_view vpc_id) {
-    return network::in_network_namespace(netns, [&]() -> Result<void> {
+    return network::in_network_namespace_file(netns, [&]() -> Result<void> {
         auto sysctl = network::write_sysctl(kBridgeCallIptables, "1");
         if (!sysctl)
             return Error::message(fmt::format("cannot enable br_netfilter in {}: {}", netns,

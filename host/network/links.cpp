@@ -267,11 +267,11 @@ Result<std::vector<Cidr>> RouteSocket::ipv4_routes() {
 }
 
 Result<void> in_network_namespace(pid_t pid, const std::function<Result<void>()>& work) {
-    return in_network_namespace(fmt::format("/proc/{}/ns/net", pid), work);
+    return in_network_namespace_file(fmt::format("/proc/{}/ns/net", pid), work);
 }
 
-Result<void> in_network_namespace(const std::string& path,
-                                  const std::function<Result<void>()>& work) {
+Result<void> in_network_namespace_file(const std::string& path,
+                                       const std::function<Result<void>()>& work) {
     UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ns)
         return Error::from_errno("open", path);
