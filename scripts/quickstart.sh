@@ -12,6 +12,6 @@ cd "$(dirname "$0")/.."
 # Only what booting the default guest needs: the twinbox program and the
 # initramfs. The test command (scripts/test.sh) builds everything else.
 ./scripts/build.sh twinbox guest-initramfs
-cmdline='console=ttyS0 reboot=t panic=-1 pci=off i8042.noaux quiet TWINBOX_RUN="echo twinbox quickstart: hello from $(uname -r) with $(grep -c ^processor /proc/cpuinfo) vCPUs"'
+cmdline='console=ttyS0 reboot=t panic=-1 i8042.noaux quiet TWINBOX_RUN="echo twinbox quickstart: hello from $(uname -r) with $(grep -c ^processor /proc/cpuinfo) vCPUs"'
 echo "quickstart: booting the default guest with: build/cli/twinbox vm run --cpus 2 --cmdline '$cmdline'"
 exec tests/integration/with-kvm.sh -- "$PWD/build/cli/twinbox" vm run -v --cpus 2 --cmdline "$cmdline"

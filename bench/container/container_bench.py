@@ -49,10 +49,15 @@ CGROUP2_HYBRID_MOUNT = "/sys/fs/cgroup/unified"
 REFERENCE = "crun"
 UNSHARE_FLOOR = "reference: unshare floor"
 PLAIN_TRUE = "reference: /bin/true"
+TWINBOX_RUN = "twinbox run busybox"
 
 # The issue's targets for twinbox-oci ("Container engine", Performance).
 TARGET_TIME_RATIO = 0.6
 TARGET_RSS_RATIO = 1.0
+# Issue 17's targets for `twinbox run IMAGE`: against twinbox-oci on the same
+# root, and its peak RSS.
+TARGET_RUN_RATIO = 1.3
+TARGET_RUN_RSS_MIB = 6
 
 # What the sanity run prints when it really is PID 1 of a new pid namespace.
 SANITY_MARKER = b"container-bench: pid 1 ok"
@@ -62,6 +67,9 @@ def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--twinbox-oci", default="",
                         help="the twinbox-oci binary (left out of the comparison if absent)")
+    parser.add_argument("--twinbox", default="",
+                        help="the twinbox binary: adds `twinbox run --rm busybox` (the image "
+                             "store's built-in busybox, warmed up before timing) to the comparison")
     parser.add_argument("--crun", default="crun", help="the crun binary")
     parser.add_argument("--runc", default="runc", help="the runc binary")
     parser.add_argument("--runs", type=int, default=100,
@@ -136,6 +144,24 @@ class Runtime:
         return output.splitlines()[0] if output else "unknown"
 
 
+class TwinboxRun(Runtime):
+    """`twinbox run --rm busybox ARGS`: the engine's own start, image to exit.
+
+    ARGS are the process args of the bundle's config.json, so the sanity and
+    the timed runs do what they do in the OCI runtimes. TWINBOX_ROOT (set
+    for the whole benchmark, see run_benchmark) is a private store, warmed
+    by the sanity run, so no run unpacks the image.
+    """
+
+    def run(self, bundle_dir, container_id):
+        with open(os.path.join(bundle_dir, "config.json")) as config:
+            args = json.load(config)["process"]["args"]
+        return [self.binary, "run", "--rm", "--name", container_id, "busybox"] + args
+
+    def delete(self, container_id):
+        return [self.binary, "rm", "--force", container_id]
+
+
 def find_runtimes(arguments, state_dir, log):
     runtimes = []
     for name, binary in (("twinbox-oci", arguments.twinbox_oci), ("crun", arguments.crun),
@@ -145,6 +171,16 @@ def find_runtimes(arguments, state_dir, log):
             log(f"{name}: not found ({binary or 'no --twinbox-oci given'}), left out")
             continue
         runtimes.append(Runtime(name, os.path.abspath(found), os.path.join(state_dir, name)))
+    if arguments.twinbox:
+        found = shutil.which(arguments.twinbox)
+        if found:
+            # The state of `twinbox run` lives under TWINBOX_ROOT/run/containers;
+            # the state_root here is only where clean_up_after looks for leftovers.
+            os.environ["TWINBOX_ROOT"] = os.path.join(state_dir, "twinbox-root")
+            runtimes.append(TwinboxRun(TWINBOX_RUN, os.path.abspath(found),
+                                       os.path.join(state_dir, "twinbox-root", "run", "containers")))
+        else:
+            log(f"{TWINBOX_RUN}: {arguments.twinbox} not found, left out")
     return runtimes
 
 
@@ -183,7 +219,7 @@ class Bench:
         if name == UNSHARE_FLOOR:
             return self.prefix + ["/bin/true"], None
         self.sequence += 1
-        container_id = f"bench-{name}-{self.sequence}"
+        container_id = f"bench-{re.sub(r'[^A-Za-z0-9_.-]', '-', name)}-{self.sequence}"
         runtime = self.runtimes[name]
         return self.prefix + runtime.run(bundle_dir or self.true_bundle, container_id), \
             container_id
@@ -289,6 +325,20 @@ def target_lines(times, peaks):
         verdict = "not measured" if found is None else ("PASS" if found <= target else "FAIL")
         shown = "-" if found is None else f"{found:.2f}{unit}"
         lines.append(f"twinbox-oci {what}: {shown} crun's (target <= {target}{unit}): {verdict}")
+    if TWINBOX_RUN in times:
+        found = report.ratio(report.summary(times.get(TWINBOX_RUN, [])),
+                             report.summary(times.get("twinbox-oci", [])))
+        verdict = "not measured" if found is None else (
+            "PASS" if found <= TARGET_RUN_RATIO else "FAIL")
+        shown = "-" if found is None else f"{found:.2f}x"
+        lines.append(f"{TWINBOX_RUN} median start to exit: {shown} twinbox-oci's "
+                     f"(target <= {TARGET_RUN_RATIO}x): {verdict}")
+        peak = report.summary(peaks.get(TWINBOX_RUN, []))
+        if peak:
+            mib = peak["median"] / 1024
+            verdict = "PASS" if mib <= TARGET_RUN_RSS_MIB else "FAIL"
+            lines.append(f"{TWINBOX_RUN} median peak RSS: {mib:.1f} MiB "
+                         f"(target <= {TARGET_RUN_RSS_MIB} MiB): {verdict}")
     return lines
 
 

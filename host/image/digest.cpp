@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include "common/unique_fd.h"
+#include "host/image/sha256_portable.h"
 
 namespace twinbox::image {
+namespace {
+constexpr size_t kPortableLimit = 64 * 1024;
+}  // namespace
 
 struct Sha256::State {
     EVP_MD_CTX* context = EVP_MD_CTX_new();
@@ -36,6 +40,10 @@ std::string Sha256::hex() {
 }
 
 std::string sha256_hex(std::string_view bytes) {
+    // The store's JSON documents, read on every `twinbox run`, stay clear of
+    // libcrypto (sha256_portable.h); OpenSSL's SHA extensions win on more.
+    if (bytes.size() <= kPortableLimit)
+        return sha256_hex_portable(bytes);
     Sha256 hash;
     hash.update(bytes);
     return hash.hex();

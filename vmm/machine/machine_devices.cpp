@@ -8,6 +8,7 @@
 //   port 0x510-0x511   fw_cfg (QEMU firmware configuration)
 //   port 0x600-0x601   ACPI sleep control and status (hardware-reduced ACPI)
 //   port 0x604         twinbox exit status (the --isolation vm guest agent)
+//   port 0xcf8-0xcff   PCI configuration mechanism #1, one host bridge (pci_host.h)
 //   MMIO 0xc0000000    boot-timer marker
 // The PIC, PIT, IOAPIC and local APICs are emulated inside KVM.
 //
@@ -28,6 +29,7 @@
 #include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/generic_event_device.h"
 #include "vmm/devices/i8042.h"
+#include "vmm/devices/pci_host.h"
 #include "vmm/devices/rtc.h"
 #include "vmm/devices/serial.h"
 #include "vmm/machine/console.h"
@@ -72,6 +74,7 @@ Result<void> add_legacy_devices(const VmConfig& config, const GuestMemory& memor
     for (const auto& [name, bytes] : config.fw_cfg_files)
         TRY(fw_cfg->add_file(name, bytes).with_context("fw_cfg"));
     TRY(io_bus.insert(fw_cfg, FwCfg::kBasePort, FwCfg::kPortCount));
+    TRY(io_bus.insert(std::make_shared<PciHost>(), PciHost::kBasePort, PciHost::kPortCount));
     return ok();
 }
 

@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "common/exit_codes.h"
+#include "common/lazy/lazy.h"
 
 namespace twinbox::sandbox {
 
@@ -147,6 +148,10 @@ Result<std::vector<uint8_t>> export_filter(ThreadRole role) {
 Result<void> install_thread_filter(ThreadRole role) {
     TRY(install_reporter_once());
     Context context = TRY(build(role));
+    // The allow-list has no openat or mmap for the dynamic loader: functions
+    // of the lazily loaded libraries this VMM uses already (liburing,
+    // capstone) are bound now, so no first call happens under the filter.
+    twinbox_lazy_bind_loaded();
     t_role = role;
     t_filtered = true;
     int result = seccomp_load(context.get());

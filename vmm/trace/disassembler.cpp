@@ -23,6 +23,10 @@ const char* guest_mode_name(GuestMode mode) {
     return "?";
 }
 
+void load_disassembler() {
+    (void)cs_version(nullptr, nullptr);
+}
+
 Instruction disassemble(std::span<const uint8_t> bytes, GuestMode mode, uint64_t address) {
     cs_mode width = mode == GuestMode::long64                                     ? CS_MODE_64
                     : mode == GuestMode::real16 || mode == GuestMode::protected16 ? CS_MODE_16

@@ -18,6 +18,11 @@ struct Instruction {
     unsigned length = 0;  // bytes; 0 when undecodable
 };
 
+// Loads Capstone now (it is loaded lazily, common/lazy/lazy.h): a tracer
+// calls this before its vCPU thread enters the seccomp sandbox, whose
+// allow-list has no room for the dynamic loader.
+void load_disassembler();
+
 // Decodes the first instruction of `bytes` (at most 15 are looked at).
 Instruction disassemble(std::span<const uint8_t> bytes, GuestMode mode, uint64_t address);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "vmm/trace/disassembler.h"
 #include "vmm/trace/guest_view.h"
 
 namespace twinbox {
@@ -46,6 +47,7 @@ const char* exit_reason_name(uint32_t reason) {
 Result<std::unique_ptr<ExitTracer>> ExitTracer::create(const Options& options,
                                                        const GuestMemory& memory, const Bus& io_bus,
                                                        const Bus& mmio_bus) {
+    load_disassembler();
     FILE* out = stderr;
     bool owns = false;
     if (options.trace && !options.trace_file.empty() && options.trace_file != "-") {

@@ -6,6 +6,7 @@
 
 #include "host/image/digest.h"
 #include "host/image/reference.h"
+#include "host/image/sha256_portable.h"
 
 namespace twinbox::image {
 namespace {
@@ -28,6 +29,27 @@ TEST(Sha256, IncrementalEqualsWhole) {
     pieces.update("c");
     EXPECT_EQ(pieces.hex(), sha256_hex("abc"));
     EXPECT_EQ(digest_of("abc"), "sha256:" + sha256_hex("abc"));
+}
+
+// The plain C++ SHA-256 (the store's documents) against OpenSSL's, across
+// every padding case: tails of 0-63 bytes, 55/56 (the length no longer
+// fits), whole blocks, and past the 64 KiB where sha256_hex switches.
+TEST(Sha256, PortableEqualsOpenSsl) {
+    EXPECT_EQ(sha256_hex_portable("abc"),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    std::string bytes;
+    for (size_t size = 0; size < 300; ++size) {
+        Sha256 reference;
+        reference.update(bytes);
+        ASSERT_EQ(sha256_hex_portable(bytes), reference.hex()) << size << " bytes";
+        bytes += static_cast<char>(size * 131 + 7);
+    }
+    std::string large(64 * 1024 + 1, 'x');
+    Sha256 reference;
+    reference.update(large);
+    std::string expected = reference.hex();
+    EXPECT_EQ(sha256_hex_portable(large), expected);
+    EXPECT_EQ(sha256_hex(large), expected);
 }
 
 TEST(Digest, AcceptsOnlySha256WithLowercaseHex) {
