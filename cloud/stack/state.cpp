@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <sys/file.h>
 
 #include "cloud/state_store.h"
 #include "common/file.h"
@@ -153,13 +152,20 @@ Result<StateLock> StateLock::acquire(const std::string& state_path) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd)
         return Error::from_errno("open", path);
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
-        if (errno == EWOULDBLOCK)
+    // A POSIX record lock, not flock(2): an flock belongs to the open file
+    // description, which the supervisor of a detached instance (forked by
+    // run-instances during the apply) would inherit and hold long after the
+    // apply ends. A record lock belongs to this process only (fcntl(2)).
+    struct flock whole {};
+    whole.l_type = F_WRLCK;
+    whole.l_whence = SEEK_SET;
+    if (::fcntl(fd.get(), F_SETLK, &whole) < 0) {
+        if (errno == EAGAIN || errno == EACCES)
             return Error::message(fmt::format("stack state {} is locked: another twinbox stack "
-                                              "apply, destroy or refresh is running",
+                                              "plan, apply, destroy or refresh is running",
                                               state_path))
                 .with_hint("wait for it to finish");
-        return Error::from_errno("flock", path);
+        return Error::from_errno("fcntl(F_SETLK)", path);
     }
     return StateLock(std::move(fd));
 }

@@ -13,9 +13,9 @@
 //
 // Strict and careful as the cloud store (cloud/state_store.h): a damaged
 // file is one line naming it and the JSON path, and is never overwritten;
-// writes are atomic (temp, fsync, rename); and a lock (flock(2) on
-// FILE.tfstate.json.lock, not waited for) lets one apply, destroy or refresh
-// run at a time.
+// writes are atomic (temp, fsync, rename); and a lock (an fcntl(2) record
+// lock on FILE.tfstate.json.lock, not waited for) lets one plan, apply,
+// destroy or refresh run at a time.
 #pragma once
 
 #include <optional>

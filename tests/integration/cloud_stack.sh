@@ -36,6 +36,10 @@ work="$(mktemp -d -p /dev/shm twinbox-stack.XXXXXX)"
 export TWINBOX_ROOT="$work/root"
 cleanup() {
     local status=$?
+    # terminate-instances, not rm: it also stops the metadata server the instances started.
+    "$twinbox" ec2 describe-instances --output json 2>/dev/null | python3 -c \
+        'import json,sys; print(" ".join(i["InstanceId"] for r in json.load(sys.stdin)["Reservations"] for i in r["Instances"]))' \
+        2>/dev/null | xargs -r timeout 120 "$twinbox" ec2 terminate-instances --instance-ids >/dev/null 2>&1
     for id in $("$twinbox" ps -a -q 2>/dev/null); do "$twinbox" rm -f "$id" >/dev/null 2>&1; done
     rm -rf "$work"
     exit "$status"
@@ -157,17 +161,25 @@ grep -q "aws_instance.web" "$work/out" && { show_out; fail "show still lists the
 grep -q "# aws_key_pair.lab:" "$work/out" || { show_out; fail "show lost the key pair"; }
 pass "terminated by hand: plan says 1 to add, refresh drops it from the state"
 
-# --- two applies at once: the second is refused by the lock
-timeout 600 "$twinbox" stack apply -f "$file" "${full[@]}" >"$work/first.out" 2>&1 &
+# --- two applies at once: the second is refused by the lock. The first is
+# frozen (SIGSTOP) once /proc/locks shows it holding the lock, so that it is
+# certainly still running when the second starts.
+"$twinbox" stack apply -f "$file" "${full[@]}" >"$work/first.out" 2>&1 &
 first_pid=$!
-for _ in $(seq 100); do grep -q "Creating..." "$work/first.out" && break; sleep 0.1; done
-grep -q "Creating..." "$work/first.out" || fail "the first apply never started creating: $(cat "$work/first.out")"
+held=""
+for _ in $(seq 200); do
+    grep -q "POSIX  *ADVISORY  *WRITE  *$first_pid " /proc/locks && { kill -STOP "$first_pid"; held=1; break; }
+    sleep 0.05
+done
+[ -n "$held" ] || fail "the first apply never held the lock: $(cat "$work/first.out")"
 stack apply -f "$file" "${full[@]}"
 status=$?
+kill -CONT "$first_pid"
 wait "$first_pid" || fail "the first apply failed: $(cat "$work/first.out")"
 expect_status 255 "$status" "second concurrent apply"
 expect_one_line "$work/err" "second concurrent apply"
 expect_contains "$work/err" "is locked" "second concurrent apply"
+grep -q "Apply complete! Resources: 1 added" "$work/first.out" || fail "the first apply: $(cat "$work/first.out")"
 id=$(instance_of)
 [ "$(describe "$id" '["State"]["Name"]')" = running ] || fail "re-created $id is not running"
 pass "concurrent apply refused: $(cat "$work/err"); the first re-created $id"

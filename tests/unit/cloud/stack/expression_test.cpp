@@ -61,8 +61,9 @@ TEST(StackExpression, RefusesWhatIsNotAReference) {
                              "${var}", "${aws_vpc.main.id.foo}", "${count.other}", "${}"}) {
         auto parts = parse_template(text);
         EXPECT_FALSE(parts) << text;
-        if (!parts)
+        if (!parts) {
             EXPECT_EQ(parts.error().to_string().find('\n'), std::string::npos);
+        }
     }
     EXPECT_FALSE(eval("x-${local.m}")) << "a map inside a string";
 }
