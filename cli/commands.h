@@ -49,6 +49,9 @@ void register_ec2(CLI::App& app, int& exit_code);
 
 // The instance metadata service, `twinbox cloud imds` (cli/cloud_imds.cpp).
 void register_cloud_imds(CLI::App& app, int& exit_code);
+// twinbox stack (cli/stack.cpp); its Terraform-style -var is rewritten to --var before parsing.
+void register_stack(CLI::App& app, int& exit_code);
+void rewrite_stack_flags(int argc, char** argv);
 
 // The classroom demo: the same probe in a container and a VM (cli/demo.cpp).
 void register_demo(CLI::App& app, int& exit_code);

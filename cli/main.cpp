@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     cli::register_build(app, exit_code);
     cli::register_ec2(app, exit_code);
     cli::register_cloud_imds(app, exit_code);
+    cli::register_stack(app, exit_code);
 
     // Address leases, veths and rules whose container or VM is gone (a
     // SIGKILLed twinbox) are released by the next command that takes or
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
           app.get_subcommand("rm"), app.get_subcommand("stop"), app.get_subcommand("kill")})
         command->preparse_callback([](size_t) { network::release_stale_endpoints(); });
 
+    cli::rewrite_stack_flags(argc, argv);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
         // CLI11 reports bad flags by throwing; turn that into twinbox's one-line error.
         log::error("{} - see 'twinbox --help'", error.what());
         // `twinbox ec2` keeps the AWS CLI's status for usage errors (docs/cloud.md).
-        if (argc > 1 && std::string_view(argv[1]) == "ec2")
+        if (argc > 1 &&
+            (std::string_view(argv[1]) == "ec2" || std::string_view(argv[1]) == "stack"))
             return 252;
         return exit_code::kTwinboxError;
     }
