@@ -25,6 +25,7 @@ struct VmRunOptions {
     VmConfig config;
     std::string memory = "256M";
     std::string mode = "real";
+    std::string boot = "auto";
     std::string load_address;
     std::string serial = "stdio";
     std::vector<std::string> disks;
@@ -41,6 +42,8 @@ constexpr const char* kExamples = R"(Examples:
   twinbox vm run                                   boot the default guest (Linux + busybox) to a shell
   twinbox vm run --kernel /boot/vmlinuz-VERSION --initrd build/guest/initramfs.cpio.gz \
                  --cpus 2 --memory 512M --cmdline 'console=ttyS0 quiet TWINBOX_RUN="uname -a"'
+  twinbox vm run --kernel build/guest/vmlinux-twinbox --initrd build/guest/initramfs.cpio.gz -v
+                                                   PVH boot of an uncompressed vmlinux (-v names the protocol)
   twinbox vm run --multiboot build/guest/examples/hello-multiboot.elf --cmdline exit=21
   twinbox vm run --disk build/guest/disk.ext4 --cmdline 'console=ttyS0 root=/dev/vda'
                                                    boot from an ext4 disk (virtio-blk)
@@ -61,6 +64,15 @@ Result<void> finish_config(VmRunOptions& options) {
     VmConfig& config = options.config;
     config.memory = TRY(parse_size(options.memory).with_context("--memory"));
     config.flat_mode = TRY(parse_cpu_mode(options.mode));
+    if (options.boot == "auto")
+        config.boot_protocol = LinuxBootProtocol::automatic;
+    else if (options.boot == "pvh")
+        config.boot_protocol = LinuxBootProtocol::pvh;
+    else if (options.boot == "linux")
+        config.boot_protocol = LinuxBootProtocol::bzimage;
+    else
+        return Error::message(
+            fmt::format("--boot {} is not one of auto, pvh, linux", options.boot));
     if (!options.load_address.empty()) {
         char* end = nullptr;
         uint64_t address = std::strtoull(options.load_address.c_str(), &end, 0);
@@ -165,7 +177,13 @@ void register_vm_run(CLI::App& vm, int& exit_code) {
     command->footer(kExamples);
     VmConfig& config = options->config;
     command->add_option("--kernel", config.kernel,
-                        "Linux bzImage to boot (default: the default guest)");
+                        "Linux kernel to boot: a bzImage, or a vmlinux with the PVH note "
+                        "(default: the default guest)");
+    command
+        ->add_option("--boot", options->boot,
+                     "boot protocol for --kernel: auto (PVH for a vmlinux with the PVH note, "
+                     "else bzImage), pvh or linux")
+        ->default_val("auto");
     command->add_option("--initrd", config.initrd, "initramfs for --kernel");
     command
         ->add_option("--cmdline", config.command_line,

@@ -37,15 +37,8 @@ uint64_t mebibytes_rounded_up(uint64_t bytes) {
     return bytes / layout::kMiB + (bytes % layout::kMiB != 0);
 }
 
-// A piece of the kernel file copied to `address`, followed by `zero_size` zero bytes (the BSS).
-struct Copy {
-    uint64_t address;
-    std::span<const uint8_t> bytes;
-    uint64_t zero_size;
-};
-
 struct KernelPlan {
-    std::vector<Copy> copies;
+    std::vector<SegmentCopy> copies;
     uint64_t entry = 0;
     uint64_t end = 0;  // first byte after the highest byte the kernel occupies
 };
@@ -122,11 +115,7 @@ Result<void> check_placement(const std::vector<E820Entry>& map, uint64_t address
                                what, address, size))
             .with_hint("the image is damaged or not a 32-bit multiboot kernel");
     const uint64_t end = address + size;
-    bool in_ram = std::any_of(map.begin(), map.end(), [&](const E820Entry& entry) {
-        return entry.type == E820Type::ram && address >= entry.address &&
-               end <= entry.address + entry.size;
-    });
-    if (!in_ram) {
+    if (!is_e820_ram(map, address, size)) {
         auto error = Error::message(
             fmt::format("{} at {:#x}-{:#x} is not in guest RAM", what, address, end));
         if (address >= layout::kHighMemoryStart && end <= layout::kMmioHoleStart)
@@ -361,12 +350,7 @@ Result<BootEntry> load_multiboot(const GuestMemory& memory, const MultibootConfi
     std::vector<uint64_t> module_addresses = TRY(place_modules(memory, config.modules, plan.end));
     std::vector<uint8_t> info = TRY(build_info(memory, map, config, module_addresses));
 
-    for (const Copy& copy : plan.copies) {
-        // An empty span may have no data pointer at all, and memcpy must not see a null one.
-        if (!copy.bytes.empty())
-            TRY(memory.write(copy.address, copy.bytes));
-        TRY(memory.fill(copy.address + copy.bytes.size(), 0, copy.zero_size));
-    }
+    TRY(write_segment_copies(memory, plan.copies));
     for (size_t index = 0; index < config.modules.size(); ++index) {
         if (!config.modules[index].data.empty())
             TRY(memory.write(module_addresses[index], config.modules[index].data));

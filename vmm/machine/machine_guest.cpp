@@ -6,12 +6,14 @@
 #include <sys/sysinfo.h>
 
 #include "common/file.h"
+#include "common/log.h"
 #include "vmm/arch/x86_64/acpi/tables.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/arch/x86_64/mptable.h"
 #include "vmm/boot/bzimage.h"
 #include "vmm/boot/flat.h"
 #include "vmm/boot/multiboot.h"
+#include "vmm/boot/pvh.h"
 #include "vmm/machine/machine_parts.h"
 
 namespace twinbox {
@@ -64,6 +66,18 @@ Result<BootEntry> load_linux(const VmConfig& config, GuestMemory& memory, uint64
         initrd = TRY(read_whole_file(config.initrd, "initrd", kMaxInitrdSize));
     LinuxBootConfig linux_config{kernel, initrd,
                                  config.command_line + virtio_command_line(virtio_slots), rsdp};
+    // An ELF vmlinux with the PVH note boots at its 32-bit entry without
+    // decompression; anything else is taken for a bzImage (docs/vmm.md, "PVH boot").
+    bool pvh = config.boot_protocol == LinuxBootProtocol::pvh ||
+               (config.boot_protocol == LinuxBootProtocol::automatic && has_pvh_entry(kernel));
+    if (pvh)
+        return load_pvh(memory, linux_config).with_context(config.kernel);
+    if (config.boot_protocol == LinuxBootProtocol::automatic && is_elf(kernel))
+        return Error::message(fmt::format("{} is an ELF file without a usable Xen PVH entry note",
+                                          config.kernel))
+            .with_hint(
+                "boot a vmlinux built with CONFIG_PVH=y, or the kernel's bzImage (/boot/vmlinuz-*)");
+    log::info("boot protocol: Linux bzImage (64-bit boot protocol)");
     return load_bzimage(memory, linux_config).with_context(config.kernel);
 }
 

@@ -23,9 +23,15 @@ class ByteSink;
 // Which console the guest gets: the 16550A UART (always present) or virtio-console too.
 enum class ConsoleKind { serial, virtio };
 
+// How a --kernel is booted: PVH when the image is an ELF vmlinux with the Xen
+// PVH entry note (vmm/boot/pvh.h), the Linux 64-bit boot protocol for a
+// bzImage (vmm/boot/bzimage.h), or forced either way (--boot).
+enum class LinuxBootProtocol { automatic, pvh, bzimage };
+
 struct VmConfig {
     // What to boot: exactly one of kernel, multiboot, flat.
-    std::string kernel;                    // Linux bzImage (--kernel)
+    std::string kernel;  // Linux bzImage or PVH vmlinux (--kernel)
+    LinuxBootProtocol boot_protocol = LinuxBootProtocol::automatic;  // --boot
     std::string initrd;                    // initramfs for the kernel (--initrd)
     std::string multiboot;                 // Multiboot v1 ELF kernel (--multiboot)
     std::vector<std::string> modules;      // multiboot modules: "FILE[ ARGS]" (--module)

@@ -27,4 +27,8 @@ struct E820Entry {
 // MMIO hole, and RAM above 4 GiB when the guest has more than 3 GiB.
 std::vector<E820Entry> build_e820_map(const GuestMemory& memory);
 
+// True when [address, address + size) lies inside one RAM entry of `map`
+// (address + size must not wrap; the ELF loaders check that first).
+bool is_e820_ram(const std::vector<E820Entry>& map, uint64_t address, uint64_t size);
+
 }  // namespace twinbox

@@ -4,6 +4,7 @@
 //   0x0000_0000  real-mode IVT and BIOS data area (left zero)
 //   0x0000_0500  boot GDT            (kGdtAddress)
 //   0x0000_0520  boot IDT            (kIdtAddress, empty: no interrupts before the kernel's own)
+//   0x0000_6000  PVH start info      (kPvhStartInfoAddress .. +4 KiB: hvm_start_info, modlist, memmap)
 //   0x0000_7000  Linux zero page     (kZeroPageAddress, struct boot_params)
 //   0x0000_7c00  flat real-mode load (kFlatRealModeLoadAddress, like a boot sector)
 //   0x0000_8ff0  boot stack top      (kBootStackPointer)
@@ -41,6 +42,8 @@ inline constexpr uint64_t kGdtAddress = 0x500;
 inline constexpr uint64_t kIdtAddress = 0x520;
 inline constexpr uint64_t kMultibootInfoAddress = 0x10000;
 inline constexpr uint64_t kMultibootInfoMax = 0x10000;
+inline constexpr uint64_t kPvhStartInfoAddress = 0x6000;
+inline constexpr uint64_t kPvhStartInfoMax = 0x1000;
 inline constexpr uint64_t kZeroPageAddress = 0x7000;
 inline constexpr uint64_t kFlatRealModeLoadAddress = 0x7c00;
 inline constexpr uint64_t kBootStackPointer = 0x8ff0;

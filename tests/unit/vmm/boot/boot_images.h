@@ -126,6 +126,7 @@ struct MultibootElfOptions {
     uint32_t header_flags = multiboot::kHeaderPageAlignModules | multiboot::kHeaderMemoryInfo;
     std::optional<uint32_t> checksum = {};     // default: the correct one
     std::optional<size_t> header_offset = {};  // default: right after the program headers
+    std::vector<uint8_t> notes = {};  // non-empty: a PT_NOTE segment with these bytes, last
 };
 
 inline std::vector<uint8_t> multiboot_header(uint32_t flags,
@@ -138,11 +139,13 @@ inline std::vector<uint8_t> multiboot_header(uint32_t flags,
 }
 
 // An ELF executable (ELF32 for EM_386 like an OSDev bare-bones kernel, or
-// ELF64 for EM_X86_64) with one PT_LOAD per segment and a multiboot header.
+// ELF64 for EM_X86_64) with one PT_LOAD per segment, a multiboot header, and
+// optionally a PT_NOTE segment (the PVH tests' kernels, pvh_images.h).
 inline std::vector<uint8_t> make_multiboot_elf(const MultibootElfOptions& options) {
     const size_t file_header_size = options.elf64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
     const size_t program_header_size = options.elf64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    const size_t tables_end = file_header_size + options.segments.size() * program_header_size;
+    const size_t count = options.segments.size() + (options.notes.empty() ? 0 : 1);
+    const size_t tables_end = file_header_size + count * program_header_size;
     const size_t header_offset = options.header_offset.value_or((tables_end + 3) & ~size_t{3});
     std::vector<uint8_t> file(tables_end, 0);
     if (options.with_header) {
@@ -157,6 +160,10 @@ inline std::vector<uint8_t> make_multiboot_elf(const MultibootElfOptions& option
         offsets.push_back(file.size());
         file.insert(file.end(), segment.data.begin(), segment.data.end());
     }
+    if (!options.notes.empty())
+        file.resize((file.size() + 15) & ~size_t{15});
+    const uint64_t notes_offset = file.size();
+    file.insert(file.end(), options.notes.begin(), options.notes.end());
     const unsigned char identity[EI_NIDENT] = {
         ELFMAG0,
         ELFMAG1,
@@ -174,7 +181,7 @@ inline std::vector<uint8_t> make_multiboot_elf(const MultibootElfOptions& option
         header.e_phoff = file_header_size;
         header.e_ehsize = file_header_size;
         header.e_phentsize = program_header_size;
-        header.e_phnum = options.segments.size();
+        header.e_phnum = count;
         put(file, 0, header);
     };
     auto fill_program_header = [&](auto header, size_t index) {
@@ -188,14 +195,26 @@ inline std::vector<uint8_t> make_multiboot_elf(const MultibootElfOptions& option
         header.p_align = 16;
         put(file, file_header_size + index * program_header_size, header);
     };
+    auto fill_note_header = [&](auto header) {
+        header.p_type = PT_NOTE;
+        header.p_offset = notes_offset;
+        header.p_filesz = options.notes.size();
+        header.p_memsz = options.notes.size();
+        header.p_align = 4;
+        put(file, file_header_size + options.segments.size() * program_header_size, header);
+    };
     if (options.elf64) {
         fill_header(Elf64_Ehdr{});
         for (size_t index = 0; index < options.segments.size(); ++index)
             fill_program_header(Elf64_Phdr{}, index);
+        if (!options.notes.empty())
+            fill_note_header(Elf64_Phdr{});
     } else {
         fill_header(Elf32_Ehdr{});
         for (size_t index = 0; index < options.segments.size(); ++index)
             fill_program_header(Elf32_Phdr{}, index);
+        if (!options.notes.empty())
+            fill_note_header(Elf32_Phdr{});
     }
     return file;
 }
