@@ -108,6 +108,7 @@ void register_ec2(CLI::App& app, int& exit_code) {
     register_ec2_instances(*ec2, exit_code);
     register_ec2_instance_states(*ec2, exit_code);
     register_ec2_images(*ec2, exit_code);
+    register_ec2_vpcs(*ec2, exit_code);
 }
 
 }  // namespace twinbox::cli

@@ -60,5 +60,6 @@ void register_ec2_instance_types(CLI::App& ec2, int& exit_code);
 void register_ec2_instances(CLI::App& ec2, int& exit_code);
 void register_ec2_instance_states(CLI::App& ec2, int& exit_code);
 void register_ec2_images(CLI::App& ec2, int& exit_code);
+void register_ec2_vpcs(CLI::App& ec2, int& exit_code);
 
 }  // namespace twinbox::cli
