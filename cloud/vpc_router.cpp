@@ -223,8 +223,17 @@ std::string router_nat_ruleset(const VpcState& state, std::string_view vpc_id) {
         "    type nat hook postrouting priority srcnat; policy accept;\n"
         "{2}"
         "  }}\n"
+        // An internet gateway passes only traffic for public addresses (dnat'd
+        // above) and replies: a host that routes a private range at the
+        // gateway link reaches nothing, as on AWS.
+        "  chain forward {{\n"
+        "    type filter hook forward priority filter; policy accept;\n"
+        "    iifname \"{3}\" ct status dnat accept\n"
+        "    iifname \"{3}\" ct state established,related accept\n"
+        "    iifname \"{3}\" drop\n"
+        "  }}\n"
         "}}\n",
-        kRouterNftTable, prerouting, postrouting);
+        kRouterNftTable, prerouting, postrouting, out_link);
 }
 
 Result<void> build_vpc_router(const VpcState& state, std::string_view vpc_id) {

@@ -137,6 +137,9 @@ TEST(VpcRouter, NatRulesMapPublicAddressesAndMasqueradePrivateSubnets) {
     // ...and nothing comes in to it: no dnat for the NAT gateway's address.
     EXPECT_EQ(rules.find("dnat to 198.18.0.8"), std::string::npos) << rules;
     EXPECT_EQ(rules.find("ip daddr 198.18.0.8"), std::string::npos) << rules;
+    // The gateway passes in only what was dnat'd (and replies).
+    EXPECT_NE(rules.find("iifname \"tbr0123456789ab\" ct status dnat accept"), std::string::npos);
+    EXPECT_NE(rules.find("iifname \"tbr0123456789ab\" drop"), std::string::npos);
     // The public subnet is not masqueraded.
     EXPECT_EQ(rules.find("10.0.1.0/24"), std::string::npos) << rules;
 }
