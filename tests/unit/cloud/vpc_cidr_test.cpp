@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cloud/aws_error.h"
+#include "cloud/vpc_graph.h"
 #include "cloud/vpc_router.h"
 #include "cloud/vpc_store.h"
 
@@ -188,6 +189,22 @@ TEST(VpcStore, RoundTripsAndRejectsDamage) {
     damaged["RouteTables"][0].erase("Table");
     EXPECT_FALSE(parse_vpc_state(damaged, "vpcs.json"));
     EXPECT_FALSE(parse_vpc_state(nlohmann::json::array(), "vpcs.json"));
+}
+
+TEST(VpcGraph, SaysWhichSubnetIsPublicAndWhy) {
+    VpcState state = sample_state();
+    std::string graph = render_vpc_graph(state, {}, "vpc-0123456789abcdef0");
+    EXPECT_NE(graph.find("subnet subnet-0aaaaaaaaaaaaaaaa 10.0.1.0/24  bridge tbs0aaaaaaaaaaa  "
+                         "[public: 0.0.0.0/0 -> igw-0123456789abcdef0]"),
+              std::string::npos)
+        << graph;
+    EXPECT_NE(graph.find("[private: out (only) through nat-0123456789abcdef0]"), std::string::npos)
+        << graph;
+    EXPECT_NE(graph.find("Elastic IP 198.18.0.7 <-> 10.0.1.4"), std::string::npos) << graph;
+    state.internet_gateways[0].vpc_id.clear();
+    graph = render_vpc_graph(state, {}, "vpc-0123456789abcdef0");
+    EXPECT_NE(graph.find("no internet gateway"), std::string::npos) << graph;
+    EXPECT_NE(graph.find("is a blackhole"), std::string::npos) << graph;
 }
 
 }  // namespace
