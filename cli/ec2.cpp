@@ -110,6 +110,7 @@ void register_ec2(CLI::App& app, int& exit_code) {
     register_ec2_images(*ec2, exit_code);
     register_ec2_security_groups(*ec2, exit_code);
     register_ec2_network_acls(*ec2, exit_code);
+    register_ec2_vpcs(*ec2, exit_code);
 }
 
 }  // namespace twinbox::cli

@@ -62,5 +62,6 @@ void register_ec2_instance_states(CLI::App& ec2, int& exit_code);
 void register_ec2_images(CLI::App& ec2, int& exit_code);
 void register_ec2_security_groups(CLI::App& ec2, int& exit_code);
 void register_ec2_network_acls(CLI::App& ec2, int& exit_code);
+void register_ec2_vpcs(CLI::App& ec2, int& exit_code);
 
 }  // namespace twinbox::cli

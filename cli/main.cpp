@@ -9,6 +9,11 @@
 #include "host/network/endpoint.h"
 #include "vmm/machine/vm_config.h"
 
+namespace twinbox::cli {
+// `twinbox cloud graph` (cli/cloud_graph.cpp).
+void register_cloud_graph(CLI::App& app, int& exit_code);
+}  // namespace twinbox::cli
+
 int main(int argc, char** argv) {
     using namespace twinbox;
     // A closed stdout (say, `twinbox vm run | head`) must end in a write error that
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
     cli::register_ec2(app, exit_code);
     cli::register_cloud_imds(app, exit_code);
     cli::register_stack(app, exit_code);
+    cli::register_cloud_graph(app, exit_code);
 
     // Address leases, veths and rules whose container or VM is gone (a
     // SIGKILLed twinbox) are released by the next command that takes or

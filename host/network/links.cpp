@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "common/unique_fd.h"
+#include "host/network/netlink_util.h"
 
 namespace twinbox::network {
 
@@ -41,19 +42,7 @@ Error nl_error(int code, std::string_view what) {
 struct LinkPut {
     void operator()(rtnl_link* link) const { rtnl_link_put(link); }
 };
-struct AddrPut {
-    void operator()(nl_addr* addr) const { nl_addr_put(addr); }
-};
 using LinkPtr = std::unique_ptr<rtnl_link, LinkPut>;
-using AddrPtr = std::unique_ptr<nl_addr, AddrPut>;
-
-AddrPtr make_address(Ipv4 address, int prefix) {
-    uint32_t network_order = htonl(address.value);
-    AddrPtr addr(nl_addr_build(AF_INET, &network_order, sizeof(network_order)));
-    if (addr)
-        nl_addr_set_prefixlen(addr.get(), prefix);
-    return addr;
-}
 
 }  // namespace
 
