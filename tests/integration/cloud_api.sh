@@ -108,7 +108,7 @@ AWS_ACCESS_KEY_ID=$(sed -n 's/^AccessKeyId: //p' "$work/credentials.out") \
 AWS_ACCESS_KEY_ID=AKIAAAAAAAAAAAAAAAAA AWS_SECRET_ACCESS_KEY=0000000000000000000000000000000000000000 \
     refused AuthFailure "an unknown access key" ec2 describe-instances
 refused InvalidParameterValue "an unknown filter" ec2 describe-instances --filters Name=bogus,Values=x
-refused InvalidParameterValue "a malformed instance id list" ec2 describe-instance-types --instance-types ''
+refused InvalidParameterValue "MaxResults below 5" ec2 describe-instances --max-results 1
 client() { timeout 600 /usr/bin/python3 "$here/cloud_api_client.py" "$endpoint" "$@"; }
 for case in "unsigned 401 MissingAuthenticationToken" "old 400 RequestExpired" \
     "malformed 400 InvalidParameterValue" "unknown-action 400 InvalidAction"; do

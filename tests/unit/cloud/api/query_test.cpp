@@ -105,7 +105,8 @@ TEST(ApiQuery, RefusesMalformedInput) {
 }
 
 TEST(ApiQuery, Base64RoundTrips) {
-    for (std::string text : {"", "a", "ab", "abc", "abcd", std::string("\0\xff", 2)})
+    for (const std::string& text :
+         std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff", 2)})
         EXPECT_EQ(*decode_base64(encode_base64(text), "X"), text);
 }
 
