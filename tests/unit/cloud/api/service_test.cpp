@@ -84,7 +84,8 @@ TEST_F(ApiServiceTest, KeyPairsAndInstanceTypes) {
     ASSERT_EQ(listed.status, 200) << listed.body;
     EXPECT_NE(listed.body.find("<keySet><item>"), std::string::npos);
 
-    auto duplicate = call("Action=CreateKeyPair&Version=2016-11-15&KeyName=demo");
+    // Another body: the same one signed in the same second would be a replay.
+    auto duplicate = call("Action=CreateKeyPair&Version=2016-11-15&KeyName=demo&KeyType=rsa");
     EXPECT_EQ(duplicate.status, 400);
     EXPECT_EQ(error_code(duplicate), "InvalidKeyPair.Duplicate");
 
