@@ -71,16 +71,7 @@ void register_register(CLI::App& ec2, int& exit_code) {
     add_output_flags(*verb, args->output);
     verb->callback([args, &exit_code] {
         exit_code = with_store("RegisterImage", [&](const cloud::StateStore& store) -> Result<int> {
-            if (args->virtualization_type != "hvm")
-                return cloud::aws_error("InvalidParameterValue",
-                                        "Value (" + args->virtualization_type +
-                                            ") for parameter virtualizationType is invalid: "
-                                            "twinbox runs hvm only");
-            if (args->architecture != "x86_64")
-                return cloud::aws_error("InvalidParameterValue",
-                                        "Value (" + args->architecture +
-                                            ") for parameter architecture is invalid: this "
-                                            "machine is x86_64");
+            TRY(cloud::check_register_options(args->virtualization_type, args->architecture));
             auto images = TRY(image::ImageStore::open());
             auto ami = TRY(cloud::register_image(store, images, args->request));
             return print_result({{"ImageId", ami.image_id}}, args->output);

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "cli/ec2_common.h"
-#include "cloud/aws_error.h"
 #include "cloud/instance_types.h"
 
 namespace twinbox::cli {
@@ -15,28 +14,6 @@ struct DescribeArgs {
     Ec2Output output;
 };
 
-// EC2 names every unknown type in one message.
-Result<nlohmann::json> describe(const std::vector<std::string>& names) {
-    nlohmann::json list = nlohmann::json::array();
-    if (names.empty()) {
-        for (const auto& type : cloud::instance_types())
-            list.push_back(cloud::describe_instance_type(type));
-        return list;
-    }
-    std::string unknown;
-    for (const auto& name : names) {
-        if (const auto* type = cloud::find_instance_type(name))
-            list.push_back(cloud::describe_instance_type(*type));
-        else
-            unknown += (unknown.empty() ? "" : ", ") + name;
-    }
-    if (!unknown.empty())
-        return cloud::aws_error(
-            "InvalidInstanceType",
-            fmt::format("The following supplied instance types do not exist: [{}]", unknown));
-    return list;
-}
-
 }  // namespace
 
 void register_ec2_instance_types(CLI::App& ec2, int& exit_code) {
@@ -46,7 +23,7 @@ void register_ec2_instance_types(CLI::App& ec2, int& exit_code) {
     verb->add_option("--instance-types", args->types, "Types to show (default: all)");
     add_output_flags(*verb, args->output);
     verb->callback([args, &exit_code] {
-        auto list = describe(args->types);
+        auto list = cloud::describe_instance_types(args->types);
         if (!list) {
             exit_code = report_ec2("DescribeInstanceTypes", list.error());
             return;

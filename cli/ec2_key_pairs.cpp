@@ -31,16 +31,8 @@ void register_create(CLI::App& ec2, int& exit_code) {
             return;
         }
         exit_code = with_store("CreateKeyPair", [&](const cloud::StateStore& store) -> Result<int> {
-            auto type = cloud::parse_key_type(args->key_type);
-            if (!type)
-                return cloud::aws_error(
-                    "InvalidParameterValue",
-                    "Value (" + args->key_type + ") for parameter keyType is invalid.");
-            if (args->key_format != "pem")
-                return cloud::aws_error(
-                    "InvalidParameterValue",
-                    "Value (" + args->key_format + ") for parameter keyFormat is invalid.");
-            auto created = TRY(cloud::create_key_pair(store, args->key_name, *type));
+            auto type = TRY(cloud::key_type_parameter(args->key_type, args->key_format));
+            auto created = TRY(cloud::create_key_pair(store, args->key_name, type));
             nlohmann::json result = {{"KeyFingerprint", created.info.fingerprint},
                                      {"KeyMaterial", created.key_material},
                                      {"KeyName", created.info.key_name},

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cloud_api.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "host/network/endpoint.h"
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
     cli::register_cloud_imds(app, exit_code);
     cli::register_stack(app, exit_code);
     cli::register_cloud_graph(app, exit_code);
+    cli::register_cloud_api(app, exit_code);
 
     // Address leases, veths and rules whose container or VM is gone (a
     // SIGKILLed twinbox) are released by the next command that takes or

@@ -240,4 +240,19 @@ std::string ami_id_for_digest(std::string_view manifest_digest) {
     return "ami-" + std::string(hex.substr(0, kIdHexDigits));
 }
 
+Result<void> check_register_options(std::string_view virtualization_type,
+                                    std::string_view architecture) {
+    if (virtualization_type != "hvm")
+        return aws_error("InvalidParameterValue",
+                         "Value (" + std::string(virtualization_type) +
+                             ") for parameter virtualizationType is invalid: "
+                             "twinbox runs hvm only");
+    if (architecture != "x86_64")
+        return aws_error("InvalidParameterValue",
+                         "Value (" + std::string(architecture) +
+                             ") for parameter architecture is invalid: this "
+                             "machine is x86_64");
+    return ok();
+}
+
 }  // namespace twinbox::cloud

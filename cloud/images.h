@@ -61,6 +61,10 @@ struct RegisterRequest {
     std::string source;       // an image in the store: NAME[:TAG] or its id
     std::string description;  // up to 255 characters
 };
+// RegisterImage's VirtualizationType and Architecture: only what this
+// machine runs (hvm, x86_64); InvalidParameterValue otherwise.
+Result<void> check_register_options(std::string_view virtualization_type,
+                                    std::string_view architecture);
 Result<Ami> register_image(const StateStore& store, image::ImageStore& images,
                            const RegisterRequest& request);
 

@@ -170,11 +170,16 @@ Result<std::vector<Tag>> parse_tag_specifications(const std::vector<std::string>
     return tags;
 }
 
-Result<std::vector<Filter>> parse_instance_filters(const std::vector<std::string>& specs) {
-    auto filters = TRY(parse_filters(specs));
+Result<void> check_instance_filters(const std::vector<Filter>& filters) {
     for (const auto& filter : filters)
         if (!known_filter(filter.name))
             return invalid(fmt::format("The filter '{}' is invalid", filter.name));
+    return ok();
+}
+
+Result<std::vector<Filter>> parse_instance_filters(const std::vector<std::string>& specs) {
+    auto filters = TRY(parse_filters(specs));
+    TRY(check_instance_filters(filters));
     return filters;
 }
 

@@ -26,6 +26,8 @@ Result<std::vector<Tag>> parse_tag_specifications(const std::vector<std::string>
 // --filters Name=instance-state-name,Values=running,stopped Name=tag:Name,Values=web
 // (cloud/filters.h), with describe-instances' filter names only.
 Result<std::vector<Filter>> parse_instance_filters(const std::vector<std::string>& specs);
+// InvalidParameterValue naming the first filter describe-instances does not know.
+Result<void> check_instance_filters(const std::vector<Filter>& filters);
 // Every filter matches (AND); within one filter any value (OR), as EC2.
 bool matches_filters(const InstanceRecord& record, const std::vector<Filter>& filters);
 

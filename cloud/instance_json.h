@@ -18,8 +18,8 @@ namespace twinbox::cloud {
 
 // One machine is one region with one zone; the account is LocalStack's
 // well-known 000000000000 (nothing here is an AWS account).
-inline constexpr const char* kRegion = "twinbox-1";
-inline constexpr const char* kAvailabilityZone = "twinbox-1a";
+inline constexpr const char* kRegion = "local-1";
+inline constexpr const char* kAvailabilityZone = "local-1a";
 inline constexpr const char* kOwnerId = "000000000000";
 
 using Clock = std::chrono::system_clock;
@@ -30,7 +30,7 @@ std::string ec2_timestamp(Clock::time_point when);
 std::optional<Clock::time_point> parse_ec2_timestamp(std::string_view text);
 // StateTransitionReason of a user's action: "User initiated (2026-12-07 18:00:00 GMT)".
 std::string user_initiated(Clock::time_point when);
-// "ip-172-17-0-2.twinbox-1.compute.internal" ("" without an address).
+// "ip-172-17-0-2.local-1.compute.internal" ("" without an address).
 std::string private_dns_name(std::string_view ip);
 
 // Reservations[].Instances[] entry.

@@ -111,4 +111,25 @@ Result<const InstanceType*> check_capacity(std::string_view type_name, const Hos
     return type;
 }
 
+// EC2 names every unknown type in one message.
+Result<nlohmann::json> describe_instance_types(const std::vector<std::string>& names) {
+    nlohmann::json list = nlohmann::json::array();
+    if (names.empty()) {
+        for (const auto& type : instance_types()) list.push_back(describe_instance_type(type));
+        return list;
+    }
+    std::string unknown;
+    for (const auto& name : names) {
+        if (const auto* type = find_instance_type(name))
+            list.push_back(describe_instance_type(*type));
+        else
+            unknown += (unknown.empty() ? "" : ", ") + name;
+    }
+    if (!unknown.empty())
+        return aws_error(
+            "InvalidInstanceType",
+            fmt::format("The following supplied instance types do not exist: [{}]", unknown));
+    return list;
+}
+
 }  // namespace twinbox::cloud

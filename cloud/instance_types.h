@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -27,6 +28,10 @@ const InstanceType* find_instance_type(std::string_view name);
 
 // One InstanceTypes[] entry as describe-instance-types returns it.
 nlohmann::json describe_instance_type(const InstanceType& type);
+
+// DescribeInstanceTypes: all types, or those named (InvalidInstanceType
+// naming every unknown one in one message, as EC2).
+Result<nlohmann::json> describe_instance_types(const std::vector<std::string>& names);
 
 // What a VM gets: `twinbox vm run --cpus N --memory M`.
 struct VmShape {

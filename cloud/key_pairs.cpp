@@ -138,4 +138,15 @@ Result<void> delete_key_pair(const StateStore& store, const std::string& name) {
     });
 }
 
+Result<KeyType> key_type_parameter(std::string_view type, std::string_view format) {
+    auto parsed = parse_key_type(type);
+    if (!parsed)
+        return aws_error("InvalidParameterValue",
+                         fmt::format("Value ({}) for parameter keyType is invalid.", type));
+    if (format != "pem")
+        return aws_error("InvalidParameterValue",
+                         fmt::format("Value ({}) for parameter keyFormat is invalid.", format));
+    return *parsed;
+}
+
 }  // namespace twinbox::cloud

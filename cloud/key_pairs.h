@@ -31,6 +31,10 @@ struct CreatedKeyPair {
     std::string key_material;  // the private key; not stored anywhere
 };
 
+// CreateKeyPair's KeyType ("rsa" or "ed25519") and KeyFormat ("pem", the
+// only one offered): InvalidParameterValue for anything else.
+Result<KeyType> key_type_parameter(std::string_view type, std::string_view format);
+
 Result<CreatedKeyPair> create_key_pair(const StateStore& store, const std::string& name,
                                        KeyType type);
 // `public_key`: the bytes of an OpenSSH public key line.

@@ -9,7 +9,7 @@
 //   hostname, local-hostname   ip-10-88-0-5.ec2.internal (EC2's style for the
 //                              private DNS name, from local-ipv4); the
 //                              provided AMI's init sets this as the hostname
-//   placement/availability-zone  twinbox-1a (region twinbox-1)
+//   placement/availability-zone  local-1a (region local-1)
 //   public-ipv4                absent (404) while an instance has no public
 //                              address, as on EC2
 #pragma once
@@ -23,8 +23,8 @@
 
 namespace twinbox::cloud {
 
-inline constexpr const char* kImdsRegion = "twinbox-1";
-inline constexpr const char* kImdsAvailabilityZone = "twinbox-1a";
+inline constexpr const char* kImdsRegion = "local-1";
+inline constexpr const char* kImdsAvailabilityZone = "local-1a";
 
 // "ip-10-88-0-5.ec2.internal" for 10.88.0.5.
 std::string instance_hostname(std::string_view private_ip);

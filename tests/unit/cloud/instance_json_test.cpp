@@ -49,11 +49,11 @@ TEST(InstanceJson, DescribeShape) {
     EXPECT_EQ(i["LaunchTime"], "2026-12-07T18:00:00.000Z");
     EXPECT_EQ(i["State"], (nlohmann::json{{"Code", 16}, {"Name", "running"}}));
     EXPECT_EQ(i["PrivateIpAddress"], "172.17.0.2");
-    EXPECT_EQ(i["PrivateDnsName"], "ip-172-17-0-2.twinbox-1.compute.internal");
+    EXPECT_EQ(i["PrivateDnsName"], "ip-172-17-0-2.local-1.compute.internal");
     EXPECT_FALSE(i.contains("PublicIpAddress"));
     EXPECT_EQ(i["Architecture"], "x86_64");
     EXPECT_EQ(i["VirtualizationType"], "hvm");
-    EXPECT_EQ(i["Placement"]["AvailabilityZone"], "twinbox-1a");
+    EXPECT_EQ(i["Placement"]["AvailabilityZone"], "local-1a");
     EXPECT_EQ(i["MetadataOptions"]["HttpTokens"], "required");
     EXPECT_EQ(i["Tags"], (nlohmann::json::parse(R"([{"Key":"Name","Value":"web"}])")));
     EXPECT_EQ(i["AmiLaunchIndex"], 0);

@@ -66,7 +66,7 @@ TEST_F(ImdsServiceTest, ServesTheCallersOwnMetadata) {
     EXPECT_EQ(get("/latest/meta-data/local-hostname").body, "ip-10-88-0-5.ec2.internal");
     EXPECT_EQ(get("/latest/meta-data/reservation-id").body, "r-0123456789abcdef0");
     EXPECT_EQ(get("/latest/meta-data/ami-launch-index").body, "2");
-    EXPECT_EQ(get("/latest/meta-data/placement/availability-zone").body, "twinbox-1a");
+    EXPECT_EQ(get("/latest/meta-data/placement/availability-zone").body, "local-1a");
     EXPECT_EQ(get("/latest/meta-data/instance-id").status, 200);
 }
 
