@@ -54,7 +54,7 @@ std::vector<VpcVerb> vpc_verbs() {
          "Create a subnet: a bridge in the VPC router",
          "CreateSubnet",
          {{"--vpc-id", "vpc-..."}, {"--cidr-block", "Inside the VPC's block, /16 to /28"}},
-         {{"--availability-zone", "twinbox-1a (the only zone)"}},
+         {{"--availability-zone", "local-1a (the only zone)"}},
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {

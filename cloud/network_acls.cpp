@@ -239,6 +239,13 @@ Result<NetworkAcl> create_network_acl(const StateStore& store, std::string_view 
     return acl;
 }
 
+Result<void> forget_subnet_network_acl(const StateStore& store, std::string_view subnet_id) {
+    return update_acls(store, [&](std::vector<NetworkAcl>& acls) -> Result<void> {
+        for (auto& acl : acls) std::erase(acl.subnet_ids, std::string(subnet_id));
+        return ok();
+    });
+}
+
 Result<void> delete_network_acl(const StateStore& store, std::string_view acl_id) {
     return update_acls(store, [&](std::vector<NetworkAcl>& acls) -> Result<void> {
         NetworkAcl* acl = find_acl(acls, acl_id);

@@ -62,6 +62,9 @@ Result<std::string> replace_network_acl_association(const StateStore& store,
 Result<std::vector<NetworkAcl>> describe_network_acls(const StateStore& store,
                                                       const std::vector<std::string>& ids,
                                                       const std::vector<Filter>& filters);
+// The subnet's association goes with the subnet (delete-subnet): its ACL can
+// then be deleted. Nothing to forget is not an error.
+Result<void> forget_subnet_network_acl(const StateStore& store, std::string_view subnet_id);
 // The default ACL and every other ACL of the VPC go (delete-vpc).
 Result<void> delete_network_acls_of_vpc(const StateStore& store, std::string_view vpc_id);
 

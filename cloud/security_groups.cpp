@@ -9,6 +9,8 @@
 #include "cloud/ids.h"
 #include "cloud/instance_store.h"
 #include "cloud/network_acls.h"
+#include "cloud/vpc_store.h"
+#include "cloud/vpcs.h"
 #include "common/json_reader.h"
 
 namespace twinbox::cloud {
@@ -170,11 +172,17 @@ Result<std::vector<SecurityGroup>> read_security_groups(const StateStore& store)
 }
 
 Result<SecurityGroup> create_security_group(const StateStore& store, std::string_view name,
-                                            std::string_view description, std::string_view vpc_id) {
+                                            std::string_view description,
+                                            std::string_view given_vpc_id) {
+    // No --vpc-id: the default VPC's, as on AWS.
+    std::string vpc_id(given_vpc_id);
     if (vpc_id.empty())
-        return aws_error("VPCIdNotSpecified", "No default VPC for this user; give --vpc-id");
+        vpc_id = TRY(ensure_default_vpc(store));
     if (!is_id(vpc_id, "vpc"))
         return aws_error("InvalidVpcID.Malformed", fmt::format("Invalid id: \"{}\"", vpc_id));
+    if (!TRY(read_vpc_state(store)).vpc(vpc_id))
+        return aws_error("InvalidVpcID.NotFound",
+                         fmt::format("The vpc ID '{}' does not exist", vpc_id));
     TRY(check_name(name, description));
     TRY(create_default_security_group(store, vpc_id));
     SecurityGroup group = TRY(new_group(name, description, vpc_id));

@@ -11,6 +11,7 @@
 #include "cloud/sg_compile.h"
 #include "cloud/vpc_names.h"
 #include "host/network/links.h"
+#include "host/network/netlink_util.h"
 #include "host/network/nftables.h"
 
 namespace twinbox::cloud {

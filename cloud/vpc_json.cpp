@@ -34,7 +34,7 @@ json subnet_json(const VpcState& state, const SubnetRecord& subnet) {
     (void)state;  // TODO(vpc): minus the addresses of the subnet's instances
     uint64_t available = cidr ? cidr->size() - 5 : 0;
     return {{"AvailabilityZone", kAvailabilityZone},
-            {"AvailabilityZoneId", "twinbox-az1"},
+            {"AvailabilityZoneId", "local-1-az1"},
             {"AvailableIpAddressCount", available},
             {"CidrBlock", subnet.cidr},
             {"DefaultForAz", subnet.default_for_az},
@@ -46,7 +46,7 @@ json subnet_json(const VpcState& state, const SubnetRecord& subnet) {
             {"AssignIpv6AddressOnCreation", false},
             {"Ipv6CidrBlockAssociationSet", json::array()},
             {"SubnetArn",
-             fmt::format("arn:aws:ec2:twinbox-1:{}:subnet/{}", kOwnerId, subnet.subnet_id)}};
+             fmt::format("arn:aws:ec2:{}:{}:subnet/{}", kRegion, kOwnerId, subnet.subnet_id)}};
 }
 
 json route_table_json(const VpcState& state, const RouteTableRecord& table) {
@@ -96,7 +96,7 @@ json address_json(const AddressRecord& address) {
                 {"AllocationId", address.allocation_id},
                 {"Domain", "vpc"},
                 {"PublicIpv4Pool", "amazon"},
-                {"NetworkBorderGroup", "twinbox-1"}};
+                {"NetworkBorderGroup", kRegion}};
     if (!address.association_id.empty())
         out["AssociationId"] = address.association_id;
     if (!address.instance_id.empty())

@@ -7,6 +7,8 @@
 #include "cloud/aws_error.h"
 #include "cloud/ids.h"
 #include "cloud/instance_store.h"
+#include "cloud/network_acls.h"
+#include "cloud/security_groups.h"
 #include "cloud/vpc_cidr.h"
 #include "cloud/vpc_lookup.h"
 #include "cloud/vpc_router.h"
@@ -126,10 +128,12 @@ Result<std::string> ensure_default_vpc(const StateStore& store) {
         state.internet_gateways.push_back(igw);
         state.main_table(id)->routes.push_back(
             {"0.0.0.0/0", igw.internet_gateway_id, "", "", "CreateRoute"});
-        // TODO(lead): the default security group, through sg's
-        // create_default_security_group(store, id) once cloud/security_groups.h is merged.
         return std::vector<std::string>{id};
     }));
+    // Its default security group and network ACL, outside the VPC document's
+    // change (one store lock for all documents); idempotent, so a default VPC
+    // whose group a crash left unmade gets it now.
+    TRY(create_default_security_group(store, id));
     return id;
 }
 
@@ -141,6 +145,13 @@ Result<nlohmann::json> create_vpc(const StateStore& store, std::string_view cidr
         out = {{"Vpc", vpc_json(*vpc)}};
         return std::vector<std::string>{vpc->vpc_id};
     }));
+    // Every VPC has a default security group and network ACL, as on AWS; a
+    // VPC without them is not left behind.
+    std::string vpc_id = out["Vpc"]["VpcId"].get<std::string>();
+    if (auto made = create_default_security_group(store, vpc_id); !made) {
+        (void)delete_vpc(store, vpc_id);
+        return std::move(made).error();
+    }
     return out;
 }
 
@@ -161,7 +172,12 @@ Result<nlohmann::json> describe_vpcs(const StateStore& store, const std::vector<
 }
 
 Result<void> delete_vpc(const StateStore& store, std::string_view vpc_id) {
-    return change_vpcs(store, [&](VpcState& state) -> Result<std::vector<std::string>> {
+    if (TRY(vpc_has_security_groups(store, vpc_id)))
+        return aws_error("DependencyViolation",
+                         fmt::format("The vpc '{}' has dependencies and cannot be deleted "
+                                     "(security groups or network ACLs other than its default).",
+                                     vpc_id));
+    TRY(change_vpcs(store, [&](VpcState& state) -> Result<std::vector<std::string>> {
         TRY(find_vpc(state, vpc_id));
         auto depends = [&](std::string_view what, std::string_view id) {
             return aws_error("DependencyViolation",
@@ -178,13 +194,12 @@ Result<void> delete_vpc(const StateStore& store, std::string_view vpc_id) {
         for (const auto& table : state.route_tables)
             if (table.vpc_id == vpc_id && state.main_table(vpc_id) != &table)
                 return depends("route table", table.route_table_id);
-        // TODO(lead): vpc_has_security_groups / delete_security_groups_of_vpc (sg's
-        // cloud/security_groups.h) once merged.
         std::erase_if(state.route_tables,
                       [&](const RouteTableRecord& table) { return table.vpc_id == vpc_id; });
         std::erase_if(state.vpcs, [&](const VpcRecord& vpc) { return vpc.vpc_id == vpc_id; });
         return std::vector<std::string>{std::string(vpc_id)};
-    });
+    }));
+    return delete_security_groups_of_vpc(store, vpc_id);
 }
 
 Result<nlohmann::json> create_subnet(const StateStore& store, std::string_view vpc_id,
@@ -229,7 +244,7 @@ Result<void> delete_subnet(const StateStore& store, std::string_view subnet_id) 
                              fmt::format("The subnet '{}' has dependencies and cannot be "
                                          "deleted (instance {}).",
                                          subnet_id, instance.instance_id));
-    return change_vpcs(store, [&](VpcState& state) -> Result<std::vector<std::string>> {
+    TRY(change_vpcs(store, [&](VpcState& state) -> Result<std::vector<std::string>> {
         SubnetRecord* subnet = TRY(find_subnet(state, subnet_id));
         std::string vpc_id = subnet->vpc_id;
         for (const auto& nat : state.nat_gateways)
@@ -245,7 +260,8 @@ Result<void> delete_subnet(const StateStore& store, std::string_view subnet_id) 
         std::erase_if(state.subnets,
                       [&](const SubnetRecord& s) { return s.subnet_id == subnet_id; });
         return std::vector<std::string>{vpc_id};
-    });
+    }));
+    return forget_subnet_network_acl(store, subnet_id);
 }
 
 Result<void> modify_subnet_map_public_ip(const StateStore& store, std::string_view subnet_id,

@@ -30,6 +30,7 @@ public:
     ~FileLock() { release(); }
 
     bool held() const { return static_cast<bool>(m_fd); }
+    int fd() const { return m_fd.get(); }  // -1 when nothing is held
     // Unlocks (LOCK_UN) for this process and every process sharing the descriptor.
     void release();
     // Closes this process's copy only; the lock stays with the other holders.

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "common/file_lock.h"
+#include "common/inherited_fds.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "container/runtime/state.h"
@@ -124,6 +125,9 @@ int64_t now_unix_ms() {
 [[noreturn]] void supervise(const VmLaunch& launch, VmConfig config, const VmRecordStore& store,
                             VmWorkloadRecord record) {
     ::setsid();
+    // The command's descriptors (start.lock, a server's socket) must not live
+    // as long as the VM does: a second `twinbox start` would wait for its end.
+    close_inherited_fds();
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
     UniqueFd log_file(::open(store.output_log(record.id).c_str(),
                              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "common/file.h"
+#include "common/inherited_fds.h"
 #include "common/json_reader.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
@@ -126,6 +127,9 @@ Result<void> save_launch_record(const CreateOptions& options) {
 [[noreturn]] void supervise(CreateOptions options, StorageOrigin origin, int report_fd,
                             FileLock& name_lock) {
     ::setsid();
+    // The command's other descriptors (its locks, a server's socket) must not
+    // live as long as the container does.
+    close_inherited_fds({report_fd, name_lock.fd()});
     std::string log_path = options.extras.storage_dir + "/container.log";
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
     UniqueFd log_file(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));

@@ -76,10 +76,8 @@ private:
 
 // Runs `work` in the network namespace of process `pid` (in a thread of its own).
 Result<void> in_network_namespace(pid_t pid, const std::function<Result<void>()>& work);
-// ... or in the one whose nsfs file is `path` (/run/netns/NAME, as `ip
-// netns` names them). The same declaration as h-vpc's netlink_util.h.
-Result<void> in_network_namespace_file(const std::string& path,
-                                       const std::function<Result<void>()>& work);
+// (In the namespace of an nsfs file: in_network_namespace_file, netlink_util.h;
+// of a named one: in_named_netns, netns.h.)
 
 // Writes a value under /proc/sys (ours: the network namespace twinbox runs in).
 Result<void> write_sysctl(const std::string& path, std::string_view value);

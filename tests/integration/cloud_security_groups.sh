@@ -1,11 +1,11 @@
 #!/bin/bash
 # Security groups and network ACLs enforced with real packets (docs/cloud.md
-# "Security groups"), without a VPC made by `twinbox ec2 create-vpc`: the
-# test builds a router namespace named as cloud/vpc_names.h names a VPC's,
-# with a subnet bridge, three "instances" (network namespaces on veths whose
-# router ends carry instance_port_name names) and an "outside" namespace
-# routed through the router, writes the instances' records into a private
-# TWINBOX_ROOT, and drives `twinbox ec2`:
+# "Security groups"), in a VPC and subnet made by `twinbox ec2 create-vpc` and
+# `create-subnet` (its router namespace and subnet bridge): three "instances"
+# (network namespaces on veths whose router ends carry instance_port_name
+# names, cloud/vpc_names.h) and an "outside" namespace routed through the
+# router; the instances' records are written into a private TWINBOX_ROOT,
+# and `twinbox ec2` is driven:
 #   22 from anywhere, 80 only from the VPC CIDR, default deny; a
 #   --source-group rule; revoke refuses new connections and keeps an open
 #   one (AWS's connection tracking); modify-instance-attribute --groups; a
@@ -26,13 +26,10 @@ python=/usr/bin/python3
 for module in bridge veth br_netfilter nf_tables nft_ct; do modprobe "$module" 2>/dev/null; done
 
 hex() { od -An -N9 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-17; }
-vpc="vpc-$(hex)"
-other_vpc="vpc-$(hex)"
-subnet="subnet-$(hex)"
-router="twinbox-$vpc"
-bridge="tbs${subnet#subnet-}"; bridge="${bridge:0:15}"
 work="$(mktemp -d)"
 export TWINBOX_ROOT="$work/root"
+. "$here/cloud_lib.sh"
+vpc=""; other_vpc=""; router=""
 declare -A ip port netns
 ids=()
 names=(a b c)
@@ -49,19 +46,24 @@ pids=()
 cleanup() {
     local status=$?
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for ns in "${netns[@]}" "$outside" "$router"; do ip netns del "$ns" 2>/dev/null; done
+    for ns in "${netns[@]}" "$outside"; do ip netns del "$ns" 2>/dev/null; done
+    # The VPCs' router namespaces, whatever state the test stopped in.
+    for v in "$vpc" "$other_vpc"; do [ -n "$v" ] && ip netns del "twinbox-$v" 2>/dev/null; done
     rm -rf "$work"
     exit "$status"
 }
 trap cleanup EXIT
 
-# --- The router, its subnet bridge, three instances and the outside ---
-ip netns add "$router" || fail "ip netns add $router"
-ip -n "$router" link set lo up
-ip -n "$router" link add "$bridge" type bridge || fail "bridge"
-ip -n "$router" addr add 10.0.1.1/24 dev "$bridge"
-ip -n "$router" link set "$bridge" up
-ip netns exec "$router" sysctl -qw net.ipv4.ip_forward=1
+# --- The VPC (its router namespace), its subnet bridge, three instances and the outside ---
+ec2 create-vpc --cidr-block 10.0.0.0/16 >"$work/vpc.json" || fail "create-vpc"
+vpc=$(json_get "$work/vpc.json" 'd["Vpc"]["VpcId"]')
+router="twinbox-$vpc"
+ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.1.0/24 >"$work/subnet.json" || fail "create-subnet"
+subnet=$(json_get "$work/subnet.json" 'd["Subnet"]["SubnetId"]')
+bridge="tbs${subnet#subnet-}"; bridge="${bridge:0:15}"
+ec2 create-vpc --cidr-block 10.1.0.0/16 >"$work/other.json" || fail "create-vpc (the other)"
+other_vpc=$(json_get "$work/other.json" 'd["Vpc"]["VpcId"]')
+ip -n "$router" link show "$bridge" >/dev/null || fail "the subnet's bridge $bridge is not in $router"
 for n in "${names[@]}"; do
     ip netns add "${netns[$n]}"
     ip -n "$router" link add "${port[$n]}" type veth peer name eth0 netns "${netns[$n]}" || fail "veth $n"
@@ -79,6 +81,9 @@ ip -n "$outside" addr add 192.168.77.2/24 dev eth0
 ip -n "$outside" link set eth0 up
 ip -n "$outside" link set lo up
 ip -n "$outside" route add default via 192.168.77.1
+# The test's outside link is no gateway of the VPC: its replies are routed
+# by the main table ahead of the subnet's (which has no route there).
+ip -n "$router" rule add to 192.168.77.0/24 lookup main priority 800 || fail "ip rule for the outside"
 
 # Servers on a: 22, 80 and 8080 answer "hi" (busybox nc); 2222 echoes.
 for p in 22 80 8080; do
@@ -100,7 +105,6 @@ refused() { ! reaches "$1" "$2" || fail "$3: got through"; pass "$3"; }
 allowed "$outside" 8080 "no rules yet: outside reaches a:8080"
 
 # --- Groups and the instances' records ---
-. "$here/cloud_lib.sh"
 ec2 create-security-group --group-name web --description "web servers" --vpc-id "$vpc" >"$work/web.json" ||
     fail "create-security-group web"
 web=$(json_get "$work/web.json" 'd["GroupId"]')
@@ -231,9 +235,23 @@ fails 254 RulesPerSecurityGroupLimitExceeded "the 61st rule" authorize-security-
 cmp -s "$work/nft-60.txt" <(ruleset) || fail "the 61st rule changed the ruleset"
 allowed "$outside" 22 "60 rules: 22 still reaches a"
 
-# --- Cleanup: the router namespace takes its tables with it ---
-for ns in "${netns[@]}" "$outside" "$router"; do ip netns del "$ns" || fail "ip netns del $ns"; done
-for ns in "${netns[@]}" "$outside" "$router"; do
+# --- Cleanup: the groups, the VPCs (their routers take their tables), the namespaces ---
+fails 254 DependencyViolation "delete-vpc with security groups" delete-vpc --vpc-id "$vpc"
+for n in "${names[@]}"; do ip netns del "${netns[$n]}" || fail "ip netns del ${netns[$n]}"; done
+ip netns del "$outside" || fail "ip netns del $outside"
+"$python" - "$TWINBOX_ROOT/lib/cloud/instances.json" <<'PY' || fail "dropping the instances' records"
+import json, sys
+path = sys.argv[1]
+json.dump({"Instances": []}, open(path, "w"))
+PY
+for g in "$web" "$clients" "$foreign"; do ec2 delete-security-group --group-id "$g" || fail "delete-security-group $g"; done
+fails 254 DependencyViolation "delete-network-acl of an associated ACL" delete-network-acl --network-acl-id "$acl"
+# delete-subnet drops the subnet's association, so its ACL can go after it.
+ec2 delete-subnet --subnet-id "$subnet" || fail "delete-subnet"
+ec2 delete-network-acl --network-acl-id "$acl" || fail "delete-network-acl after its subnet"
+ec2 delete-vpc --vpc-id "$vpc" || fail "delete-vpc"
+ec2 delete-vpc --vpc-id "$other_vpc" || fail "delete-vpc (the other)"
+for ns in "${netns[@]}" "$outside" "$router" "twinbox-$other_vpc"; do
     [ -e "/run/netns/$ns" ] && fail "$ns left"
 done
 pass "no namespace, link or table left"

@@ -10,10 +10,14 @@ container_setup "$1"
 rootfs="$2"
 tb() { timeout 60 "$twinbox" "$@"; }
 
-# -d: prints the id, returns at once; ps shows it running.
-id=$(tb run -d --name web --rootfs "$rootfs" -m 32m \
-     sh -c 'echo started; trap "echo got TERM; exit 3" TERM; while true; do sleep 0.1; done')
+# -d: prints the id, returns at once; ps shows it running. It is run holding
+# a lock on descriptor 9, which the supervisor must not keep (fork copies
+# every descriptor; a kept copy would hold the lock as long as the container).
+id=$( { flock 9 && tb run -d --name web --rootfs "$rootfs" -m 32m \
+     sh -c 'echo started; trap "echo got TERM; exit 3" TERM; while true; do sleep 0.1; done'; } \
+     9>"$work/held.lock")
 expect_status 0 $? "run -d"
+flock -n "$work/held.lock" true || fail "the container's supervisor kept the command's descriptors"
 remember "$id"
 [ -n "$id" ] || fail "run -d printed no id"
 tb ps >"$work/ps"; expect_contains "$work/ps" "web" "ps lists the container"

@@ -6,6 +6,7 @@
 
 #include "cloud/aws_error.h"
 #include "cloud/network_acls.h"
+#include "cloud/vpc_store.h"
 #include "tests/unit/vmm/arch/x86_64/temporary_directory.h"
 
 namespace twinbox::cloud {
@@ -26,6 +27,15 @@ std::string code_of(const Result<T>& result) {
 struct SgStore : ::testing::Test {
     test::TemporaryDirectory tmp;
     StateStore store = *StateStore::open(tmp.path() + "/cloud");
+    // The two VPCs as records only (no router namespace: a group's checks
+    // read the VPC document; nothing here applies rules to a kernel).
+    void SetUp() override {
+        ASSERT_TRUE(update_vpc_state(store, [](VpcState& state) -> Result<void> {
+            state.vpcs.push_back({kVpc, "10.0.0.0/16", false, 1});
+            state.vpcs.push_back({kOtherVpc, "10.1.0.0/16", false, 2});
+            return ok();
+        }));
+    }
 };
 
 TEST(SgPermissions, Validation) {
