@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "cli/cloud_command.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "cloud/api/credentials.h"
@@ -16,17 +17,6 @@
 namespace twinbox::cli {
 
 namespace {
-
-CLI::App* cloud_command(CLI::App& app) {
-    // `twinbox cloud` may have other commands registered before this one.
-    auto found =
-        app.get_subcommands([](CLI::App* command) { return command->get_name() == "cloud"; });
-    if (!found.empty())
-        return found.front();
-    CLI::App* cloud = app.add_subcommand("cloud", "The cloud's services (docs/cloud.md)");
-    cloud->require_subcommand(1);
-    return cloud;
-}
 
 Result<int> run_serve(const std::string& listen) {
     auto options = TRY(cloud::api::parse_listen(listen));

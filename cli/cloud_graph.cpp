@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "cli/cloud_command.h"
 #include "cli/commands.h"
 #include "cli/ec2_common.h"
 #include "cloud/instance_store.h"
@@ -12,13 +13,7 @@
 namespace twinbox::cli {
 
 void register_cloud_graph(CLI::App& app, int& exit_code) {
-    auto found =
-        app.get_subcommands([](CLI::App* command) { return command->get_name() == "cloud"; });
-    CLI::App* cloud = found.empty() ? nullptr : found.front();
-    if (cloud == nullptr) {
-        cloud = app.add_subcommand("cloud", "The cloud's services (docs/cloud.md)");
-        cloud->require_subcommand(1);
-    }
+    CLI::App* cloud = cloud_command(app);
     auto vpc_id = std::make_shared<std::string>();
     CLI::App* graph = cloud->add_subcommand(
         "graph", "Draw VPCs: gateways, subnets, route tables, NAT gateways, instances");

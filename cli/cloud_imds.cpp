@@ -11,6 +11,7 @@
 // it; this is for the daemon itself, for tests and by hand.
 #include <fmt/core.h>
 
+#include "cli/cloud_command.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "cloud/imds/imds.h"
@@ -74,14 +75,7 @@ Result<int> run_imds(const ImdsOptions& options) {
 }  // namespace
 
 void register_cloud_imds(CLI::App& app, int& exit_code) {
-    // `twinbox cloud` may have other commands registered before this one.
-    auto found =
-        app.get_subcommands([](CLI::App* command) { return command->get_name() == "cloud"; });
-    CLI::App* cloud = found.empty() ? nullptr : found.front();
-    if (cloud == nullptr) {
-        cloud = app.add_subcommand("cloud", "The cloud's services (docs/cloud.md)");
-        cloud->require_subcommand(1);
-    }
+    CLI::App* cloud = cloud_command(app);
     auto options = std::make_shared<ImdsOptions>();
     CLI::App* imds =
         cloud->add_subcommand("imds", "The instance metadata service (169.254.169.254)");
