@@ -7,12 +7,12 @@ namespace twinbox::cli {
 namespace {
 
 struct VerbState {
-    VerbValues values;
+    cloud::VerbValues values;
     std::vector<std::string> filter_arguments;
     Ec2Output output;
 };
 
-void register_one(CLI::App& ec2, int& exit_code, const VpcVerb& spec) {
+void register_one(CLI::App& ec2, int& exit_code, const cloud::VpcVerb& spec) {
     auto state = std::make_shared<VerbState>();
     CLI::App* verb = ec2.add_subcommand(spec.name, spec.help);
     for (const auto& [flag, help] : spec.required)
@@ -32,7 +32,7 @@ void register_one(CLI::App& ec2, int& exit_code, const VpcVerb& spec) {
                          "kebab-case; association.subnet-id, attachment.vpc-id)");
     }
     add_output_flags(*verb, state->output);
-    VpcVerb copy = spec;
+    cloud::VpcVerb copy = spec;
     verb->callback([state, copy, &exit_code] {
         exit_code = with_store(copy.operation, [&](const cloud::StateStore& store) -> Result<int> {
             state->values.filters = TRY(cloud::parse_filters(state->filter_arguments));
@@ -46,7 +46,11 @@ void register_one(CLI::App& ec2, int& exit_code, const VpcVerb& spec) {
 
 }  // namespace
 
-void register_vpc_verbs(CLI::App& ec2, int& exit_code, const std::vector<VpcVerb>& verbs) {
+void register_ec2_vpcs(CLI::App& ec2, int& exit_code) {
+    register_vpc_verbs(ec2, exit_code, cloud::vpc_verb_table());
+}
+
+void register_vpc_verbs(CLI::App& ec2, int& exit_code, const std::vector<cloud::VpcVerb>& verbs) {
     for (const auto& verb : verbs) register_one(ec2, exit_code, verb);
 }
 

@@ -15,7 +15,15 @@ MODEL = '/usr/lib/python3/dist-packages/botocore/data/ec2/2016-11-15/service-2.j
 ACTIONS = ['DescribeInstanceTypes', 'CreateKeyPair', 'ImportKeyPair', 'DescribeKeyPairs',
            'DeleteKeyPair', 'DescribeImages', 'RegisterImage', 'DeregisterImage', 'RunInstances',
            'DescribeInstances', 'StopInstances', 'StartInstances', 'RebootInstances',
-           'TerminateInstances', 'GetConsoleOutput', 'DescribeInstanceStatus']
+           'TerminateInstances', 'GetConsoleOutput', 'DescribeInstanceStatus',
+           # the VPC verbs (cloud/vpc_verbs.cpp)
+           'CreateVpc', 'DescribeVpcs', 'DeleteVpc', 'CreateSubnet', 'DescribeSubnets',
+           'DeleteSubnet', 'ModifySubnetAttribute', 'CreateRouteTable', 'DescribeRouteTables',
+           'DeleteRouteTable', 'CreateRoute', 'ReplaceRoute', 'DeleteRoute', 'AssociateRouteTable',
+           'DisassociateRouteTable', 'CreateInternetGateway', 'AttachInternetGateway',
+           'DetachInternetGateway', 'DescribeInternetGateways', 'DeleteInternetGateway',
+           'AllocateAddress', 'AssociateAddress', 'DisassociateAddress', 'ReleaseAddress',
+           'DescribeAddresses', 'CreateNatGateway', 'DescribeNatGateways', 'DeleteNatGateway']
 
 
 def load():

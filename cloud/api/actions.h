@@ -13,6 +13,7 @@
 
 #include "cloud/api/query.h"
 #include "cloud/state_store.h"
+#include "cloud/vpc_verbs.h"
 
 namespace twinbox::cloud::api {
 
@@ -25,6 +26,11 @@ struct Action {
 
 std::span<const Action> actions();
 const Action* find_action(std::string_view name);
+
+// The VPC actions: a row of cloud/vpc_verbs.h's table (find_vpc_verb) run
+// with its parameters read from `query`.
+Result<nlohmann::json> run_vpc_verb(const VpcVerb& verb, const StateStore& store,
+                                    const Query& query);
 
 // The instance tag that asks for twinbox's container isolation through the
 // unmodified AWS CLI and boto3 ("twinbox:isolation" = "container" or "vm"),

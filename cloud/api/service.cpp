@@ -96,7 +96,8 @@ ApiResponse ApiService::handle(const HttpRequest& request,
     if (!name)
         return error_response("MissingAction", "The request must contain the parameter Action", id);
     const Action* action = find_action(*name);
-    if (action == nullptr)
+    const VpcVerb* vpc_verb = action == nullptr ? find_vpc_verb(*name) : nullptr;
+    if (action == nullptr && vpc_verb == nullptr)
         return error_response(
             "InvalidAction",
             fmt::format("The action {} is not valid for this web service (twinbox serves: see "
@@ -106,7 +107,7 @@ ApiResponse ApiService::handle(const HttpRequest& request,
     auto store = StateStore::open(m_dir);
     if (!store)
         return from_error(store.error(), id);
-    auto result = action->run(*store, *query);
+    auto result = action ? action->run(*store, *query) : run_vpc_verb(*vpc_verb, *store, *query);
     if (!result)
         return from_error(result.error(), id);
     return {200, response_xml(*name, *result, id), id};

@@ -7,7 +7,8 @@
 # (create, describe, delete), describe-instance-types, describe-images,
 # run-instances of the provided AMI as a container (tag twinbox:isolation),
 # `aws ec2 wait instance-running`, describe-instances, terminate; boto3 does
-# the same with its waiter. Refused: a wrong secret (SignatureDoesNotMatch),
+# the same with its waiter. The VPC actions: a VPC, subnet, internet gateway
+# and route table made, described and deleted. Refused: a wrong secret (SignatureDoesNotMatch),
 # a request signed 20 minutes ago (RequestExpired), no signature
 # (MissingAuthenticationToken), malformed parameters (InvalidParameterValue),
 # an unknown action (InvalidAction). The server is stopped by its PID.
@@ -43,6 +44,11 @@ cleanup() {
     local status=$?
     [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
     for id in $("$twinbox" ps -a -q 2>/dev/null); do "$twinbox" rm -f "$id" >/dev/null 2>&1; done
+    # The VPCs' router namespaces (the default VPC's too: describe-vpcs makes
+    # it); their host ends were in this test's own network namespace.
+    for v in $(grep -o '"vpc-[0-9a-f]\{17\}"' "$TWINBOX_ROOT/lib/cloud/vpcs.json" 2>/dev/null | sort -u | tr -d '"'); do
+        ip netns del "twinbox-$v" 2>/dev/null
+    done
     rm -rf "$work"
     exit "$status"
 }
@@ -100,6 +106,47 @@ aws ec2 describe-instance-types --instance-types t3.micro >"$work/types.json" ||
 [ "$(json_get "$work/types.json" 'd["InstanceTypes"][0]["MemoryInfo"]["SizeInMiB"]')" = 1024 ] ||
     fail "t3.micro has not 1024 MiB"
 pass "describe-instance-types: t3.micro 1024 MiB"
+
+# The VPC actions (the rows of cloud/vpc_verbs.h's table): a VPC with a
+# subnet, an internet gateway and a route table routing 0.0.0.0/0 to it,
+# then everything deleted again; AWS's codes for bad input.
+aws ec2 create-vpc --cidr-block 10.5.0.0/16 >"$work/vpc.json" || fail "aws ec2 create-vpc"
+vpc=$(json_get "$work/vpc.json" 'd["Vpc"]["VpcId"]')
+[ -e "/run/netns/twinbox-$vpc" ] || fail "create-vpc made no router namespace"
+aws ec2 describe-vpcs --vpc-ids "$vpc" >"$work/vpcs.json" || fail "aws ec2 describe-vpcs"
+[ "$(json_get "$work/vpcs.json" 'd["Vpcs"][0]["CidrBlock"]')" = 10.5.0.0/16 ] || fail "describe-vpcs: CidrBlock"
+aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.5.1.0/24 >"$work/subnet.json" || fail "aws ec2 create-subnet"
+subnet=$(json_get "$work/subnet.json" 'd["Subnet"]["SubnetId"]')
+[ "$(json_get "$work/subnet.json" 'd["Subnet"]["AvailableIpAddressCount"]')" = 251 ] ||
+    fail "create-subnet: 251 available addresses (AWS reserves 5)"
+aws ec2 modify-subnet-attribute --subnet-id "$subnet" --map-public-ip-on-launch || fail "modify-subnet-attribute"
+aws ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" >"$work/subnets.json" || fail "describe-subnets"
+[ "$(json_get "$work/subnets.json" 'd["Subnets"][0]["MapPublicIpOnLaunch"]')" = True ] ||
+    fail "describe-subnets: MapPublicIpOnLaunch after modify-subnet-attribute"
+igw=$(aws ec2 create-internet-gateway --query InternetGateway.InternetGatewayId --output text) ||
+    fail "create-internet-gateway"
+aws ec2 attach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc" || fail "attach-internet-gateway"
+rtb=$(aws ec2 create-route-table --vpc-id "$vpc" --query RouteTable.RouteTableId --output text) ||
+    fail "create-route-table"
+aws ec2 create-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw" \
+    >/dev/null || fail "create-route"
+association=$(aws ec2 associate-route-table --route-table-id "$rtb" --subnet-id "$subnet" \
+    --query AssociationId --output text) || fail "associate-route-table"
+aws ec2 describe-route-tables --route-table-ids "$rtb" >"$work/rtb.json" || fail "describe-route-tables"
+[ "$(json_get "$work/rtb.json" '[r["GatewayId"] for r in d["RouteTables"][0]["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"][0]')" = "$igw" ] ||
+    fail "describe-route-tables: the default route to $igw"
+refused InvalidSubnet.Range "a subnet outside its VPC" ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.6.0.0/24
+refused DependencyViolation "delete-vpc with a subnet" ec2 delete-vpc --vpc-id "$vpc"
+refused InvalidVpcID.NotFound "an unknown VPC" ec2 describe-vpcs --vpc-ids vpc-0123456789abcdef0
+aws ec2 disassociate-route-table --association-id "$association" || fail "disassociate-route-table"
+aws ec2 delete-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 || fail "delete-route"
+aws ec2 delete-route-table --route-table-id "$rtb" || fail "delete-route-table"
+aws ec2 detach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc" || fail "detach-internet-gateway"
+aws ec2 delete-internet-gateway --internet-gateway-id "$igw" || fail "delete-internet-gateway"
+aws ec2 delete-subnet --subnet-id "$subnet" || fail "delete-subnet"
+aws ec2 delete-vpc --vpc-id "$vpc" || fail "delete-vpc"
+[ ! -e "/run/netns/twinbox-$vpc" ] || fail "delete-vpc left its router namespace"
+pass "VPC actions: create/describe/delete of a VPC, subnet, internet gateway, route table, route and association"
 
 # Wrong and missing credentials, an old date, malformed input.
 AWS_ACCESS_KEY_ID=$(sed -n 's/^AccessKeyId: //p' "$work/credentials.out") \

@@ -1,14 +1,14 @@
-// twinbox ec2 VERB for VPCs, subnets, route tables, internet gateways,
-// Elastic IPs and NAT gateways (cloud/vpcs.h), with the AWS CLI's flags and
-// JSON. Verbs whose AWS CLI output is empty print nothing.
-#include "cli/ec2_vpc_verbs.h"
+// The VPC verbs' table (see vpc_verbs.h): VPCs, subnets, route tables,
+// internet gateways, Elastic IPs and NAT gateways (cloud/vpcs.h). Verbs
+// whose AWS CLI output is empty return null JSON.
+#include "cloud/vpc_verbs.h"
+
 #include "cloud/vpcs.h"
 
-namespace twinbox::cli {
+namespace twinbox::cloud {
 
 namespace {
 
-using cloud::StateStore;
 using nlohmann::json;
 using Out = Result<json>;
 
@@ -28,7 +28,7 @@ std::vector<VpcVerb> vpc_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::create_vpc(s, v["--cidr-block"]);
+             return create_vpc(s, v["--cidr-block"]);
          }},
         {"describe-vpcs",
          "List VPCs",
@@ -38,7 +38,7 @@ std::vector<VpcVerb> vpc_verbs() {
          {},
          "--vpc-ids",
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::describe_vpcs(s, v.ids, v.filters);
+             return describe_vpcs(s, v.ids, v.filters);
          }},
         {"delete-vpc",
          "Delete a VPC (refused while it has subnets or a gateway)",
@@ -48,7 +48,7 @@ std::vector<VpcVerb> vpc_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::delete_vpc(s, v["--vpc-id"]));
+             return nothing(delete_vpc(s, v["--vpc-id"]));
          }},
         {"create-subnet",
          "Create a subnet: a bridge in the VPC router",
@@ -58,7 +58,7 @@ std::vector<VpcVerb> vpc_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::create_subnet(s, v["--vpc-id"], v["--cidr-block"]);
+             return create_subnet(s, v["--vpc-id"], v["--cidr-block"]);
          }},
         {"describe-subnets",
          "List subnets",
@@ -68,7 +68,7 @@ std::vector<VpcVerb> vpc_verbs() {
          {},
          "--subnet-ids",
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::describe_subnets(s, v.ids, v.filters);
+             return describe_subnets(s, v.ids, v.filters);
          }},
         {"delete-subnet",
          "Delete a subnet (refused while instances use it)",
@@ -78,7 +78,7 @@ std::vector<VpcVerb> vpc_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::delete_subnet(s, v["--subnet-id"]));
+             return nothing(delete_subnet(s, v["--subnet-id"]));
          }},
         {"modify-subnet-attribute",
          "Set a subnet's MapPublicIpOnLaunch",
@@ -88,13 +88,13 @@ std::vector<VpcVerb> vpc_verbs() {
          {{"--map-public-ip-on-launch", "Give instances launched here a public IPv4"}},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::modify_subnet_map_public_ip(
-                 s, v["--subnet-id"], v.flags.at("--map-public-ip-on-launch")));
+             return nothing(modify_subnet_map_public_ip(s, v["--subnet-id"],
+                                                        v.flags.at("--map-public-ip-on-launch")));
          }},
     };
 }
 
-cloud::RouteInput route_input(const VerbValues& v) {
+RouteInput route_input(const VerbValues& v) {
     return {v["--route-table-id"], v["--destination-cidr-block"], v["--gateway-id"],
             v["--nat-gateway-id"], v["--instance-id"]};
 }
@@ -114,7 +114,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::create_route_table(s, v["--vpc-id"]);
+             return create_route_table(s, v["--vpc-id"]);
          }},
         {"describe-route-tables",
          "List route tables, their routes and associations",
@@ -124,7 +124,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          "--route-table-ids",
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::describe_route_tables(s, v.ids, v.filters);
+             return describe_route_tables(s, v.ids, v.filters);
          }},
         {"delete-route-table",
          "Delete a route table with no associations",
@@ -134,7 +134,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::delete_route_table(s, v["--route-table-id"]));
+             return nothing(delete_route_table(s, v["--route-table-id"]));
          }},
         {"create-route",
          "Add a route to a route table",
@@ -144,7 +144,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::create_route(s, route_input(v));
+             return create_route(s, route_input(v));
          }},
         {"replace-route",
          "Change a route's target",
@@ -154,7 +154,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::replace_route(s, route_input(v)));
+             return nothing(replace_route(s, route_input(v)));
          }},
         {"delete-route",
          "Remove a route",
@@ -164,8 +164,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(
-                 cloud::delete_route(s, v["--route-table-id"], v["--destination-cidr-block"]));
+             return nothing(delete_route(s, v["--route-table-id"], v["--destination-cidr-block"]));
          }},
         {"associate-route-table",
          "Give a subnet a route table",
@@ -175,7 +174,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::associate_route_table(s, v["--route-table-id"], v["--subnet-id"]);
+             return associate_route_table(s, v["--route-table-id"], v["--subnet-id"]);
          }},
         {"disassociate-route-table",
          "Put a subnet back on its VPC's main table",
@@ -185,7 +184,7 @@ std::vector<VpcVerb> route_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::disassociate_route_table(s, v["--association-id"]));
+             return nothing(disassociate_route_table(s, v["--association-id"]));
          }},
     };
 }
@@ -199,9 +198,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          {},
          nullptr,
-         [](const StateStore& s, const VerbValues&) -> Out {
-             return cloud::create_internet_gateway(s);
-         }},
+         [](const StateStore& s, const VerbValues&) -> Out { return create_internet_gateway(s); }},
         {"attach-internet-gateway",
          "Link a VPC's router to the host",
          "AttachInternetGateway",
@@ -210,8 +207,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(
-                 cloud::attach_internet_gateway(s, v["--internet-gateway-id"], v["--vpc-id"]));
+             return nothing(attach_internet_gateway(s, v["--internet-gateway-id"], v["--vpc-id"]));
          }},
         {"detach-internet-gateway",
          "Unlink a VPC's router from the host",
@@ -221,8 +217,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(
-                 cloud::detach_internet_gateway(s, v["--internet-gateway-id"], v["--vpc-id"]));
+             return nothing(detach_internet_gateway(s, v["--internet-gateway-id"], v["--vpc-id"]));
          }},
         {"describe-internet-gateways",
          "List internet gateways",
@@ -232,7 +227,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          "--internet-gateway-ids",
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::describe_internet_gateways(s, v.ids, v.filters);
+             return describe_internet_gateways(s, v.ids, v.filters);
          }},
         {"delete-internet-gateway",
          "Delete a detached internet gateway",
@@ -242,7 +237,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::delete_internet_gateway(s, v["--internet-gateway-id"]));
+             return nothing(delete_internet_gateway(s, v["--internet-gateway-id"]));
          }},
         {"allocate-address",
          "Allocate an Elastic IP (from 198.18.0.0/16, host-local)",
@@ -251,7 +246,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {{"--domain", "vpc (the only domain)"}},
          {},
          nullptr,
-         [](const StateStore& s, const VerbValues&) -> Out { return cloud::allocate_address(s); }},
+         [](const StateStore& s, const VerbValues&) -> Out { return allocate_address(s); }},
         {"associate-address",
          "Map an Elastic IP to an instance (1:1 NAT in the router)",
          "AssociateAddress",
@@ -260,7 +255,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::associate_address(s, v["--allocation-id"], v["--instance-id"]);
+             return associate_address(s, v["--allocation-id"], v["--instance-id"]);
          }},
         {"disassociate-address",
          "Unmap an Elastic IP",
@@ -270,7 +265,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::disassociate_address(s, v["--association-id"]));
+             return nothing(disassociate_address(s, v["--association-id"]));
          }},
         {"release-address",
          "Give an unmapped Elastic IP back",
@@ -280,7 +275,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return nothing(cloud::release_address(s, v["--allocation-id"]));
+             return nothing(release_address(s, v["--allocation-id"]));
          }},
         {"describe-addresses",
          "List Elastic IPs",
@@ -290,7 +285,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          "--allocation-ids",
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::describe_addresses(s, v.ids, v.filters);
+             return describe_addresses(s, v.ids, v.filters);
          }},
         {"create-nat-gateway",
          "Outbound-only masquerade for subnets routed to it",
@@ -300,7 +295,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::create_nat_gateway(s, v["--subnet-id"], v["--allocation-id"]);
+             return create_nat_gateway(s, v["--subnet-id"], v["--allocation-id"]);
          }},
         {"describe-nat-gateways",
          "List NAT gateways",
@@ -310,7 +305,7 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          "--nat-gateway-ids",
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::describe_nat_gateways(s, v.ids, v.filters);
+             return describe_nat_gateways(s, v.ids, v.filters);
          }},
         {"delete-nat-gateway",
          "Delete a NAT gateway (its routes become blackholes)",
@@ -320,17 +315,28 @@ std::vector<VpcVerb> gateway_verbs() {
          {},
          nullptr,
          [](const StateStore& s, const VerbValues& v) -> Out {
-             return cloud::delete_nat_gateway(s, v["--nat-gateway-id"]);
+             return delete_nat_gateway(s, v["--nat-gateway-id"]);
          }},
     };
 }
 
 }  // namespace
 
-void register_ec2_vpcs(CLI::App& ec2, int& exit_code) {
-    register_vpc_verbs(ec2, exit_code, vpc_verbs());
-    register_vpc_verbs(ec2, exit_code, route_verbs());
-    register_vpc_verbs(ec2, exit_code, gateway_verbs());
+const std::vector<VpcVerb>& vpc_verb_table() {
+    static const std::vector<VpcVerb> table = [] {
+        std::vector<VpcVerb> all;
+        for (auto group : {vpc_verbs(), route_verbs(), gateway_verbs()})
+            all.insert(all.end(), group.begin(), group.end());
+        return all;
+    }();
+    return table;
 }
 
-}  // namespace twinbox::cli
+const VpcVerb* find_vpc_verb(std::string_view operation) {
+    for (const auto& verb : vpc_verb_table())
+        if (verb.operation == operation)
+            return &verb;
+    return nullptr;
+}
+
+}  // namespace twinbox::cloud
