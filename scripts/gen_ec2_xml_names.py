@@ -23,7 +23,11 @@ ACTIONS = ['DescribeInstanceTypes', 'CreateKeyPair', 'ImportKeyPair', 'DescribeK
            'DisassociateRouteTable', 'CreateInternetGateway', 'AttachInternetGateway',
            'DetachInternetGateway', 'DescribeInternetGateways', 'DeleteInternetGateway',
            'AllocateAddress', 'AssociateAddress', 'DisassociateAddress', 'ReleaseAddress',
-           'DescribeAddresses', 'CreateNatGateway', 'DescribeNatGateways', 'DeleteNatGateway']
+           'DescribeAddresses', 'CreateNatGateway', 'DescribeNatGateways', 'DeleteNatGateway',
+           # security groups (cloud/api/actions_security_groups.cpp)
+           'CreateSecurityGroup', 'DescribeSecurityGroups', 'DeleteSecurityGroup',
+           'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress',
+           'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress']
 
 
 def load():

@@ -42,6 +42,7 @@ namespace detail {
 std::span<const Action> key_pair_actions();
 std::span<const Action> image_actions();
 std::span<const Action> instance_actions();
+std::span<const Action> security_group_actions();
 }  // namespace detail
 
 }  // namespace twinbox::cloud::api

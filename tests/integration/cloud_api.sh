@@ -8,7 +8,8 @@
 # run-instances of the provided AMI as a container (tag twinbox:isolation),
 # `aws ec2 wait instance-running`, describe-instances, terminate; boto3 does
 # the same with its waiter. The VPC actions: a VPC, subnet, internet gateway
-# and route table made, described and deleted. Refused: a wrong secret (SignatureDoesNotMatch),
+# and route table made, described and deleted, and a security group's
+# rules authorized, described and revoked. Refused: a wrong secret (SignatureDoesNotMatch),
 # a request signed 20 minutes ago (RequestExpired), no signature
 # (MissingAuthenticationToken), malformed parameters (InvalidParameterValue),
 # an unknown action (InvalidAction). The server is stopped by its PID.
@@ -138,6 +139,28 @@ aws ec2 describe-route-tables --route-table-ids "$rtb" >"$work/rtb.json" || fail
 refused InvalidSubnet.Range "a subnet outside its VPC" ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.6.0.0/24
 refused DependencyViolation "delete-vpc with a subnet" ec2 delete-vpc --vpc-id "$vpc"
 refused InvalidVpcID.NotFound "an unknown VPC" ec2 describe-vpcs --vpc-ids vpc-0123456789abcdef0
+# Security groups: a group of the VPC, rules by CIDR and by source group
+# (the AWS CLI sends its shorthand as IpPermissions), describe, revoke, delete.
+sg=$(aws ec2 create-security-group --group-name web --description "web servers" --vpc-id "$vpc" \
+    --query GroupId --output text) || fail "create-security-group"
+aws ec2 authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 22 --cidr 0.0.0.0/0 \
+    >/dev/null || fail "authorize-security-group-ingress --cidr"
+aws ec2 authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --source-group "$sg" \
+    >/dev/null || fail "authorize-security-group-ingress --source-group"
+aws ec2 describe-security-groups --group-ids "$sg" >"$work/sg.json" || fail "describe-security-groups"
+[ "$(json_get "$work/sg.json" 'sorted((p["FromPort"], len(p["IpRanges"]), len(p["UserIdGroupPairs"])) for p in d["SecurityGroups"][0]["IpPermissions"])')" = "[(22, 1, 0), (80, 0, 1)]" ] ||
+    { cat "$work/sg.json"; fail "describe-security-groups: the two rules"; }
+refused InvalidParameterValue "port 70000" ec2 authorize-security-group-ingress --group-id "$sg" \
+    --ip-permissions IpProtocol=tcp,FromPort=70000,ToPort=70000,IpRanges=[{CidrIp=10.0.0.0/8}]
+refused InvalidPermission.Duplicate "the same rule twice" ec2 authorize-security-group-ingress \
+    --group-id "$sg" --protocol tcp --port 22 --cidr 0.0.0.0/0
+refused DependencyViolation "delete-vpc with a security group" ec2 delete-vpc --vpc-id "$vpc"
+aws ec2 revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 22 --cidr 0.0.0.0/0 \
+    >/dev/null || fail "revoke-security-group-ingress"
+aws ec2 revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 --source-group "$sg" \
+    >/dev/null || fail "revoke-security-group-ingress --source-group"
+aws ec2 delete-security-group --group-id "$sg" || fail "delete-security-group"
+pass "security groups: create, authorize by CIDR and source group, describe, revoke, delete"
 aws ec2 disassociate-route-table --association-id "$association" || fail "disassociate-route-table"
 aws ec2 delete-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 || fail "delete-route"
 aws ec2 delete-route-table --route-table-id "$rtb" || fail "delete-route-table"
