@@ -18,7 +18,14 @@ bool ResourceType::has_attribute(std::string_view attr) const {
 
 namespace {
 const std::vector<ResourceType>& table() {
-    static const std::vector<ResourceType> types = {aws_instance_type(), aws_key_pair_type()};
+    static const std::vector<ResourceType> types = {aws_instance_type(),
+                                                    aws_key_pair_type(),
+                                                    aws_vpc_type(),
+                                                    aws_subnet_type(),
+                                                    aws_internet_gateway_type(),
+                                                    aws_route_table_type(),
+                                                    aws_route_type(),
+                                                    aws_route_table_association_type()};
     return types;
 }
 

@@ -68,6 +68,13 @@ std::string supported_resource_types();
 // One entry per file (resource_*.cpp).
 ResourceType aws_key_pair_type();
 ResourceType aws_instance_type();
+// resource_vpc.cpp
+ResourceType aws_vpc_type();
+ResourceType aws_subnet_type();
+ResourceType aws_internet_gateway_type();
+ResourceType aws_route_table_type();
+ResourceType aws_route_type();
+ResourceType aws_route_table_association_type();
 
 // Two argument values are the same (null, "", [] and {} are all "not set").
 bool same_value(const Json& a, const Json& b);

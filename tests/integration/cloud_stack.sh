@@ -41,6 +41,10 @@ cleanup() {
         'import json,sys; print(" ".join(i["InstanceId"] for r in json.load(sys.stdin)["Reservations"] for i in r["Instances"]))' \
         2>/dev/null | xargs -r timeout 120 "$twinbox" ec2 terminate-instances --instance-ids >/dev/null 2>&1
     for id in $("$twinbox" ps -a -q 2>/dev/null); do "$twinbox" rm -f "$id" >/dev/null 2>&1; done
+    # The VPCs' router namespaces (their host ends were in this test's namespace).
+    for v in $(grep -o '"vpc-[0-9a-f]\{17\}"' "$TWINBOX_ROOT/lib/cloud/vpcs.json" 2>/dev/null | sort -u | tr -d '"'); do
+        ip netns del "twinbox-$v" 2>/dev/null
+    done
     rm -rf "$work"
     exit "$status"
 }
@@ -227,3 +231,38 @@ expect_contains "$work/err" "web.tfstate.json is damaged" "damaged state"
 cmp -s "$work/damaged" "$work/web.tfstate.json" || fail "the damaged state file was rewritten"
 [ -z "$("$twinbox" ps -a -q)" ] || fail "a damaged state still made a workload"
 pass "damaged state: $(cat "$work/err")"
+
+# --- a VPC stack: VPC, subnet, internet gateway, route table, route, association
+net="$work/net.tf.json"
+cat >"$net" <<'EOF'
+{
+  "resource": {
+    "aws_vpc": {"main": {"cidr_block": "10.7.0.0/16", "tags": {"Name": "lab"}}},
+    "aws_subnet": {"public": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.7.1.0/24",
+                              "map_public_ip_on_launch": true}},
+    "aws_internet_gateway": {"gw": {"vpc_id": "${aws_vpc.main.id}"}},
+    "aws_route_table": {"public": {"vpc_id": "${aws_vpc.main.id}"}},
+    "aws_route": {"out": {"route_table_id": "${aws_route_table.public.id}",
+                          "destination_cidr_block": "0.0.0.0/0",
+                          "gateway_id": "${aws_internet_gateway.gw.id}"}},
+    "aws_route_table_association": {"public": {"subnet_id": "${aws_subnet.public.id}",
+                                               "route_table_id": "${aws_route_table.public.id}"}}
+  },
+  "output": {"vpc": {"value": "${aws_vpc.main.id}"}}
+}
+EOF
+stack plan -f "$net" && grep -q "Plan: 6 to add, 0 to change, 0 to destroy" "$work/out" || { show_out; fail "VPC stack: plan"; }
+stack apply -f "$net" || { show_out; fail "VPC stack: apply"; }
+vpc=$(sed -n 's/^vpc = "\(vpc-[0-9a-f]*\)"$/\1/p' "$work/out")
+[ -n "$vpc" ] && [ -e "/run/netns/twinbox-$vpc" ] || { show_out; fail "VPC stack: no router namespace for '$vpc'"; }
+ec2 describe-route-tables --filters "Name=vpc-id,Values=$vpc" --output json >"$work/rtb.json" || fail "describe-route-tables"
+[ "$(json_get "$work/rtb.json" 'sum(1 for t in d["RouteTables"] for r in t["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0" and r.get("GatewayId", "").startswith("igw-"))')" = 1 ] ||
+    { cat "$work/rtb.json"; fail "VPC stack: no default route to the internet gateway"; }
+stack plan -f "$net" && grep -q "No changes" "$work/out" || { show_out; fail "VPC stack: second plan"; }
+sed -i 's/"map_public_ip_on_launch": true/"map_public_ip_on_launch": false/' "$net"
+stack plan -f "$net" && grep -q "Plan: 0 to add, 1 to change, 0 to destroy" "$work/out" ||
+    { show_out; fail "VPC stack: map_public_ip_on_launch is an update in place"; }
+stack apply -f "$net" || { show_out; fail "VPC stack: apply the change"; }
+stack destroy -f "$net" && grep -q "Resources: 6 destroyed" "$work/out" || { show_out; fail "VPC stack: destroy"; }
+[ ! -e "/run/netns/twinbox-$vpc" ] || fail "VPC stack: destroy left the router namespace"
+pass "VPC stack: 6 created in dependency order, no-op second plan, subnet attribute in place, destroyed"
