@@ -25,7 +25,11 @@ const std::vector<ResourceType>& table() {
                                                     aws_internet_gateway_type(),
                                                     aws_route_table_type(),
                                                     aws_route_type(),
-                                                    aws_route_table_association_type()};
+                                                    aws_route_table_association_type(),
+                                                    aws_eip_type(),
+                                                    aws_nat_gateway_type(),
+                                                    aws_security_group_type(),
+                                                    aws_security_group_rule_type()};
     return types;
 }
 

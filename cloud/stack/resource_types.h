@@ -75,6 +75,11 @@ ResourceType aws_internet_gateway_type();
 ResourceType aws_route_table_type();
 ResourceType aws_route_type();
 ResourceType aws_route_table_association_type();
+ResourceType aws_eip_type();
+ResourceType aws_nat_gateway_type();
+// resource_security_group.cpp
+ResourceType aws_security_group_type();
+ResourceType aws_security_group_rule_type();
 
 // Two argument values are the same (null, "", [] and {} are all "not set").
 bool same_value(const Json& a, const Json& b);

@@ -9,6 +9,8 @@
 //   aws_route                    route_table_id, destination_cidr_block,
 //                                gateway_id | nat_gateway_id create-route / delete-route
 //   aws_route_table_association  subnet_id, route_table_id   associate / disassociate
+//   aws_eip                      (domain "vpc")              allocate-address / release-address
+//   aws_nat_gateway              subnet_id, allocation_id    create / delete-nat-gateway
 //
 // Every argument but map_public_ip_on_launch forces a replacement. Tags live
 // in the stack's state only (the VPC store keeps none). Read-back describes
@@ -76,11 +78,12 @@ Result<std::optional<Observed>> subnet_read(const StateStore& store, const Json&
                                    "InvalidSubnetID.NotFound", "Subnets"));
     if (!subnet)
         return std::optional<Observed>();
-    return std::optional<Observed>(
-        Observed{Json{{"vpc_id", (*subnet)["VpcId"]},
-                      {"cidr_block", (*subnet)["CidrBlock"]},
-                      {"map_public_ip_on_launch", (*subnet)["MapPublicIpOnLaunch"]}},
-                 Json::object()});
+    Json arguments{{"vpc_id", (*subnet)["VpcId"]}, {"cidr_block", (*subnet)["CidrBlock"]}};
+    // Reported only when set: "not given" and false are the same argument
+    // (a subnet written without it must not plan a change).
+    if ((*subnet).value("MapPublicIpOnLaunch", false))
+        arguments["map_public_ip_on_launch"] = true;
+    return std::optional<Observed>(Observed{arguments, Json::object()});
 }
 Result<Json> subnet_update(const StateStore& store, const Json& attributes, const Json&,
                            const Json& after) {
@@ -186,7 +189,67 @@ Result<std::optional<Observed>> association_read(const StateStore& store, const 
     return std::optional<Observed>();
 }
 
+// --- aws_eip: id "eipalloc-..." ---
+Result<Json> eip_create(const StateStore& store, const Json&) {
+    auto made = TRY(allocate_address(store));
+    return Json{{"id", made["AllocationId"]}, {"public_ip", made["PublicIp"]}};
+}
+Result<std::optional<Observed>> eip_read(const StateStore& store, const Json& attributes) {
+    auto address = TRY(describe_one(describe_addresses(store, {id_of(attributes)}, {}),
+                                    "InvalidAllocationID.NotFound", "Addresses"));
+    if (!address)
+        return std::optional<Observed>();
+    return std::optional<Observed>(
+        Observed{Json::object(), Json{{"public_ip", (*address)["PublicIp"]}}});
+}
+
+// --- aws_nat_gateway: id "nat-..." ---
+Result<Json> nat_create(const StateStore& store, const Json& args) {
+    auto made =
+        TRY(create_nat_gateway(store, text(args, "subnet_id"), text(args, "allocation_id")));
+    return Json{{"id", made["NatGateway"]["NatGatewayId"]}};
+}
+Result<std::optional<Observed>> nat_read(const StateStore& store, const Json& attributes) {
+    auto nat = TRY(describe_one(describe_nat_gateways(store, {id_of(attributes)}, {}),
+                                "NatGatewayNotFound", "NatGateways"));
+    if (!nat || (*nat).value("State", "") == "deleted")
+        return std::optional<Observed>();
+    Json allocation = "";
+    for (const auto& address : (*nat)["NatGatewayAddresses"]) allocation = address["AllocationId"];
+    return std::optional<Observed>(Observed{
+        Json{{"subnet_id", (*nat)["SubnetId"]}, {"allocation_id", allocation}}, Json::object()});
+}
+
 }  // namespace
+
+ResourceType aws_eip_type() {
+    return {
+        .name = "aws_eip",
+        .arguments = {{"domain", true}, {"vpc", true}, {"tags"}},
+        .attributes = {"id", "public_ip"},
+        .create = eip_create,
+        .read = eip_read,
+        .update = [](const StateStore&, const Json& attributes, const Json&,
+                     const Json&) -> Result<Json> { return attributes; },
+        .destroy = [](const StateStore& store,
+                      const Json& attributes) { return release_address(store, id_of(attributes)); },
+        .also_forces = {}};
+}
+
+ResourceType aws_nat_gateway_type() {
+    return {.name = "aws_nat_gateway",
+            .arguments = {{"subnet_id", true, true}, {"allocation_id", true, true}, {"tags"}},
+            .attributes = {"id"},
+            .create = nat_create,
+            .read = nat_read,
+            .update = [](const StateStore&, const Json& attributes, const Json&,
+                         const Json&) -> Result<Json> { return attributes; },
+            .destroy = [](const StateStore& store, const Json& attributes) -> Result<void> {
+                TRY(delete_nat_gateway(store, id_of(attributes)));
+                return ok();
+            },
+            .also_forces = {}};
+}
 
 ResourceType aws_vpc_type() {
     return {.name = "aws_vpc",
