@@ -88,20 +88,17 @@ void register_entry(CLI::App& ec2, int& exit_code, bool create) {
     std::string operation = create ? "CreateNetworkAclEntry" : "DeleteNetworkAclEntry";
     verb->callback([args, &exit_code, create, operation] {
         exit_code = with_store(operation, [&](const cloud::StateStore& store) -> Result<int> {
-            if (args->ingress == args->egress)
-                return cloud::aws_error("InvalidParameterValue",
-                                        "Give exactly one of --ingress and --egress");
             if (!create) {
+                if (args->ingress == args->egress)
+                    return cloud::aws_error("InvalidParameterValue",
+                                            "Give exactly one of --ingress and --egress");
                 TRY(cloud::delete_network_acl_entry(store, args->acl_id, args->rule_number,
                                                     args->egress));
                 return 0;
             }
-            if (args->action != "allow" && args->action != "deny")
-                return cloud::aws_error(
-                    "InvalidParameterValue",
-                    "Value (" + args->action + ") for parameter ruleAction is invalid.");
-            cloud::NetworkAclEntry entry{args->rule_number, args->egress, args->protocol,
-                                         args->action == "allow", args->cidr};
+            auto entry =
+                TRY(cloud::network_acl_entry(args->rule_number, args->ingress, args->egress,
+                                             args->protocol, args->action, args->cidr));
             TRY(cloud::create_network_acl_entry(store, args->acl_id, entry, args->port_range));
             return 0;
         });

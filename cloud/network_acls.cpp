@@ -239,6 +239,18 @@ Result<NetworkAcl> create_network_acl(const StateStore& store, std::string_view 
     return acl;
 }
 
+Result<NetworkAclEntry> network_acl_entry(int rule_number, bool ingress, bool egress,
+                                          std::string_view protocol, std::string_view action,
+                                          std::string_view cidr) {
+    if (ingress == egress)
+        return aws_error("InvalidParameterValue", "Give exactly one of --ingress and --egress");
+    if (action != "allow" && action != "deny")
+        return aws_error("InvalidParameterValue",
+                         fmt::format("Value ({}) for parameter ruleAction is invalid.", action));
+    return NetworkAclEntry{rule_number, egress, std::string(protocol), action == "allow",
+                           std::string(cidr)};
+}
+
 Result<void> forget_subnet_network_acl(const StateStore& store, std::string_view subnet_id) {
     return update_acls(store, [&](std::vector<NetworkAcl>& acls) -> Result<void> {
         for (auto& acl : acls) std::erase(acl.subnet_ids, std::string(subnet_id));

@@ -50,6 +50,12 @@ const NetworkAcl* acl_of_subnet(const std::vector<NetworkAcl>& acls, std::string
 Result<std::string> ensure_default_network_acl(const StateStore& store, std::string_view vpc_id);
 Result<NetworkAcl> create_network_acl(const StateStore& store, std::string_view vpc_id);
 Result<void> delete_network_acl(const StateStore& store, std::string_view acl_id);
+// An entry from the words both front ends take: --rule-action allow|deny
+// (RuleAction), --ingress/--egress (Egress) exactly one. InvalidParameterValue
+// otherwise.
+Result<NetworkAclEntry> network_acl_entry(int rule_number, bool ingress, bool egress,
+                                          std::string_view protocol, std::string_view action,
+                                          std::string_view cidr);
 // --protocol, --port-range From=N,To=M, --cidr-block, --rule-action allow|deny.
 Result<void> create_network_acl_entry(const StateStore& store, std::string_view acl_id,
                                       const NetworkAclEntry& entry, std::string_view port_range);

@@ -27,7 +27,10 @@ ACTIONS = ['DescribeInstanceTypes', 'CreateKeyPair', 'ImportKeyPair', 'DescribeK
            # security groups (cloud/api/actions_security_groups.cpp)
            'CreateSecurityGroup', 'DescribeSecurityGroups', 'DeleteSecurityGroup',
            'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress',
-           'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress']
+           'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress',
+           # network ACLs (cloud/api/actions_network_acls.cpp)
+           'CreateNetworkAcl', 'DescribeNetworkAcls', 'DeleteNetworkAcl', 'CreateNetworkAclEntry',
+           'DeleteNetworkAclEntry', 'ReplaceNetworkAclAssociation']
 
 
 def load():

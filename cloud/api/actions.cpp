@@ -112,8 +112,9 @@ std::span<const Action> image_actions() {
 std::span<const Action> actions() {
     static const std::vector<Action> all = [] {
         std::vector<Action> table;
-        for (auto group : {detail::key_pair_actions(), detail::image_actions(),
-                           detail::instance_actions(), detail::security_group_actions()})
+        for (auto group :
+             {detail::key_pair_actions(), detail::image_actions(), detail::instance_actions(),
+              detail::security_group_actions(), detail::network_acl_actions()})
             table.insert(table.end(), group.begin(), group.end());
         return table;
     }();

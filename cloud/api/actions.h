@@ -43,6 +43,8 @@ std::span<const Action> key_pair_actions();
 std::span<const Action> image_actions();
 std::span<const Action> instance_actions();
 std::span<const Action> security_group_actions();
+std::span<const Action> network_acl_actions();
+std::span<const Action> network_acl_actions();
 }  // namespace detail
 
 }  // namespace twinbox::cloud::api

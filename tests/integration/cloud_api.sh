@@ -161,6 +161,25 @@ aws ec2 revoke-security-group-ingress --group-id "$sg" --protocol tcp --port 80 
     >/dev/null || fail "revoke-security-group-ingress --source-group"
 aws ec2 delete-security-group --group-id "$sg" || fail "delete-security-group"
 pass "security groups: create, authorize by CIDR and source group, describe, revoke, delete"
+# Network ACLs: one with a deny entry put on the subnet and taken off again.
+acl=$(aws ec2 create-network-acl --vpc-id "$vpc" --query NetworkAcl.NetworkAclId --output text) ||
+    fail "create-network-acl"
+aws ec2 create-network-acl-entry --network-acl-id "$acl" --ingress --rule-number 100 --protocol tcp \
+    --port-range From=22,To=22 --cidr-block 0.0.0.0/0 --rule-action deny || fail "create-network-acl-entry"
+refused InvalidParameterValue "a rule action that is neither allow nor deny" ec2 create-network-acl-entry \
+    --network-acl-id "$acl" --ingress --rule-number 200 --protocol -1 --cidr-block 0.0.0.0/0 --rule-action maybe
+aws ec2 describe-network-acls --network-acl-ids "$acl" >"$work/acl.json" || fail "describe-network-acls"
+[ "$(json_get "$work/acl.json" '[(e["RuleNumber"], e["RuleAction"], e["PortRange"]["From"]) for e in d["NetworkAcls"][0]["Entries"] if not e["Egress"] and e["RuleNumber"] == 100]')" = "[(100, 'deny', 22)]" ] ||
+    { cat "$work/acl.json"; fail "describe-network-acls: the deny entry"; }
+default_acl=$(aws ec2 describe-network-acls --filters "Name=vpc-id,Values=$vpc" Name=default,Values=true \
+    --query 'NetworkAcls[0].NetworkAclId' --output text) || fail "describe-network-acls (the default)"
+moved=$(aws ec2 replace-network-acl-association --association-id "aclassoc-${subnet#subnet-}" \
+    --network-acl-id "$acl" --query NewAssociationId --output text) || fail "replace-network-acl-association"
+aws ec2 replace-network-acl-association --association-id "$moved" --network-acl-id "$default_acl" \
+    >/dev/null || fail "replace-network-acl-association (back to the default)"
+aws ec2 delete-network-acl-entry --network-acl-id "$acl" --ingress --rule-number 100 || fail "delete-network-acl-entry"
+aws ec2 delete-network-acl --network-acl-id "$acl" || fail "delete-network-acl"
+pass "network ACLs: create, a deny entry, describe, association moved and back, delete"
 aws ec2 disassociate-route-table --association-id "$association" || fail "disassociate-route-table"
 aws ec2 delete-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 || fail "delete-route"
 aws ec2 delete-route-table --route-table-id "$rtb" || fail "delete-route-table"
