@@ -23,14 +23,8 @@
 namespace twinbox::cloud::stack {
 namespace {
 
-std::string text(const Json& args, const char* name) {
-    const Json& value = args.contains(name) ? args.at(name) : Json();
-    return value.is_string() ? value.get<std::string>() : "";
-}
-
-std::string id_of(const Json& attributes) {
-    return attributes.value("id", std::string());
-}
+using resource_args::id_of;
+using resource_args::text;
 
 long long number(const Json& block, const char* name) {
     const Json& value = block.contains(name) ? block.at(name) : Json();

@@ -52,6 +52,17 @@ std::string supported_resource_types() {
     return names;
 }
 
+namespace resource_args {
+std::string text(const Json& args, const char* name) {
+    const Json& value = args.contains(name) ? args.at(name) : Json();
+    return value.is_string() ? value.get<std::string>() : "";
+}
+
+std::string id_of(const Json& attributes) {
+    return attributes.value("id", std::string());
+}
+}  // namespace resource_args
+
 bool same_value(const Json& a, const Json& b) {
     if (empty_value(a) || empty_value(b))
         return empty_value(a) && empty_value(b);

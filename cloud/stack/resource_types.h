@@ -81,6 +81,14 @@ ResourceType aws_nat_gateway_type();
 ResourceType aws_security_group_type();
 ResourceType aws_security_group_rule_type();
 
+// Small readers the resource files share.
+namespace resource_args {
+// The string argument `name`, "" when absent or not a string.
+std::string text(const Json& args, const char* name);
+// A resource's id attribute.
+std::string id_of(const Json& attributes);
+}  // namespace resource_args
+
 // Two argument values are the same (null, "", [] and {} are all "not set").
 bool same_value(const Json& a, const Json& b);
 

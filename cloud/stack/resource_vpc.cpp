@@ -25,14 +25,8 @@
 namespace twinbox::cloud::stack {
 namespace {
 
-std::string text(const Json& args, const char* name) {
-    const Json& value = args.contains(name) ? args.at(name) : Json();
-    return value.is_string() ? value.get<std::string>() : "";
-}
-
-std::string id_of(const Json& attributes) {
-    return attributes.value("id", std::string());
-}
+using resource_args::id_of;
+using resource_args::text;
 
 // The one element of a describe result's `list`, or nullopt when `code` says
 // it is gone.
